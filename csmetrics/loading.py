@@ -1,0 +1,254 @@
+"""Read interaction exports (CSV, Parquet, JSON/NDJSON) into DuckDB as the canonical schema.
+
+DuckDB streams every file; Python only decides, per source column type, which
+fixed SQL expression reads it. Paths and values are bound parameters; column
+names pass the schema allow-list and :func:`csmetrics.schema.quote_identifier`.
+"""
+
+from __future__ import annotations
+
+import glob
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from csmetrics.errors import InputError
+from csmetrics.schema import (
+    COLUMNS_BY_NAME,
+    EXPECTED_FORMAT,
+    INTERACTION_COLUMNS,
+    OUTCOME_COLUMNS,
+    REQUIRED_COLUMNS,
+    parse_expression,
+    quote_identifier,
+    type_family,
+)
+
+FORMATS = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".json": "json",
+    ".ndjson": "json",
+    ".jsonl": "json",
+}
+# Reading a file: the path is always a bound parameter.
+READERS = {
+    "csv": "read_csv($path, header = true, all_varchar = true, auto_detect = true)",
+    "parquet": "read_parquet($path)",
+    "json": "read_json($path, format = 'auto')",
+}
+# Position of a row in its file, for messages: a CSV line (header = line 1) or a record number.
+POSITIONS = {
+    "csv": "row_number() OVER () + 1",
+    "parquet": "row_number() OVER ()",
+    "json": "row_number() OVER ()",
+}
+POSITION_LABEL = {"csv": "line", "parquet": "row", "json": "record"}
+
+LOADED_TABLE = "loaded_rows"
+META_COLUMNS = "_file VARCHAR, _line BIGINT, _seq BIGINT, _bad_column VARCHAR, _bad_value VARCHAR"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    format: str
+    rows: int = 0
+    ignored_columns: tuple[str, ...] = ()
+
+
+@dataclass
+class LoadResult:
+    files: list[SourceFile] = field(default_factory=list)
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows for f in self.files)
+
+
+def expand_paths(patterns: list[str]) -> list[Path]:
+    """Expand globs; every pattern must match at least one readable file."""
+    paths: list[Path] = []
+    for pattern in patterns:
+        if glob.has_magic(pattern):
+            matches = sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
+            if not matches:
+                msg = f"{pattern}: no file matches this pattern"
+                raise InputError(msg)
+            paths.extend(matches)
+        else:
+            p = Path(pattern)
+            if not p.exists():
+                msg = f"{p}: no such file"
+                raise InputError(msg)
+            if not p.is_file():
+                msg = f"{p}: not a file (give a file or a glob such as '{p}/*.csv')"
+                raise InputError(msg)
+            paths.append(p)
+    return paths
+
+
+def detect_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in FORMATS:
+        return FORMATS[suffix]
+    msg = f"{path}: unknown file type {suffix or '(none)'}; csmetrics reads {', '.join(sorted(FORMATS))}"
+    raise InputError(msg)
+
+
+def create_loaded_table(con: duckdb.DuckDBPyConnection, table: str = LOADED_TABLE) -> None:
+    cols = []
+    for c in INTERACTION_COLUMNS:
+        sqltype = {
+            "timestamp": "TIMESTAMPTZ",
+            "number": "DOUBLE",
+            "boolean": "BOOLEAN",
+        }.get(c.kind, "VARCHAR")
+        cols.append(f"{quote_identifier(c.name)} {sqltype}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {quote_identifier(table)} ({', '.join(cols)}, {META_COLUMNS})")
+
+
+def _describe(con: duckdb.DuckDBPyConnection, reader: str, path: Path) -> list[tuple[str, str]]:
+    try:
+        rows = con.execute(f"DESCRIBE SELECT * FROM {reader}", {"path": str(path)}).fetchall()
+    except duckdb.Error as e:
+        msg = f"{path}: cannot be read: {_first_line(e)}"
+        raise InputError(msg) from e
+    return [(r[0], r[1]) for r in rows]
+
+
+def _first_line(e: Exception) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
+def load_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    *,
+    file_index: int,
+    source_timezone: str,
+    table: str = LOADED_TABLE,
+) -> SourceFile:
+    """Append one file's rows to ``table`` in the canonical schema."""
+    fmt = detect_format(path)
+    reader = READERS[fmt]
+    described = _describe(con, reader, path)
+    by_key: dict[str, tuple[str, str]] = {}
+    ignored: list[str] = []
+    for name, dtype in described:
+        key = name.strip().lower()
+        if key in COLUMNS_BY_NAME:
+            if key in by_key:
+                msg = f"{path}: columns {by_key[key][0]!r} and {name!r} both name the {key} column; keep one"
+                raise InputError(msg)
+            by_key[key] = (name, dtype)
+        else:
+            ignored.append(name)
+    found = ", ".join(n for n, _ in described) or "(none)"
+    missing = [c for c in REQUIRED_COLUMNS if c not in by_key]
+    if missing:
+        msg = (
+            f"{path}: missing required column(s) {', '.join(missing)} (found: {found}). "
+            "The first line must be a header naming the canonical columns; see README 'Input schema'."
+        )
+        raise InputError(msg)
+    if not any(c in by_key for c in OUTCOME_COLUMNS):
+        msg = f"{path}: needs an answered_at or an ended_at column to tell answered from abandoned (found: {found})"
+        raise InputError(msg)
+
+    values: list[str] = []
+    raws: list[str] = []
+    checks: list[tuple[str, str]] = []
+    for column in INTERACTION_COLUMNS:
+        if column.name not in by_key:
+            values.append(f"NULL AS {quote_identifier(column.name)}")
+            continue
+        source_name, dtype = by_key[column.name]
+        source = quote_identifier(source_name)
+        expr = parse_expression(column, source, type_family(dtype))
+        if expr is None:
+            msg = (
+                f"{path}: column {source_name} has type {dtype}, which cannot hold {column.kind} values; "
+                f"expected {EXPECTED_FORMAT.get(column.kind, 'text')}"
+            )
+            raise InputError(msg)
+        values.append(f"{expr} AS {quote_identifier(column.name)}")
+        if column.kind in EXPECTED_FORMAT:
+            raw_alias = quote_identifier("__raw_" + column.name)
+            raws.append(f"nullif(trim(CAST({source} AS VARCHAR)), '') AS {raw_alias}")
+            checks.append((column.name, raw_alias))
+    bad_column = (
+        "CASE " + " ".join(
+            f"WHEN {raw} IS NOT NULL AND {quote_identifier(name)} IS NULL THEN '{name}'" for name, raw in checks
+        ) + " END"
+        if checks
+        else "NULL"
+    )
+    bad_value = (
+        "CASE " + " ".join(
+            f"WHEN {raw} IS NOT NULL AND {quote_identifier(name)} IS NULL THEN {raw}" for name, raw in checks
+        ) + " END"
+        if checks
+        else "NULL"
+    )
+    canonical = ", ".join(quote_identifier(c.name) for c in INTERACTION_COLUMNS)
+    sql = (
+        f"INSERT INTO {quote_identifier(table)} "
+        f"SELECT {canonical}, $file AS _file, _line, $file_index * 1099511627776 + _line AS _seq, "
+        f"{bad_column} AS _bad_column, {bad_value} AS _bad_value "
+        f"FROM (SELECT {', '.join(values + raws)}, {POSITIONS[fmt]} AS _line FROM {reader})"
+    )
+    params: dict[str, Any] = {"path": str(path), "file": str(path), "file_index": file_index}
+    if "$source_timezone" in sql:
+        params["source_timezone"] = source_timezone
+    try:
+        inserted = con.execute(sql, params).fetchall()[0]
+    except duckdb.Error as e:
+        msg = f"{path}: cannot be read: {_first_line(e)}"
+        raise InputError(msg) from e
+    rows = int(inserted[0]) if inserted else 0
+    return SourceFile(path=path, format=fmt, rows=rows, ignored_columns=tuple(ignored))
+
+
+def check_parse_errors(con: duckdb.DuckDBPyConnection, files: list[SourceFile], table: str = LOADED_TABLE) -> None:
+    """Raise InputError naming file, column, line and value if any value could not be read."""
+    rows = con.execute(
+        f"SELECT _file, _line, _bad_column, _bad_value, count(*) OVER () AS n "
+        f"FROM {quote_identifier(table)} WHERE _bad_column IS NOT NULL ORDER BY _seq LIMIT 5"
+    ).fetchall()
+    if not rows:
+        return
+    labels = {str(f.path): POSITION_LABEL[f.format] for f in files}
+    total = rows[0][4]
+    lines = []
+    for file, line, column, value, _ in rows:
+        kind = COLUMNS_BY_NAME[column].kind
+        lines.append(
+            f"{file}, {labels.get(file, 'line')} {line}, column {column}: cannot read {value!r}; "
+            f"expected {EXPECTED_FORMAT[kind]}"
+        )
+    more = f"\n({total - len(rows)} more unreadable values not shown)" if total > len(rows) else ""
+    msg = (
+        f"{total} value(s) cannot be read:\n  " + "\n  ".join(lines) + more
+        + "\nFix the values in the export (or the column mapping), then run again."
+    )
+    raise InputError(msg)
+
+
+def load_interactions(
+    con: duckdb.DuckDBPyConnection, patterns: list[str], *, source_timezone: str, table: str = LOADED_TABLE
+) -> LoadResult:
+    """Load every file matched by ``patterns`` into ``table``; all-or-nothing."""
+    paths = expand_paths(patterns)
+    create_loaded_table(con, table)
+    result = LoadResult()
+    for index, path in enumerate(paths):
+        result.files.append(load_file(con, path, file_index=index, source_timezone=source_timezone, table=table))
+    check_parse_errors(con, result.files, table)
+    return result

@@ -1,0 +1,148 @@
+"""The canonical interaction schema: column names, kinds and how each source type is read.
+
+This module is the allow-list of column names that may appear in SQL text. Every
+identifier passes :func:`quote_identifier`, the only place where names are put
+into SQL; values always travel as bound parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+ColumnKind = Literal["text", "timestamp", "number", "boolean", "direction", "channel", "score"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: ColumnKind
+    required: bool
+    meaning: str
+
+
+INTERACTION_COLUMNS: tuple[Column, ...] = (
+    Column("interaction_id", "text", True, "unique id of the contact"),
+    Column("offered_at", "timestamp", True, "when the contact entered the queue"),
+    Column("answered_at", "timestamp", False, "when an agent answered; empty = not answered"),
+    Column("ended_at", "timestamp", False, "when the contact ended (abandoned: when the customer left)"),
+    Column("updated_at", "timestamp", False, "version time of the record; the newest version of an id wins"),
+    Column("channel", "channel", False, "voice, chat, email, ... (default voice)"),
+    Column("direction", "direction", False, "inbound or outbound (default inbound)"),
+    Column("queue", "text", False, "queue / skill / split"),
+    Column("agent_id", "text", False, "agent who handled it"),
+    Column("customer_id", "text", False, "the customer"),
+    Column("reason", "text", False, "contact reason / disposition"),
+    Column("talk_seconds", "number", False, "talk time in seconds"),
+    Column("hold_seconds", "number", False, "hold time in seconds (missing = 0)"),
+    Column("acw_seconds", "number", False, "after-contact work in seconds (missing = 0)"),
+    Column("transferred", "boolean", False, "the contact was transferred"),
+    Column("complaint", "boolean", False, "the contact is a complaint"),
+    Column("csat", "score", False, "customer satisfaction answer, kept as given"),
+    Column("nps", "score", False, "likelihood-to-recommend answer 0-10, kept as given"),
+)
+
+COLUMNS_BY_NAME = {c.name: c for c in INTERACTION_COLUMNS}
+REQUIRED_COLUMNS = tuple(c.name for c in INTERACTION_COLUMNS if c.required)
+# At least one of these must be present, or no contact could ever be classified.
+OUTCOME_COLUMNS = ("answered_at", "ended_at")
+
+TRUE_WORDS = ("true", "t", "yes", "y", "1")
+FALSE_WORDS = ("false", "f", "no", "n", "0")
+
+# An ISO 8601 time that ends in an explicit offset or Z, e.g. 10:00:00Z, 10:00+02:00, 10:00:00.5-0500.
+OFFSET_PATTERN = r"(?i):\d\d(\.\d+)?\s*(z|[+-]\d\d(:?\d\d)?)$"
+
+DUCKDB_TYPE_FAMILY = {
+    "VARCHAR": "text",
+    "JSON": "json",
+    "TIMESTAMP WITH TIME ZONE": "timestamptz",
+    "TIMESTAMP": "timestamp",
+    "TIMESTAMP_NS": "timestamp",
+    "TIMESTAMP_MS": "timestamp",
+    "TIMESTAMP_S": "timestamp",
+    "DATE": "timestamp",
+    "BOOLEAN": "boolean",
+}
+NUMERIC_TYPES = (
+    "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+    "UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE",
+)
+
+
+def quote_identifier(name: str) -> str:
+    """Quote a column or table name for DuckDB. The only place identifiers enter SQL text."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def type_family(duckdb_type: str) -> str:
+    if duckdb_type in DUCKDB_TYPE_FAMILY:
+        return DUCKDB_TYPE_FAMILY[duckdb_type]
+    if duckdb_type in NUMERIC_TYPES or duckdb_type.startswith("DECIMAL"):
+        return "number"
+    return "other"
+
+
+def _text(src: str) -> str:
+    return f"nullif(trim(CAST({src} AS VARCHAR)), '')"
+
+
+def parse_expression(column: Column, source: str, family: str) -> str | None:
+    """SQL that reads quoted source column ``source`` (of type ``family``) as ``column``.
+
+    Returns ``None`` when that source type cannot hold this kind of value. A value
+    that cannot be read yields NULL; the loader compares against the raw value to
+    report it. ``$source_timezone`` is bound by the caller.
+    """
+    if family == "json":
+        source = f"({source} ->> '$')"
+        family = "text"
+    kind = column.kind
+    if kind in ("text", "score"):
+        return _text(source)
+    if kind == "timestamp":
+        if family == "timestamptz":
+            return source
+        if family == "timestamp":
+            return f"timezone($source_timezone, CAST({source} AS TIMESTAMP))"
+        if family == "text":
+            t = _text(source)
+            return (
+                f"CASE WHEN {t} IS NULL THEN NULL "
+                f"WHEN regexp_matches({t}, '{OFFSET_PATTERN}') THEN try_cast({t} AS TIMESTAMPTZ) "
+                f"ELSE timezone($source_timezone, try_cast({t} AS TIMESTAMP)) END"
+            )
+        return None
+    if kind == "number":
+        if family == "number":
+            return f"CAST({source} AS DOUBLE)"
+        if family == "text":
+            return f"try_cast({_text(source)} AS DOUBLE)"
+        return None
+    if kind == "boolean":
+        if family == "boolean":
+            return source
+        if family == "number":
+            return f"({source} <> 0)"
+        if family == "text":
+            t = f"lower({_text(source)})"
+            trues = ", ".join(f"'{w}'" for w in TRUE_WORDS)
+            falses = ", ".join(f"'{w}'" for w in FALSE_WORDS)
+            return f"CASE WHEN {t} IN ({trues}) THEN true WHEN {t} IN ({falses}) THEN false END"
+        return None
+    if kind == "direction":
+        t = f"lower({_text(source)})"
+        return f"CASE WHEN {t} IN ('inbound', 'outbound') THEN {t} END"
+    if kind == "channel":
+        return f"lower({_text(source)})"
+    msg = f"unknown column kind {kind!r}"
+    raise AssertionError(msg)
+
+
+EXPECTED_FORMAT = {
+    "timestamp": "an ISO 8601 time such as 2024-03-04T09:15:00Z, 2024-03-04 09:15:00+01:00, "
+    "or a naive 2024-03-04 09:15:00 (read in source_timezone)",
+    "number": "a number of seconds such as 42 or 42.5",
+    "boolean": "one of " + "/".join(TRUE_WORDS) + " or " + "/".join(FALSE_WORDS),
+    "direction": "inbound or outbound",
+}

@@ -1,0 +1,467 @@
+#!/usr/bin/env python3
+"""Deterministic generator of a synthetic multi-channel contact-centre export.
+
+Produces interaction records in the canonical csmetrics schema::
+
+    interaction_id, offered_at, answered_at, ended_at, channel, direction,
+    queue, agent_id, customer_id, reason, talk_seconds, hold_seconds,
+    acw_seconds, transferred, complaint, csat, nps
+
+Everything is generated set-based inside DuckDB (no per-row Python loop).
+Pseudo-randomness comes from ``hash(key, seed, 'salt')`` so the output is
+byte-identical across runs, machines and thread counts for a given DuckDB
+version and set of arguments.  ``random()``/``setseed()`` are never used.
+
+Volumes and the intraday pattern are shaped in America/New_York local time
+(the centre's time zone) and converted to UTC instants with
+``timezone('America/New_York', local_timestamp)``, so DST days (e.g. the
+23-hour 2024-03-10) are handled correctly.
+
+CLI examples::
+
+    python sample_data/generate.py --start 2024-03-04 --days 14 -o sample_data/interactions.csv
+    python sample_data/generate.py --rows 10000000 --format parquet -o big.parquet
+
+Library use::
+
+    import duckdb
+    from generate import generate, write          # (sample_data on sys.path)
+    rel = generate(duckdb.connect(), start="2024-03-04", days=14)
+    write("out.parquet", "parquet", days=14)
+
+See sample_data/README.md for the distributions and the deliberate faults.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass
+
+import duckdb
+
+TZ = "America/New_York"
+COLUMNS = [
+    "interaction_id", "offered_at", "answered_at", "ended_at", "channel",
+    "direction", "queue", "agent_id", "customer_id", "reason", "talk_seconds",
+    "hold_seconds", "acw_seconds", "transferred", "complaint", "csat", "nps",
+]
+
+# Mon..Sun weights (ISO day of week 1..7).
+WEEKDAY_WEIGHTS = [1.25, 1.10, 1.00, 1.00, 0.95, 0.45, 0.30]
+OPEN_SLOT, CLOSE_SLOT = 32, 80          # 15-minute slots: 08:00 .. 20:00 local
+DEFAULT_VOLUME = 450                    # base contacts on a weight-1.0 day
+# Rows produced per unit of volume per unit of weekday weight (base contacts +
+# outage spike + repeat contacts), measured empirically; used only to turn
+# --rows into a volume.
+ROWS_PER_VOLUME_WEIGHT = 1.113
+KEY_STRIDE = 100_000_000                # key = (day*96 + slot) * stride + k
+VOICE_PATIENCE, CHAT_PATIENCE = 180, 360   # mean customer patience, seconds
+CUSTOMERS_PER_ROW, CUSTOMER_SKEW = 2.0, 1.5
+MOD = 1000003                            # prime modulus for uniform draws
+
+
+@dataclass(frozen=True)
+class Params:
+    start: _dt.date
+    days: int
+    volume: float
+    seed: int
+    clean: bool
+
+    @property
+    def weight_sum(self) -> float:
+        return sum(WEEKDAY_WEIGHTS[(self.start + _dt.timedelta(d)).isoweekday() - 1]
+                   for d in range(self.days))
+
+    @property
+    def expected_rows(self) -> float:
+        return self.volume * self.weight_sum * ROWS_PER_VOLUME_WEIGHT
+
+    @property
+    def n_agents(self) -> int:
+        return max(30, round(self.volume / 14))
+
+    @property
+    def n_customers(self) -> int:
+        return max(1000, round(self.expected_rows * CUSTOMERS_PER_ROW))
+
+    @property
+    def outage_day(self) -> int:
+        # One afternoon tech outage (13:00-17:00 local) on a weekday if possible.
+        d = (self.days * 4) // 7
+        return d if self.days >= 2 else -1
+
+
+def _u(key: str, salt: str, seed: int) -> str:
+    """SQL expression: deterministic uniform draw in (0, 1)."""
+    return f"((hash({key}, {seed}, '{salt}') % {MOD}) + 0.5) / {MOD}.0"
+
+
+def _normal_pair(key: str, salt: str, seed: int) -> tuple[str, str]:
+    """Two independent standard normals via Box-Muller."""
+    r = f"sqrt(-2.0 * ln({_u(key, salt + '1', seed)}))"
+    a = f"(2.0 * pi() * {_u(key, salt + '2', seed)})"
+    return f"({r} * cos({a}))", f"({r} * sin({a}))"
+
+
+def _roll_open(epoch_col: str, key: str, salt: str, seed: int, alias: str) -> str:
+    """SQL expression: move an epoch outside 08:00-20:00 local to next opening.
+
+    Uses the precomputed local timestamp ``{alias}`` (naive, New York)."""
+    jitter = f"to_seconds(floor({_u(key, salt, seed)} * 7200)::BIGINT)"
+    return f"""CASE WHEN hour({alias}) BETWEEN 8 AND 19 THEN {epoch_col}
+        ELSE epoch(timezone('{TZ}',
+            (CASE WHEN hour({alias}) >= 20 THEN {alias}::DATE + 1 ELSE {alias}::DATE END)::TIMESTAMP
+            + INTERVAL 8 HOUR + {jitter}))::BIGINT END"""
+
+
+def _outcome_ctes(prefix: str, src: str, seed: int) -> list[str]:
+    """CTEs modelling wait / abandonment / handling / surveys for a contact set.
+
+    ``src`` provides: key, d, s, lf (load factor, ~0..1.35), off (epoch s),
+    direction, channel, queue, reason, cust (int), is_repeat (bool).
+    The last CTE is named ``{prefix}out``."""
+    U = lambda salt: _u("key", salt, seed)  # noqa: E731
+    zt, za = _normal_pair("key", "t", seed)
+    zc, _ = _normal_pair("key", "c", seed)
+    zn, _ = _normal_pair("key", "n", seed)
+    sigma = "CASE channel WHEN 'voice' THEN 0.75 WHEN 'chat' THEN 0.6 ELSE 0.8 END"
+    talk_mean = """(CASE WHEN direction = 'outbound' THEN 180 WHEN channel = 'voice' THEN 300
+                     WHEN channel = 'chat' THEN 600 ELSE 420 END
+              * CASE queue WHEN 'sales' THEN 1.05 WHEN 'billing' THEN 0.9 WHEN 'tech' THEN 1.35 ELSE 1.0 END)"""
+    return [
+        # 1. raw draws.  Waits follow an Erlang-C-like mixture: most contacts
+        #    are picked up within a few seconds, the rest queue for an
+        #    exponential time whose probability and mean grow with load.
+        f"""{prefix}1 AS (
+  SELECT c.*,
+    CASE
+      WHEN direction = 'outbound' THEN 5 + floor({U('ring')} * 20)::BIGINT
+      WHEN channel = 'email' THEN 60 + least(86400, floor(-ln({U('w')}) * (5400 + 7200 * lf)))::BIGINT
+      WHEN {U('busy')} < CASE channel WHEN 'voice' THEN 0.08 + 0.32 * lf ELSE 0.15 + 0.45 * lf END
+        THEN 2 + floor(-ln({U('w')}) * CASE channel WHEN 'voice' THEN 28 + 45 * lf ELSE 40 + 90 * lf END)::BIGINT
+      ELSE floor({U('w')} * CASE channel WHEN 'voice' THEN 5 ELSE 12 END)::BIGINT
+    END AS wait,
+    CASE WHEN direction = 'outbound' OR channel = 'email' THEN NULL
+         ELSE -ln({U('pat')}) * CASE channel WHEN 'voice' THEN {VOICE_PATIENCE} ELSE {CHAT_PATIENCE} END END AS patience,
+    {U('xfer')} < CASE WHEN direction = 'outbound' THEN 0.02 WHEN channel = 'voice' THEN 0.095
+                        WHEN channel = 'chat' THEN 0.07 ELSE 0.04 END AS xfer0,
+    greatest(15, round(exp(ln({talk_mean}) - 0.5 * pow({sigma}, 2) + {sigma} * {zt})))::BIGINT AS talk0,
+    CASE WHEN channel = 'voice' AND {U('h')} < CASE direction WHEN 'inbound' THEN 0.35 ELSE 0.10 END
+         THEN 5 + round(-ln({U('hd')}) * 55)::BIGINT ELSE 0 END AS hold,
+    greatest(0, round(exp(ln(CASE channel WHEN 'voice' THEN 40 WHEN 'chat' THEN 30 ELSE 60 END)
+                           - 0.125 + 0.5 * {za})))::BIGINT AS acw
+  FROM {src} c
+)""",
+        # 2. abandonment (patience < wait) and transfers (add consult time)
+        f"""{prefix}2 AS (
+  SELECT * EXCLUDE (talk0, xfer0),
+    NOT coalesce(patience < wait, false) AS answered,
+    NOT coalesce(patience < wait, false) AND xfer0 AS transferred,
+    talk0 + CASE WHEN xfer0 THEN 30 + round(-ln({U('xt')}) * 150)::BIGINT ELSE 0 END AS talk,
+    CASE WHEN channel = 'email' THEN timezone('{TZ}', to_timestamp(off + wait)) END AS eloc
+  FROM {prefix}1
+)""",
+        # 3. answer time (emails answered only during opening hours)
+        f"""{prefix}3 AS (
+  SELECT * EXCLUDE (eloc),
+    CASE WHEN NOT answered THEN NULL
+         WHEN channel = 'email' THEN {_roll_open('off + wait', 'key', 'er', seed, 'eloc')}
+         ELSE off + wait END AS ans
+  FROM {prefix}2
+)""",
+        # 4. end time, long-wait penalty, survey flags
+        f"""{prefix}4 AS (
+  SELECT *,
+    CASE WHEN answered THEN ans + talk + hold ELSE off + floor(patience)::BIGINT END AS ended,
+    least(1.5, coalesce(ans - off, wait)
+               / CASE channel WHEN 'voice' THEN 120.0 WHEN 'chat' THEN 240.0 ELSE 28800.0 END) AS lw,
+    answered AND direction = 'inbound' AND {U('sv')} < 0.20 AS survey_csat,
+    answered AND direction = 'inbound' AND {U('nv')} < 0.15 AS survey_nps
+  FROM {prefix}3
+)""",
+        # 5. csat / nps / complaint, worse after long waits, transfers, repeats
+        f"""{prefix}out AS (
+  SELECT *,
+    CASE WHEN survey_csat THEN least(5, greatest(1, round(
+        4.35 - 0.8 * lw - 0.8 * transferred::INT - 0.3 * is_repeat::INT + 0.85 * {zc})))::INT END AS csat,
+    CASE WHEN survey_nps THEN least(10, greatest(0, round(
+        8.6 - 1.2 * lw - 1.2 * transferred::INT - 0.6 * is_repeat::INT + 1.9 * {zn})))::INT END AS nps,
+    {U('cmp')} < CASE WHEN direction = 'outbound' THEN 0.004
+                     ELSE 0.007 + 0.025 * lw + 0.04 * transferred::INT + 0.015 * is_repeat::INT
+                          + 0.01 * (NOT answered)::INT END AS complaint
+  FROM {prefix}4
+)""",
+    ]
+
+
+def build_sql(p: Params, text: bool = False) -> str:
+    """The complete, ordered SELECT producing the export.
+
+    ``text=True`` renders timestamps as ISO-8601 strings with a 'Z' suffix
+    (for CSV/JSON); otherwise they are TIMESTAMPTZ values."""
+    seed = int(p.seed)
+    start = p.start.isoformat()
+    A, NC, days = p.n_agents, p.n_customers, p.days
+    id_width = max(7, len(str(int(p.expected_rows * 1.3))))
+    cust_width = max(5, len(str(NC)))
+    ag_width = max(2, len(str(A)))
+    ww = "[" + ", ".join(str(w) for w in WEEKDAY_WEIGHTS) + "]"
+    ukey = lambda salt: _u("key", salt, seed)  # noqa: E731
+    ziv, _ = _normal_pair("d, s", "cnt", seed)
+    zo, _ = _normal_pair("d, s", "ocnt", seed)
+    h = "(s / 4.0 + 0.125)"   # local hour at the slot midpoint
+    # intraday shape: morning peak ~11:00, afternoon peak ~15:00, quiet evening
+    iw = (f"(0.20 + 0.05 * ({h} - 8) + exp(-pow(({h} - 11.1) / 1.9, 2))"
+          f" + 0.9 * exp(-pow(({h} - 15.0) / 1.8, 2)) - 0.07 * greatest(0, {h} - 18))")
+    channel_expr = f"""CASE WHEN direction = 'outbound' THEN 'voice'
+        WHEN {ukey('ch')} < 0.64 THEN 'voice' WHEN {ukey('ch')} < 0.895 THEN 'chat' ELSE 'email' END"""
+    queue_expr = f"""CASE
+        WHEN outage THEN CASE WHEN {ukey('q')} < 0.7 THEN 'tech' ELSE 'support' END
+        WHEN direction = 'outbound' THEN CASE WHEN {ukey('q')} < 0.6 THEN 'sales' ELSE 'billing' END
+        WHEN {ukey('q')} < 0.22 THEN 'sales' WHEN {ukey('q')} < 0.52 THEN 'billing'
+        WHEN {ukey('q')} < 0.85 THEN 'support' ELSE 'tech' END"""
+    reason_expr = f"""CASE
+        WHEN outage THEN 'outage'
+        WHEN queue = 'sales' THEN CASE WHEN {ukey('r')} < 0.55 THEN 'upgrade' WHEN {ukey('r')} < 0.75 THEN 'cancel' ELSE 'delivery' END
+        WHEN queue = 'billing' THEN CASE WHEN {ukey('r')} < 0.70 THEN 'billing_question' WHEN {ukey('r')} < 0.90 THEN 'cancel' ELSE 'upgrade' END
+        WHEN queue = 'support' THEN CASE WHEN {ukey('r')} < 0.35 THEN 'delivery' WHEN {ukey('r')} < 0.70 THEN 'password_reset'
+                                        WHEN {ukey('r')} < 0.85 THEN 'outage' ELSE 'billing_question' END
+        ELSE CASE WHEN {ukey('r')} < 0.55 THEN 'outage' ELSE 'password_reset' END END"""
+    # agents: contiguous block of the agent list per queue
+    agent_expr = f"""CASE WHEN answered THEN 'A' || lpad(least({A}, 1 + floor(({ukey('ag')}
+        * CASE queue WHEN 'sales' THEN 0.22 WHEN 'billing' THEN 0.30 WHEN 'support' THEN 0.33 ELSE 0.15 END
+        + CASE queue WHEN 'sales' THEN 0.0 WHEN 'billing' THEN 0.22 WHEN 'support' THEN 0.52 ELSE 0.85 END) * {A}))::BIGINT::VARCHAR,
+        {ag_width}, '0') END"""
+    local = lambda e: f"timezone('{TZ}', to_timestamp({e}))"  # noqa: E731
+    period_end = (f"epoch(timezone('{TZ}', (DATE '{start}' + {days - 1})::TIMESTAMP"
+                  f" + INTERVAL 20 HOUR))::BIGINT")
+
+    ctes = [
+        # 15-minute intervals of the opening hours, in New York local time
+        f"""iv0 AS (
+  SELECT d, s,
+    epoch(timezone('{TZ}', (DATE '{start}' + d::INT)::TIMESTAMP + to_minutes(s * 15)))::BIGINT AS t0,
+    {ww}[isodow(DATE '{start}' + d::INT)] AS dw,
+    {iw} AS iw,
+    (d = {p.outage_day} AND s BETWEEN 52 AND 67) AS out_slot
+  FROM range({days}) t1(d), range({OPEN_SLOT}, {CLOSE_SLOT}) t2(s)
+)""",
+        "iv1 AS (SELECT *, dw * iw / sum(iw) OVER (PARTITION BY d) AS share FROM iv0)",
+        f"""iv AS (
+  SELECT *,
+    dw * share / max(dw * share) OVER () + CASE WHEN out_slot THEN 0.35 ELSE 0 END AS lf,
+    greatest(0, round({p.volume} * share + sqrt({p.volume} * share) * {ziv}))::BIGINT AS n_norm,
+    CASE WHEN out_slot THEN greatest(0, round({p.volume} * 0.018
+         + sqrt({p.volume} * 0.018) * {zo}))::BIGINT ELSE 0 END AS n_out
+  FROM iv1
+)""",
+        # n contacts per interval, uniformly spread inside it
+        "base0 AS (SELECT d, s, t0, lf, n_norm, unnest(range(n_norm + n_out)) AS k FROM iv)",
+        f"""base1 AS (
+  SELECT key, d, s, lf, outage, t0 + floor({ukey('sec')} * 900)::BIGINT AS off,
+    CASE WHEN NOT outage AND {ukey('dir')} < 0.03 THEN 'outbound' ELSE 'inbound' END AS direction,
+    1 + floor({NC} * pow({ukey('cust')}, {CUSTOMER_SKEW}))::BIGINT AS cust,
+    false AS is_repeat
+  FROM (SELECT (d * 96 + s) * {KEY_STRIDE} + k AS key, d, s, t0, lf, k >= n_norm AS outage FROM base0)
+)""",
+        f"base2 AS (SELECT *, {channel_expr} AS channel, {queue_expr} AS queue FROM base1)",
+        f"""base AS (SELECT key, d, s, lf, off, direction, cust, is_repeat, channel, queue,
+  {reason_expr} AS reason FROM base2)""",
+    ]
+    ctes += _outcome_ctes("b", "base", seed)
+    ctes[-1] = ctes[-1].replace("bout AS (", "bout AS MATERIALIZED (", 1)
+    ctes += [
+        # repeat contacts: follow-ups by the same customer after an answered contact
+        f"""rep0 AS (
+  SELECT -key - 1 AS key, queue, cust, direction, channel AS pchannel, reason AS preason,
+         ended + 60 + round(-ln({ukey('rd')}) * 72000)::BIGINT AS cand
+  FROM bout
+  WHERE answered AND direction = 'inbound' AND {ukey('rep')} < 0.135
+)""",
+        f"rep1 AS (SELECT *, {local('cand')} AS cloc FROM rep0)",
+        f"rep2 AS (SELECT * EXCLUDE (cloc), {_roll_open('cand', 'key', 'rroll', seed, 'cloc')} AS off FROM rep1)",
+        f"""rep3 AS (
+  SELECT r.*, {local('off')} AS oloc FROM rep2 r WHERE off < {period_end}
+)""",
+        f"""rep4 AS (
+  SELECT r.*, iv.d, iv.s, iv.lf, true AS is_repeat, false AS outage,
+    CASE WHEN {ukey('rch')} < 0.6 THEN pchannel
+         WHEN {ukey('ch')} < 0.64 THEN 'voice' WHEN {ukey('ch')} < 0.895 THEN 'chat' ELSE 'email' END AS channel
+  FROM rep3 r
+  JOIN iv ON iv.d = datediff('day', DATE '{start}', r.oloc::DATE)
+         AND iv.s = hour(r.oloc) * 4 + minute(r.oloc) // 15
+)""",
+        f"""rep AS (
+  SELECT key, d, s, lf, off, direction, cust, is_repeat, channel, queue,
+    CASE WHEN {ukey('rr')} < 0.75 THEN preason ELSE {reason_expr} END AS reason
+  FROM rep4
+)""",
+    ]
+    ctes += _outcome_ctes("r", "rep", seed)
+    ctes += [
+        f"""numbered AS MATERIALIZED (
+  SELECT row_number() OVER (ORDER BY off, key) AS rn, key, d, off, ans, ended, channel, direction, queue,
+    {agent_expr} AS agent_id,
+    'C' || lpad(cust::VARCHAR, {cust_width}, '0') AS customer_id,
+    reason,
+    CASE WHEN answered THEN talk END AS talk_seconds,
+    CASE WHEN answered THEN hold END AS hold_seconds,
+    CASE WHEN answered THEN acw END AS acw_seconds,
+    transferred, complaint, csat, nps, answered
+  FROM (SELECT * FROM bout UNION ALL BY NAME SELECT * FROM rout)
+)""",
+    ]
+    out_cols = ("rn, off, ans, ended, channel, direction, queue, agent_id, customer_id, reason, "
+                "talk_seconds, hold_seconds, acw_seconds, transferred, complaint, csat, nps")
+    if p.clean:
+        ctes.append(f"rows_out AS (SELECT {out_cols}, 0 AS ord FROM numbered)")
+    else:
+        dup_day = min(6, days - 1)
+        fault_pool = (f"answered AND direction = 'inbound' AND channel = 'voice' AND hold_seconds > 0 "
+                      f"AND d BETWEEN {min(1, days - 1)} AND {max(0, days - 2)}")
+        fh = f"hash(key, {seed}, 'fault')"
+        ctes += [
+            # deterministic choice of the rows that get faults
+            f"""picks AS (
+  SELECT key, row_number() OVER (ORDER BY {fh}, key) AS fr
+  FROM (SELECT key FROM numbered WHERE {fault_pool} ORDER BY {fh}, key LIMIT 5)
+)""",
+            f"""roles AS (
+  SELECT key, CASE fr WHEN 1 THEN 'ans_before_off' WHEN 2 THEN 'ans_before_off'
+                      WHEN 3 THEN 'end_before_ans' WHEN 4 THEN 'neg_hold' ELSE 'reexport' END AS role
+  FROM picks
+  UNION ALL
+  SELECT key, 'dup' FROM (SELECT key FROM numbered WHERE d = {dup_day} AND answered
+                          ORDER BY off DESC, key DESC LIMIT 3)
+)""",
+            f"""rows_out AS (
+  SELECT rn,
+    off,
+    CASE role WHEN 'ans_before_off' THEN off - 20 - rn % 97 ELSE ans END AS ans,
+    CASE role WHEN 'end_before_ans' THEN ans - 60 - rn % 89 ELSE ended END AS ended,
+    channel, direction, queue, agent_id, customer_id, reason, talk_seconds,
+    CASE role WHEN 'neg_hold' THEN -hold_seconds ELSE hold_seconds END AS hold_seconds,
+    acw_seconds, transferred, complaint, csat, nps, 0 AS ord
+  FROM numbered LEFT JOIN roles USING (key)
+  UNION ALL  -- exact duplicates, as from an overlapping export
+  SELECT {out_cols}, 1 AS ord FROM numbered JOIN roles USING (key) WHERE role = 'dup'
+  UNION ALL  -- corrected re-export of an earlier row, at the end of the file
+  SELECT {out_cols.replace('acw_seconds', 'acw_seconds + 47 AS acw_seconds')}, 2 AS ord
+  FROM numbered JOIN roles USING (key) WHERE role = 'reexport'
+  UNION ALL  -- contacts still in progress when the export was taken
+  SELECT (SELECT max(rn) FROM numbered) + i AS rn, {period_end} - secs AS off, NULL, NULL,
+    channel, 'inbound', queue, NULL, 'C' || lpad((1 + hash(i, {seed}, 'wipc') % {NC})::VARCHAR, {cust_width}, '0'),
+    reason, NULL, NULL, NULL, false, false, NULL, NULL, 3 AS ord
+  FROM (VALUES (1, 'voice', 'support', 'delivery', 431), (2, 'voice', 'billing', 'billing_question', 257),
+               (3, 'chat', 'tech', 'outage', 118), (4, 'email', 'sales', 'upgrade', 36))
+       v(i, channel, queue, reason, secs)
+)""",
+        ]
+    if text:
+        def ts(col: str) -> str:
+            return f"strftime(make_timestamp({col} * 1000000), '%Y-%m-%dT%H:%M:%SZ')"
+    else:
+        def ts(col: str) -> str:
+            return f"make_timestamptz({col} * 1000000)"
+    final = f"""
+SELECT 'I' || lpad(rn::VARCHAR, {id_width}, '0') AS interaction_id,
+  {ts('off')} AS offered_at, {ts('ans')} AS answered_at, {ts('ended')} AS ended_at,
+  channel, direction, queue, agent_id, customer_id, reason,
+  talk_seconds::INTEGER AS talk_seconds, hold_seconds::INTEGER AS hold_seconds,
+  acw_seconds::INTEGER AS acw_seconds, transferred, complaint,
+  csat::INTEGER AS csat, nps::INTEGER AS nps
+FROM rows_out
+ORDER BY ord = 2, off, rn, ord"""
+    return "WITH " + ",\n".join(ctes) + final
+
+
+def _params(start="2024-03-04", days=14, rows=None, volume=None, seed=42, clean=False) -> Params:
+    if isinstance(start, str):
+        start = _dt.date.fromisoformat(start)
+    days = int(days)
+    if days < 1:
+        raise ValueError("days must be >= 1")
+    p = Params(start, days, float(volume or DEFAULT_VOLUME), int(seed), bool(clean))
+    if rows is not None:
+        if volume is not None:
+            raise ValueError("give either rows or volume, not both")
+        vol = float(rows) / (p.weight_sum * ROWS_PER_VOLUME_WEIGHT)
+        p = Params(start, days, round(vol, 3), int(seed), bool(clean))
+    return p
+
+
+def generate(con=None, *, start="2024-03-04", days=14, rows=None, volume=None, seed=42,
+             clean=False, text=False):
+    """Return a DuckDB relation with the generated export (canonical columns).
+
+    ``con``: a DuckDB connection (a new in-memory one if None).  ``rows``:
+    approximate total row count (scales the daily volume); ``volume``: base
+    contacts on a weight-1.0 day (default 400).  ``text=True`` gives
+    timestamps as ISO strings instead of TIMESTAMPTZ."""
+    p = _params(start, days, rows, volume, seed, clean)
+    if con is None:
+        con = duckdb.connect()
+    return con.sql(build_sql(p, text=text))
+
+
+def write(path, fmt=None, *, con=None, start="2024-03-04", days=14, rows=None, volume=None,
+          seed=42, clean=False) -> None:
+    """Generate and write to ``path`` as csv, parquet or json (NDJSON).
+
+    ``fmt`` defaults to the file extension."""
+    path = os.fspath(path)
+    if fmt is None:
+        ext = os.path.splitext(path)[1].lower().lstrip(".")
+        fmt = {"csv": "csv", "parquet": "parquet", "pq": "parquet", "json": "json",
+               "ndjson": "json", "jsonl": "json"}.get(ext, "csv")
+    fmt = fmt.lower()
+    if fmt not in ("csv", "parquet", "json"):
+        raise ValueError(f"unknown format {fmt!r}")
+    p = _params(start, days, rows, volume, seed, clean)
+    if con is None:
+        con = duckdb.connect()
+    sql = build_sql(p, text=(fmt != "parquet"))
+    target = path.replace("'", "''")
+    opts = {"csv": "FORMAT csv, HEADER true",
+            "parquet": "FORMAT parquet, COMPRESSION zstd",
+            "json": "FORMAT json"}[fmt]
+    con.execute("SET preserve_insertion_order = true")
+    con.execute(f"COPY ({sql}) TO '{target}' ({opts})")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--start", default="2024-03-04", help="first day, YYYY-MM-DD (default 2024-03-04, a Monday)")
+    ap.add_argument("--days", type=int, default=14, help="number of days (default 14)")
+    g = ap.add_mutually_exclusive_group()
+    g.add_argument("--rows", type=int, help="approximate total rows; scales the daily volume over --days")
+    g.add_argument("--volume", type=float,
+                   help=f"base contacts on a weight-1.0 day (default {DEFAULT_VOLUME}; Monday is 1.25x)")
+    ap.add_argument("--format", choices=["csv", "parquet", "json"], help="output format (default: from -o extension)")
+    ap.add_argument("-o", "--output", default="interactions.csv", help="output path")
+    ap.add_argument("--seed", type=int, default=42, help="salt for the hash-based pseudo-randomness (default 42)")
+    ap.add_argument("--clean", action="store_true", help="omit the deliberate data-quality faults")
+    ap.add_argument("--threads", type=int, help="DuckDB threads (output is identical regardless)")
+    ap.add_argument("--memory-limit", help="DuckDB memory_limit, e.g. 2GB")
+    a = ap.parse_args(argv)
+    con = duckdb.connect()
+    if a.threads:
+        con.execute(f"SET threads = {int(a.threads)}")
+    if a.memory_limit:
+        con.execute("SET memory_limit = ?", [a.memory_limit])
+    t = time.perf_counter()
+    write(a.output, a.format, con=con, start=a.start, days=a.days, rows=a.rows, volume=a.volume,
+          seed=a.seed, clean=a.clean)
+    print(f"wrote {a.output} in {time.perf_counter() - t:.1f}s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,13 @@
+/* csmetrics
+name = "abandoned"
+label = "abandoned"
+title = "Abandoned"
+unit = "count"
+order = 30
+description = "Inbound contacts that ended unanswered after waiting at least abandon.short_abandon_seconds."
+*/
+select
+    columns('^grp__'),
+    count(*) filter (where is_abandoned) as abandoned
+from scoped
+group by all

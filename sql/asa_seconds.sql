@@ -1,0 +1,13 @@
+/* csmetrics
+name = "asa_seconds"
+label = "ASA"
+title = "Average speed of answer"
+unit = "seconds"
+order = 60
+description = "Mean wait (answered_at - offered_at) of answered contacts."
+*/
+select
+    columns('^grp__'),
+    avg(wait_seconds) filter (where is_answered) as asa_seconds
+from scoped
+group by all

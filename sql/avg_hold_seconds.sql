@@ -1,0 +1,13 @@
+/* csmetrics
+name = "avg_hold_seconds"
+label = "hold"
+title = "Average hold"
+unit = "seconds"
+order = 110
+description = "Mean hold time of answered contacts (missing hold = 0), contacts without hold included."
+*/
+select
+    columns('^grp__'),
+    avg(hold_seconds) filter (where has_handle_time) as avg_hold_seconds
+from scoped
+group by all

@@ -1,0 +1,17 @@
+/* csmetrics
+description = """
+Helpers for time buckets that are correct across DST changes. A bucket is the
+local (report time zone) start of the interval; its key is that local start
+written in ISO 8601 with the UTC offset in force at the bucket's start, so the
+repeated 01:00 hour of a fall-back night gives two different keys.
+"""
+*/
+create or replace temp macro csm_bucket_instant(instant, local_ts, local_bucket) as
+    instant - (local_ts - local_bucket);
+
+create or replace temp macro csm_iso_with_offset(local_bucket, bucket_instant) as
+    strftime(local_bucket, '%Y-%m-%dT%H:%M:%S')
+    || case when epoch(local_bucket) - epoch(bucket_instant) < 0 then '-' else '+' end
+    || lpad(cast(floor(abs(epoch(local_bucket) - epoch(bucket_instant)) / 3600) as integer)::varchar, 2, '0')
+    || ':'
+    || lpad(cast(floor(mod(abs(epoch(local_bucket) - epoch(bucket_instant)), 3600) / 60) as integer)::varchar, 2, '0');

@@ -1,0 +1,22 @@
+/* csmetrics
+description = """
+The contacts a report counts: inbound, not in progress, offered on a local date
+inside --from/--to (inclusive, in the report time zone). Each contact belongs to
+the time bucket of its offered_at in the report time zone. Short abandons
+(abandoned with wait < abandon.short_abandon_seconds) are flagged here and left
+out of every figure except short_abandoned.
+"""
+*/
+select
+    c.*,
+    timezone($timezone, c.offered_at) as offered_local,
+    c.outcome = 'answered' as is_answered,
+    c.outcome = 'abandoned' and c.wait_seconds < $abandon_short_abandon_seconds as is_short_abandon,
+    c.outcome = 'abandoned' and c.wait_seconds >= $abandon_short_abandon_seconds as is_abandoned,
+    c.outcome = 'answered' and c.talk_seconds is not null as has_handle_time
+from contacts as c
+where
+    c.direction = 'inbound'
+    and c.outcome <> 'in_progress'
+    and ($date_from::date is null or cast(timezone($timezone, c.offered_at) as date) >= $date_from::date)
+    and ($date_to::date is null or cast(timezone($timezone, c.offered_at) as date) <= $date_to::date)

@@ -1,0 +1,51 @@
+/* csmetrics
+name = "service_level"
+label = "SL"
+title = "Service level"
+unit = "ratio"
+order = 50
+description = "Share of contacts answered within the threshold (wait <= threshold), over the chosen denominator."
+notes = "A wait exactly equal to the threshold is within it. Short abandons are excluded under every denominator."
+
+[params.threshold_seconds]
+type = "integer"
+default = 20
+min = 0
+max = 604800
+unit = "seconds"
+help = "Answered within the threshold means wait <= threshold (inclusive)."
+
+[params.denominator]
+type = "choice"
+default = "offered"
+help = "Which contacts the service level is a share of."
+[params.denominator.choices]
+offered = "answered within T / (answered + abandoned): every abandon is a miss (ICMI #3, Genesys)"
+answered = "answered within T / answered: abandons ignored (ICMI #2)"
+exclude_early_abandons = "answered within T / (answered + abandoned with wait > T): early abandons dropped (ICMI #4)"
+early_abandons_met = "(answered within T + abandoned with wait <= T) / (answered + abandoned): early abandons count as met (ICMI #1, Amazon Connect)"
+*/
+with counts as (
+    select
+        columns('^grp__'),
+        count(*) filter (where is_answered) as answered,
+        count(*) filter (where is_abandoned) as abandoned,
+        count(*) filter (
+            where is_answered and wait_seconds <= $service_level_threshold_seconds
+        ) as answered_within,
+        count(*) filter (
+            where is_abandoned and wait_seconds <= $service_level_threshold_seconds
+        ) as abandoned_within
+    from scoped
+    group by all
+)
+
+select
+    columns('^grp__'),
+    case $service_level_denominator
+        when 'offered' then answered_within / nullif(answered + abandoned, 0)
+        when 'answered' then answered_within / nullif(answered, 0)
+        when 'exclude_early_abandons' then answered_within / nullif(answered + abandoned - abandoned_within, 0)
+        when 'early_abandons_met' then (answered_within + abandoned_within) / nullif(answered + abandoned, 0)
+    end as service_level
+from counts
