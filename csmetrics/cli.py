@@ -26,7 +26,6 @@ from csmetrics.render import FORMATS, WRITERS, render_table, write_atomic, write
 
 app = typer.Typer(
     name="csmetrics",
-    help="Contact-centre service metrics under explicit, fingerprinted definitions.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,

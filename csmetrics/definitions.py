@@ -81,7 +81,10 @@ class ParamSpec:
             if t == "integer":
                 if isinstance(value, float) and not value.is_integer():
                     raise ValueError(value)
-                number: float = int(value) if not isinstance(value, str) else int(value.strip())
+                as_float = float(value.strip()) if isinstance(value, str) else float(value)
+                if not as_float.is_integer():
+                    raise ValueError(value)
+                number: float = int(as_float)
             else:
                 number = float(value)
                 if not math.isfinite(number):

@@ -62,6 +62,12 @@ ROWS_PER_VOLUME_WEIGHT = 1.113
 KEY_STRIDE = 100_000_000                # key = (day*96 + slot) * stride + k
 VOICE_PATIENCE, CHAT_PATIENCE = 180, 360   # mean customer patience, seconds
 CUSTOMERS_PER_ROW, CUSTOMER_SKEW = 2.0, 1.5
+REPEAT_SHARE = 0.135                    # answered inbound contacts followed up
+OUTBOUND_SHARE = 0.03
+CH_T = "ENUM('voice', 'chat', 'email')"
+DIR_T = "ENUM('inbound', 'outbound')"
+Q_T = "ENUM('sales', 'billing', 'support', 'tech')"
+R_T = ("ENUM('billing_question', 'outage', 'upgrade', 'cancel', 'password_reset', 'delivery')")
 MOD = 1000003                            # prime modulus for uniform draws
 
 
@@ -220,24 +226,23 @@ def build_sql(p: Params, text: bool = False) -> str:
     iw = (f"(0.20 + 0.05 * ({h} - 8) + exp(-pow(({h} - 11.1) / 1.9, 2))"
           f" + 0.9 * exp(-pow(({h} - 15.0) / 1.8, 2)) - 0.07 * greatest(0, {h} - 18))")
     channel_expr = f"""CASE WHEN direction = 'outbound' THEN 'voice'
-        WHEN {ukey('ch')} < 0.64 THEN 'voice' WHEN {ukey('ch')} < 0.895 THEN 'chat' ELSE 'email' END"""
+        WHEN {ukey('ch')} < 0.64 THEN 'voice' WHEN {ukey('ch')} < 0.895 THEN 'chat' ELSE 'email' END::{CH_T}"""
     queue_expr = f"""CASE
         WHEN outage THEN CASE WHEN {ukey('q')} < 0.7 THEN 'tech' ELSE 'support' END
         WHEN direction = 'outbound' THEN CASE WHEN {ukey('q')} < 0.6 THEN 'sales' ELSE 'billing' END
         WHEN {ukey('q')} < 0.22 THEN 'sales' WHEN {ukey('q')} < 0.52 THEN 'billing'
-        WHEN {ukey('q')} < 0.85 THEN 'support' ELSE 'tech' END"""
+        WHEN {ukey('q')} < 0.85 THEN 'support' ELSE 'tech' END::{Q_T}"""
     reason_expr = f"""CASE
         WHEN outage THEN 'outage'
         WHEN queue = 'sales' THEN CASE WHEN {ukey('r')} < 0.55 THEN 'upgrade' WHEN {ukey('r')} < 0.75 THEN 'cancel' ELSE 'delivery' END
         WHEN queue = 'billing' THEN CASE WHEN {ukey('r')} < 0.70 THEN 'billing_question' WHEN {ukey('r')} < 0.90 THEN 'cancel' ELSE 'upgrade' END
         WHEN queue = 'support' THEN CASE WHEN {ukey('r')} < 0.35 THEN 'delivery' WHEN {ukey('r')} < 0.70 THEN 'password_reset'
                                         WHEN {ukey('r')} < 0.85 THEN 'outage' ELSE 'billing_question' END
-        ELSE CASE WHEN {ukey('r')} < 0.55 THEN 'outage' ELSE 'password_reset' END END"""
+        ELSE CASE WHEN {ukey('r')} < 0.55 THEN 'outage' ELSE 'password_reset' END END::{R_T}"""
     # agents: contiguous block of the agent list per queue
-    agent_expr = f"""CASE WHEN answered THEN 'A' || lpad(least({A}, 1 + floor(({ukey('ag')}
+    agent_expr = f"""least({A}, 1 + floor(({ukey('ag')}
         * CASE queue WHEN 'sales' THEN 0.22 WHEN 'billing' THEN 0.30 WHEN 'support' THEN 0.33 ELSE 0.15 END
-        + CASE queue WHEN 'sales' THEN 0.0 WHEN 'billing' THEN 0.22 WHEN 'support' THEN 0.52 ELSE 0.85 END) * {A}))::BIGINT::VARCHAR,
-        {ag_width}, '0') END"""
+        + CASE queue WHEN 'sales' THEN 0.0 WHEN 'billing' THEN 0.22 WHEN 'support' THEN 0.52 ELSE 0.85 END) * {A}))"""
     local = lambda e: f"timezone('{TZ}', to_timestamp({e}))"  # noqa: E731
     period_end = (f"epoch(timezone('{TZ}', (DATE '{start}' + {days - 1})::TIMESTAMP"
                   f" + INTERVAL 20 HOUR))::BIGINT")
@@ -265,7 +270,7 @@ def build_sql(p: Params, text: bool = False) -> str:
         "base0 AS (SELECT d, s, t0, lf, n_norm, unnest(range(n_norm + n_out)) AS k FROM iv)",
         f"""base1 AS (
   SELECT key, d, s, lf, outage, t0 + floor({ukey('sec')} * 900)::BIGINT AS off,
-    CASE WHEN NOT outage AND {ukey('dir')} < 0.03 THEN 'outbound' ELSE 'inbound' END AS direction,
+    (CASE WHEN NOT outage AND {ukey('dir')} < {OUTBOUND_SHARE} THEN 'outbound' ELSE 'inbound' END)::{DIR_T} AS direction,
     1 + floor({NC} * pow({ukey('cust')}, {CUSTOMER_SKEW}))::BIGINT AS cust,
     false AS is_repeat
   FROM (SELECT (d * 96 + s) * {KEY_STRIDE} + k AS key, d, s, t0, lf, k >= n_norm AS outage FROM base0)
@@ -274,93 +279,86 @@ def build_sql(p: Params, text: bool = False) -> str:
         f"""base AS (SELECT key, d, s, lf, off, direction, cust, is_repeat, channel, queue,
   {reason_expr} AS reason FROM base2)""",
     ]
+    narrow = f"""key, d, off, ans, ended, channel, direction, queue, reason, cust::INTEGER AS cust,
+    CASE WHEN answered THEN {agent_expr} END::SMALLINT AS agent, answered,
+    CASE WHEN answered THEN talk END::INTEGER AS talk, CASE WHEN answered THEN hold END::INTEGER AS hold,
+    CASE WHEN answered THEN acw END::INTEGER AS acw, transferred, complaint,
+    csat::TINYINT AS csat, nps::TINYINT AS nps"""
     ctes += _outcome_ctes("b", "base", seed)
-    ctes[-1] = ctes[-1].replace("bout AS (", "bout AS MATERIALIZED (", 1)
+    ctes.append(f"bnar AS MATERIALIZED (SELECT {narrow} FROM bout)")
     ctes += [
         # repeat contacts: follow-ups by the same customer after an answered contact
         f"""rep0 AS (
   SELECT -key - 1 AS key, queue, cust, direction, channel AS pchannel, reason AS preason,
          ended + 60 + round(-ln({ukey('rd')}) * 72000)::BIGINT AS cand
-  FROM bout
-  WHERE answered AND direction = 'inbound' AND {ukey('rep')} < 0.135
+  FROM bnar
+  WHERE answered AND direction = 'inbound' AND {ukey('rep')} < {REPEAT_SHARE}
 )""",
         f"rep1 AS (SELECT *, {local('cand')} AS cloc FROM rep0)",
         f"rep2 AS (SELECT * EXCLUDE (cloc), {_roll_open('cand', 'key', 'rroll', seed, 'cloc')} AS off FROM rep1)",
-        f"""rep3 AS (
-  SELECT r.*, {local('off')} AS oloc FROM rep2 r WHERE off < {period_end}
-)""",
+        f"rep3 AS (SELECT r.*, {local('off')} AS oloc FROM rep2 r WHERE off < {period_end})",
         f"""rep4 AS (
   SELECT r.*, iv.d, iv.s, iv.lf, true AS is_repeat, false AS outage,
-    CASE WHEN {ukey('rch')} < 0.6 THEN pchannel
-         WHEN {ukey('ch')} < 0.64 THEN 'voice' WHEN {ukey('ch')} < 0.895 THEN 'chat' ELSE 'email' END AS channel
+    CASE WHEN {ukey('rch')} < 0.6 THEN pchannel ELSE ({channel_expr}) END AS channel
   FROM rep3 r
   JOIN iv ON iv.d = datediff('day', DATE '{start}', r.oloc::DATE)
          AND iv.s = hour(r.oloc) * 4 + minute(r.oloc) // 15
 )""",
         f"""rep AS (
   SELECT key, d, s, lf, off, direction, cust, is_repeat, channel, queue,
-    CASE WHEN {ukey('rr')} < 0.75 THEN preason ELSE {reason_expr} END AS reason
+    CASE WHEN {ukey('rr')} < 0.75 THEN preason ELSE ({reason_expr}) END AS reason
   FROM rep4
 )""",
     ]
     ctes += _outcome_ctes("r", "rep", seed)
-    ctes += [
-        f"""numbered AS MATERIALIZED (
-  SELECT row_number() OVER (ORDER BY off, key) AS rn, key, d, off, ans, ended, channel, direction, queue,
-    {agent_expr} AS agent_id,
-    'C' || lpad(cust::VARCHAR, {cust_width}, '0') AS customer_id,
-    reason,
-    CASE WHEN answered THEN talk END AS talk_seconds,
-    CASE WHEN answered THEN hold END AS hold_seconds,
-    CASE WHEN answered THEN acw END AS acw_seconds,
-    transferred, complaint, csat, nps, answered
-  FROM (SELECT * FROM bout UNION ALL BY NAME SELECT * FROM rout)
-)""",
-    ]
-    out_cols = ("rn, off, ans, ended, channel, direction, queue, agent_id, customer_id, reason, "
-                "talk_seconds, hold_seconds, acw_seconds, transferred, complaint, csat, nps")
+    ctes.append(f"allc AS (SELECT * FROM bnar UNION ALL SELECT {narrow} FROM rout)")
+
     if p.clean:
-        ctes.append(f"rows_out AS (SELECT {out_cols}, 0 AS ord FROM numbered)")
+        ctes.append("src AS (SELECT 0 AS grp, *, false AS is_dup, NULL::BIGINT AS rn_fix FROM allc)")
     else:
         dup_day = min(6, days - 1)
-        fault_pool = (f"answered AND direction = 'inbound' AND channel = 'voice' AND hold_seconds > 0 "
+        fault_pool = (f"answered AND direction = 'inbound' AND channel = 'voice' AND hold > 0 "
                       f"AND d BETWEEN {min(1, days - 1)} AND {max(0, days - 2)}")
         fh = f"hash(key, {seed}, 'fault')"
+        wip_key = -(10 ** 15)
         ctes += [
             # deterministic choice of the rows that get faults
             f"""picks AS (
   SELECT key, row_number() OVER (ORDER BY {fh}, key) AS fr
-  FROM (SELECT key FROM numbered WHERE {fault_pool} ORDER BY {fh}, key LIMIT 5)
+  FROM (SELECT key FROM bnar WHERE {fault_pool} ORDER BY {fh}, key LIMIT 5)
 )""",
             f"""roles AS (
   SELECT key, CASE fr WHEN 1 THEN 'ans_before_off' WHEN 2 THEN 'ans_before_off'
                       WHEN 3 THEN 'end_before_ans' WHEN 4 THEN 'neg_hold' ELSE 'reexport' END AS role
   FROM picks
   UNION ALL
-  SELECT key, 'dup' FROM (SELECT key FROM numbered WHERE d = {dup_day} AND answered
+  SELECT key, 'dup' FROM (SELECT key FROM bnar WHERE d = {dup_day} AND answered
                           ORDER BY off DESC, key DESC LIMIT 3)
 )""",
-            f"""rows_out AS (
-  SELECT rn,
-    off,
-    CASE role WHEN 'ans_before_off' THEN off - 20 - rn % 97 ELSE ans END AS ans,
-    CASE role WHEN 'end_before_ans' THEN ans - 60 - rn % 89 ELSE ended END AS ended,
-    channel, direction, queue, agent_id, customer_id, reason, talk_seconds,
-    CASE role WHEN 'neg_hold' THEN -hold_seconds ELSE hold_seconds END AS hold_seconds,
-    acw_seconds, transferred, complaint, csat, nps, 0 AS ord
-  FROM numbered LEFT JOIN roles USING (key)
-  UNION ALL  -- exact duplicates, as from an overlapping export
-  SELECT {out_cols}, 1 AS ord FROM numbered JOIN roles USING (key) WHERE role = 'dup'
-  UNION ALL  -- corrected re-export of an earlier row, at the end of the file
-  SELECT {out_cols.replace('acw_seconds', 'acw_seconds + 47 AS acw_seconds')}, 2 AS ord
-  FROM numbered JOIN roles USING (key) WHERE role = 'reexport'
-  UNION ALL  -- contacts still in progress when the export was taken
-  SELECT (SELECT max(rn) FROM numbered) + i AS rn, {period_end} - secs AS off, NULL, NULL,
-    channel, 'inbound', queue, NULL, 'C' || lpad((1 + hash(i, {seed}, 'wipc') % {NC})::VARCHAR, {cust_width}, '0'),
-    reason, NULL, NULL, NULL, false, false, NULL, NULL, 3 AS ord
+            "rx AS (SELECT b.* FROM bnar b JOIN roles r USING (key) WHERE r.role = 'reexport')",
+            # id (rank by offered_at) of the re-exported row
+            """rxrn AS (SELECT count(*) AS rn FROM allc a, rx
+  WHERE a.off < rx.off OR (a.off = rx.off AND a.key <= rx.key))""",
+            f"""src AS (
+  SELECT 0 AS grp, a.* REPLACE (
+      CASE role WHEN 'ans_before_off' THEN a.off - 20 - abs(a.key) % 97 ELSE a.ans END AS ans,
+      CASE role WHEN 'end_before_ans' THEN a.ans - 60 - abs(a.key) % 89 ELSE a.ended END AS ended,
+      CASE role WHEN 'neg_hold' THEN -a.hold ELSE a.hold END AS hold),
+    coalesce(role = 'dup', false) AS is_dup, NULL::BIGINT AS rn_fix
+  FROM allc a LEFT JOIN roles USING (key)
+  UNION ALL BY NAME  -- contacts still in progress when the export was taken (ids after the last)
+  SELECT 1 AS grp, {wip_key} - i AS key, {days - 1} AS d, {period_end} - secs AS off,
+    NULL::BIGINT AS ans, NULL::BIGINT AS ended, channel::{CH_T} AS channel, 'inbound'::{DIR_T} AS direction,
+    queue::{Q_T} AS queue, reason::{R_T} AS reason, (1 + hash(i, {seed}, 'wipc') % {NC})::INTEGER AS cust,
+    NULL::SMALLINT AS agent, false AS answered, NULL::INTEGER AS talk, NULL::INTEGER AS hold,
+    NULL::INTEGER AS acw, false AS transferred, false AS complaint, NULL::TINYINT AS csat,
+    NULL::TINYINT AS nps, false AS is_dup, NULL::BIGINT AS rn_fix
   FROM (VALUES (1, 'voice', 'support', 'delivery', 431), (2, 'voice', 'billing', 'billing_question', 257),
                (3, 'chat', 'tech', 'outage', 118), (4, 'email', 'sales', 'upgrade', 36))
        v(i, channel, queue, reason, secs)
+  UNION ALL BY NAME  -- corrected re-export of an earlier row, at the very end of the file
+  SELECT 2 AS grp, rx.* REPLACE (rx.acw + 47 AS acw), false AS is_dup, (SELECT rn FROM rxrn) AS rn_fix
+  FROM rx
 )""",
         ]
     if text:
@@ -369,15 +367,21 @@ def build_sql(p: Params, text: bool = False) -> str:
     else:
         def ts(col: str) -> str:
             return f"make_timestamptz({col} * 1000000)"
+    # One sort; ids are assigned by a streaming row_number() over the sorted
+    # stream; duplicates are emitted next to their original with unnest().
     final = f"""
-SELECT 'I' || lpad(rn::VARCHAR, {id_width}, '0') AS interaction_id,
+SELECT 'I' || lpad(coalesce(rn_fix, pos)::VARCHAR, {id_width}, '0') AS interaction_id,
   {ts('off')} AS offered_at, {ts('ans')} AS answered_at, {ts('ended')} AS ended_at,
-  channel, direction, queue, agent_id, customer_id, reason,
-  talk_seconds::INTEGER AS talk_seconds, hold_seconds::INTEGER AS hold_seconds,
-  acw_seconds::INTEGER AS acw_seconds, transferred, complaint,
+  channel::VARCHAR AS channel, direction::VARCHAR AS direction, queue::VARCHAR AS queue,
+  'A' || lpad(agent::VARCHAR, {ag_width}, '0') AS agent_id,
+  'C' || lpad(cust::VARCHAR, {cust_width}, '0') AS customer_id,
+  reason::VARCHAR AS reason,
+  talk AS talk_seconds, hold AS hold_seconds, acw AS acw_seconds, transferred, complaint,
   csat::INTEGER AS csat, nps::INTEGER AS nps
-FROM rows_out
-ORDER BY ord = 2, off, rn, ord"""
+FROM (
+  SELECT *, unnest(CASE WHEN is_dup THEN [0, 1] ELSE [0] END) AS copy_no
+  FROM (SELECT row_number() OVER () AS pos, * FROM (SELECT * FROM src ORDER BY grp, off, key))
+)"""
     return "WITH " + ",\n".join(ctes) + final
 
 
