@@ -28,7 +28,6 @@ from csmetrics.schema import INTERACTION_COLUMNS, quote_identifier
 
 SCHEMA_VERSION = "1.0"
 GROUP_PREFIX = "grp__"
-ORDER_PREFIX = "ord__"
 ALL_GROUP = "grp__all"
 
 
@@ -100,6 +99,7 @@ class Engine:
         self.con = con if con is not None else duckdb.connect()
         self.registry = registry or load_registry()
         self.load_result = LoadResult()
+        self.con.execute("SET enable_progress_bar = false")  # stderr is ours; DuckDB must not draw on it
         self._run_step("macros")
 
     # -- running SQL ------------------------------------------------------------------
@@ -139,7 +139,7 @@ class Engine:
         canonical = ", ".join(quote_identifier(c.name) for c in INTERACTION_COLUMNS)
         self._execute(
             "CREATE OR REPLACE TEMP TABLE rejects AS "
-            f"SELECT _file AS source_file, _line AS line, reject_reason AS reason, {canonical} "
+            f"SELECT _file AS source_file, _line AS line, reject_reason, {canonical} "
             "FROM checked WHERE reject_reason IS NOT NULL ORDER BY _seq",
             {},
             "collecting rejected rows",
@@ -150,7 +150,7 @@ class Engine:
         """Counts that explain every row read: rows_read = kept + rejected + duplicates."""
         dup = dict(self.con.execute("SELECT kind, count(*) FROM superseded GROUP BY kind").fetchall())
         by_reason = dict(
-            self.con.execute("SELECT reason, count(*) FROM rejects GROUP BY reason ORDER BY reason").fetchall()
+            self.con.execute("SELECT reject_reason, count(*) FROM rejects GROUP BY ALL ORDER BY ALL").fetchall()
         )
         outcome_row = self.con.execute(
             "SELECT count(*) FILTER (WHERE outcome = 'in_progress'), "
@@ -195,15 +195,14 @@ class Engine:
         self._scope(groupings, values)
 
         groups = self._groups(groupings)
-        keys = [c for c in groups.columns if c.startswith(GROUP_PREFIX)]
+        keys = list(groups.columns)
         rows = groups
         for m in chosen:
             result = self._query(m.sql, self._binds(m.uses, values), f"metric {m.name} ({m.path.name})")
             rows = rows.join(result, on=keys, how="left", nulls_equal=True)
             if m.unit == "count":
                 rows = rows.with_columns(pl.col(m.name).fill_null(0).cast(pl.Int64))
-        rows = rows.drop([c for c in rows.columns if c.startswith(ORDER_PREFIX)] + ([ALL_GROUP] if not groupings else []))
-        rows = rows.rename({f"{GROUP_PREFIX}{g.key}": g.key for g in groupings})
+        rows = self._format_keys(rows, groupings, values)
 
         quality = self.load_quality()
         scope_row = self.con.execute(
@@ -237,9 +236,6 @@ class Engine:
         step = self.registry.step("scope")
         if groupings:
             cols = [f"{g.sql} AS {quote_identifier(GROUP_PREFIX + g.key)}" for g in groupings]
-            cols += [
-                f"{g.order_sql} AS {quote_identifier(ORDER_PREFIX + g.key)}" for g in groupings if g.order_sql
-            ]
         else:
             cols = [f"'all' AS {ALL_GROUP}"]
         sql = f"CREATE OR REPLACE TEMP TABLE scoped AS SELECT {', '.join(cols)}, s.* FROM ({step.sql}\n) AS s"
@@ -248,11 +244,24 @@ class Engine:
     def _groups(self, groupings: list[Grouping]) -> pl.DataFrame:
         if not groupings:
             return pl.DataFrame({ALL_GROUP: ["all"]})
-        groups = self._query("SELECT DISTINCT columns('^(grp|ord)__') FROM scoped", {}, "listing groups")
-        sort_by = [
-            ORDER_PREFIX + g.key if g.order_sql else GROUP_PREFIX + g.key for g in groupings
-        ]
-        return groups.sort(sort_by, nulls_last=True)
+        return self._query("SELECT DISTINCT columns('^grp__') FROM scoped", {}, "listing groups")
+
+    def _format_keys(self, rows: pl.DataFrame, groupings: list[Grouping], values: Mapping[str, Any]) -> pl.DataFrame:
+        """Typed group keys -> their output text, rows sorted by the typed keys (time order)."""
+        if not groupings:
+            return rows.drop(ALL_GROUP)
+        typed = [quote_identifier(GROUP_PREFIX + g.key) for g in groupings]
+        select = [f"{g.format_sql.format(k=t)} AS {quote_identifier(g.key)}" for g, t in zip(groupings, typed, strict=True)]
+        sql = (
+            f"SELECT {', '.join(select)}, * EXCLUDE ({', '.join(typed)}) FROM report_rows "
+            f"ORDER BY {', '.join(t + ' NULLS LAST' for t in typed)}"
+        )
+        self.con.register("report_rows", rows)
+        try:
+            params = {"timezone": values["timezone"]} if "$timezone" in sql else {}
+            return self._query(sql, params, "formatting group keys")
+        finally:
+            self.con.unregister("report_rows")
 
 
 def run_report(

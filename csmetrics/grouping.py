@@ -15,19 +15,22 @@ from csmetrics.errors import ConfigError
 class Grouping:
     name: str  # the --by token
     key: str  # output key in rows
-    sql: str  # expression over the scoped contacts
-    order_sql: str | None = None  # a sortable value when the key's text does not sort in time order
+    sql: str  # typed expression over the scoped contacts (cheap to group and sort by)
+    format_sql: str  # turns the typed key (placeholder ``{k}``) into the output text; may use $timezone
     meaning: str = ""
+
+
+# A bucket instant written as its local start with the UTC offset in force, e.g. 2024-11-03T01:00:00-05:00.
+_ISO_LOCAL = "csm_iso_with_offset(timezone($timezone, {k}), {k})"
 
 
 def _bucket(minutes: int, token: str, key: str) -> Grouping:
     local = f"time_bucket(INTERVAL '{minutes} minutes', offered_local)"
-    instant = f"csm_bucket_instant(offered_at, offered_local, {local})"
     return Grouping(
         name=token,
         key=key,
-        sql=f"csm_iso_with_offset({local}, {instant})",
-        order_sql=instant,
+        sql=f"csm_bucket_instant(offered_at, offered_local, {local})",
+        format_sql=_ISO_LOCAL,
         meaning=f"{minutes}-minute bucket start, ISO 8601 with the offset in force",
     )
 
@@ -39,16 +42,17 @@ GROUPINGS: dict[str, Grouping] = {
         _bucket(30, "interval:30m", "interval"),
         _bucket(60, "interval:60m", "interval"),
         _bucket(60, "hour", "hour"),
-        Grouping("day", "day", "strftime(offered_local, '%Y-%m-%d')", meaning="local date, YYYY-MM-DD"),
+        Grouping("day", "day", "CAST(offered_local AS DATE)", "strftime({k}, '%Y-%m-%d')", "local date, YYYY-MM-DD"),
         Grouping(
-            "week", "week", "strftime(date_trunc('week', offered_local), '%Y-%m-%d')",
-            meaning="ISO week, as the date of its Monday",
+            "week", "week", "CAST(date_trunc('week', offered_local) AS DATE)", "strftime({k}, '%Y-%m-%d')",
+            "ISO week, as the date of its Monday",
         ),
-        Grouping("month", "month", "strftime(offered_local, '%Y-%m')", meaning="YYYY-MM"),
-        Grouping("queue", "queue", "queue", meaning="queue / skill"),
-        Grouping("channel", "channel", "channel", meaning="voice, chat, email, ..."),
-        Grouping("agent", "agent", "agent_id", meaning="agent_id of the answering agent"),
-        Grouping("reason", "reason", "reason", meaning="contact reason"),
+        Grouping("month", "month", "CAST(date_trunc('month', offered_local) AS DATE)", "strftime({k}, '%Y-%m')",
+                 "YYYY-MM"),
+        Grouping("queue", "queue", "queue", "{k}", "queue / skill"),
+        Grouping("channel", "channel", "channel", "{k}", "voice, chat, email, ..."),
+        Grouping("agent", "agent", "agent_id", "{k}", "agent_id of the answering agent"),
+        Grouping("reason", "reason", "reason", "{k}", "contact reason"),
     )
 }
 ALIASES = {"interval": "interval:30m", "interval:15": "interval:15m", "interval:30": "interval:30m",

@@ -39,13 +39,13 @@ FORMATS = {
 # Reading a file: the path is always a bound parameter.
 READERS = {
     "csv": "read_csv($path, header = true, all_varchar = true, auto_detect = true)",
-    "parquet": "read_parquet($path)",
+    "parquet": "read_parquet($path, file_row_number = true)",
     "json": "read_json($path, format = 'auto')",
 }
 # Position of a row in its file, for messages: a CSV line (header = line 1) or a record number.
 POSITIONS = {
     "csv": "row_number() OVER () + 1",
-    "parquet": "row_number() OVER ()",
+    "parquet": "file_row_number + 1",
     "json": "row_number() OVER ()",
 }
 POSITION_LABEL = {"csv": "line", "parquet": "row", "json": "record"}
@@ -179,7 +179,8 @@ def load_file(
             )
             raise InputError(msg)
         values.append(f"{expr} AS {quote_identifier(column.name)}")
-        if column.kind in EXPECTED_FORMAT:
+        # Only text can fail to parse: a typed source (Parquet TIMESTAMP, DOUBLE, ...) is read as it is.
+        if column.kind in EXPECTED_FORMAT and type_family(dtype) in ("text", "json"):
             raw_alias = quote_identifier("__raw_" + column.name)
             raws.append(f"nullif(trim(CAST({source} AS VARCHAR)), '') AS {raw_alias}")
             checks.append((column.name, raw_alias))

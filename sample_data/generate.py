@@ -105,7 +105,7 @@ class Params:
 
 def _u(key: str, salt: str, seed: int) -> str:
     """SQL expression: deterministic uniform draw in (0, 1)."""
-    return f"((hash({key}, {seed}, '{salt}') % {MOD}) + 0.5) / {MOD}.0"
+    return f"(((hash({key}, {seed}, '{salt}') >> 11)::DOUBLE + 0.5) * {2.0 ** -53!r})"
 
 
 def _normal_pair(key: str, salt: str, seed: int) -> tuple[str, str]:
@@ -280,7 +280,7 @@ def build_sql(p: Params, text: bool = False) -> str:
   {reason_expr} AS reason FROM base2)""",
     ]
     narrow = f"""key, d, off, ans, ended, channel, direction, queue, reason, cust::INTEGER AS cust,
-    CASE WHEN answered THEN {agent_expr} END::SMALLINT AS agent, answered,
+    CASE WHEN answered THEN {agent_expr} END::INTEGER AS agent, answered,
     CASE WHEN answered THEN talk END::INTEGER AS talk, CASE WHEN answered THEN hold END::INTEGER AS hold,
     CASE WHEN answered THEN acw END::INTEGER AS acw, transferred, complaint,
     csat::TINYINT AS csat, nps::TINYINT AS nps"""
@@ -311,7 +311,8 @@ def build_sql(p: Params, text: bool = False) -> str:
 )""",
     ]
     ctes += _outcome_ctes("r", "rep", seed)
-    ctes.append(f"allc AS (SELECT * FROM bnar UNION ALL SELECT {narrow} FROM rout)")
+    ctes.append(f"rnar AS (SELECT {narrow} FROM rout)")
+    ctes.append("allc AS (SELECT * FROM bnar UNION ALL SELECT * FROM rnar)")
 
     if p.clean:
         ctes.append("src AS (SELECT 0 AS grp, *, false AS is_dup, NULL::BIGINT AS rn_fix FROM allc)")
@@ -337,8 +338,9 @@ def build_sql(p: Params, text: bool = False) -> str:
 )""",
             "rx AS (SELECT b.* FROM bnar b JOIN roles r USING (key) WHERE r.role = 'reexport')",
             # id (rank by offered_at) of the re-exported row
-            """rxrn AS (SELECT count(*) AS rn FROM allc a, rx
-  WHERE a.off < rx.off OR (a.off = rx.off AND a.key <= rx.key))""",
+            """rxrn AS (SELECT
+    (SELECT count(*) FROM bnar a, rx WHERE a.off < rx.off OR (a.off = rx.off AND a.key <= rx.key))
+  + (SELECT count(*) FROM rnar a, rx WHERE a.off < rx.off OR (a.off = rx.off AND a.key <= rx.key)) AS rn)""",
             f"""src AS (
   SELECT 0 AS grp, a.* REPLACE (
       CASE role WHEN 'ans_before_off' THEN a.off - 20 - abs(a.key) % 97 ELSE a.ans END AS ans,
@@ -350,7 +352,7 @@ def build_sql(p: Params, text: bool = False) -> str:
   SELECT 1 AS grp, {wip_key} - i AS key, {days - 1} AS d, {period_end} - secs AS off,
     NULL::BIGINT AS ans, NULL::BIGINT AS ended, channel::{CH_T} AS channel, 'inbound'::{DIR_T} AS direction,
     queue::{Q_T} AS queue, reason::{R_T} AS reason, (1 + hash(i, {seed}, 'wipc') % {NC})::INTEGER AS cust,
-    NULL::SMALLINT AS agent, false AS answered, NULL::INTEGER AS talk, NULL::INTEGER AS hold,
+    NULL::INTEGER AS agent, false AS answered, NULL::INTEGER AS talk, NULL::INTEGER AS hold,
     NULL::INTEGER AS acw, false AS transferred, false AS complaint, NULL::TINYINT AS csat,
     NULL::TINYINT AS nps, false AS is_dup, NULL::BIGINT AS rn_fix
   FROM (VALUES (1, 'voice', 'support', 'delivery', 431), (2, 'voice', 'billing', 'billing_question', 257),

@@ -97,7 +97,7 @@ def test_rejects_file_and_strict(cli, export, tmp_path):
     result = cli("report", export, "-f", "json", "--rejects", rejects)
     assert result.exit_code == 0
     frame = pl.read_csv(rejects)
-    assert frame["reason"].to_list() == ["answered_before_offered"] and frame["line"].to_list() == [4]
+    assert frame["reject_reason"].to_list() == ["answered_before_offered"] and frame["line"].to_list() == [4]
     strict = cli("report", export, "-f", "json", "--strict", "--rejects", rejects)
     assert strict.exit_code == 3 and strict.stdout == "" and "--strict" in strict.stderr
 

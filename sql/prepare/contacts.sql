@@ -11,7 +11,7 @@ shares: the outcome, the wait, and the handle-time parts.
 - hold_seconds, acw_seconds: as given, missing = 0; NULL when not answered.
 """
 */
-create or replace temp table contacts as
+create or replace temp view contacts as
 select
     interaction_id,
     offered_at,
