@@ -19,5 +19,5 @@ with counts as (
 
 select
     columns('^grp__'),
-    1.96 * 100 * sqrt(greatest(p + d - (p - d) * (p - d), 0) / n) as nps_margin_of_error
+    1.96 * 100 * sqrt(greatest(p + d - (p - d) * (p - d), 0) / nullif(n, 0)) as nps_margin_of_error
 from counts
