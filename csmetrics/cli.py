@@ -134,6 +134,8 @@ def report(
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 3 if any row is rejected.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on stderr but errors.")] = False,
+    surveys: SurveysOption = None,
+    denominator: DenominatorOption = None,
 ) -> None:
     """Compute the metrics for interaction exports, by the chosen groups and period."""
     with reporting_errors():
@@ -150,6 +152,7 @@ def report(
             raise ConfigError(msg)
         engine = Engine()
         engine.load(paths, source_timezone=definitions["source_timezone"])
+        _load_outcome_inputs(engine, surveys, denominator)
         result = engine.report(definitions, group_by=by, date_from=first, date_to=last)
         quality = result.data_quality
         if rejects is not None:
@@ -161,6 +164,63 @@ def report(
                 f"; see {rejects}" if rejects else "; write them with --rejects FILE"
             )
             raise InputError(msg)
+        if fmt == "table" and output is None:
+            render_table(result, Console(highlight=False))
+        else:
+            _emit(WRITERS[fmt](result), output)
+
+
+SurveysOption = Annotated[
+    list[str] | None,
+    typer.Option("--surveys", help="Survey answers: file(s) with interaction_id and csat and/or nps (repeatable)."),
+]
+DenominatorOption = Annotated[
+    str | None,
+    typer.Option(
+        "--denominator",
+        help="Complaint denominator per local day: CSV date,count[,queue] (with --set complaint.denominator=external).",
+    ),
+]
+
+
+def _load_outcome_inputs(engine: Engine, surveys: list[str] | None, denominator: str | None) -> None:
+    if surveys:
+        engine.load_surveys(surveys)
+    if denominator:
+        engine.load_denominators(denominator)
+
+
+@app.command("fcr-windows")
+def fcr_windows(
+    paths: Annotated[list[str], typer.Argument(help="Interaction exports: CSV, Parquet, JSON/NDJSON files or globs.")],
+    windows: Annotated[
+        str, typer.Option("--windows", "-w", help="Comma list of repeat windows in hours.")
+    ] = "1,12,24,72,168",
+    by: Annotated[str | None, typer.Option("--by", "-b", help="Groupings, as for report.")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="First local date (inclusive), YYYY-MM-DD.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last local date (inclusive), YYYY-MM-DD.")] = None,
+    tz: TzOption = None,
+    sets: SetOption = None,
+    config: ConfigOption = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help=f"Output format: {', '.join(FORMATS)}.")] = "table",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")] = None,
+) -> None:
+    """FCR, repeat rate and their counts at several repeat windows side by side (one row per window)."""
+    from csmetrics.outcomes import fcr_by_window, parse_windows
+
+    with reporting_errors():
+        if fmt not in FORMATS:
+            msg = f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}"
+            raise ConfigError(msg)
+        definitions = _definitions(config, sets, tz)
+        hours = parse_windows(windows, definitions)
+        first, last = _date(date_from, "--from"), _date(date_to, "--to")
+        if first and last and first > last:
+            msg = f"--from {first} is after --to {last}"
+            raise ConfigError(msg)
+        engine = Engine()
+        engine.load(paths, source_timezone=definitions["source_timezone"])
+        result = fcr_by_window(engine, definitions, hours, group_by=by, date_from=first, date_to=last)
         if fmt == "table" and output is None:
             render_table(result, Console(highlight=False))
         else:

@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from csmetrics import outcomes
 from csmetrics.definitions import Definitions, MetricDefinition
 from csmetrics.errors import QueryError
 from csmetrics.grouping import Grouping, parse_group_by
@@ -72,6 +73,7 @@ def definitions_document(definitions: Definitions, metrics: list[MetricDefinitio
     metric_docs = []
     for m in metrics:
         used = [p.name for p in reg.params_of(m.uses)]
+        used += [p.name for p in m.params if p.name not in used]  # declared here, used by a prepare step
         metric_docs.append(
             {
                 "name": m.name,
@@ -101,6 +103,9 @@ class Engine:
         self.load_result = LoadResult()
         self.con.execute("SET enable_progress_bar = false")  # stderr is ours; DuckDB must not draw on it
         self._run_step("macros")
+        self._run_step("score_macros")
+        outcomes.create_input_tables(self.con)
+        self._prepared_with: tuple[Any, ...] | None = None
 
     # -- running SQL ------------------------------------------------------------------
     def _execute(self, sql: str, params: Mapping[str, Any], where: str) -> duckdb.DuckDBPyConnection:
@@ -134,8 +139,36 @@ class Engine:
             msg = f"loading failed: {e}"
             raise QueryError(msg) from e
         self._run_step("versions")
+        self._prepared_with = None
+        self._prepare(self._default_values())
+        return self.load_result
+
+    def load_surveys(self, patterns: list[str]) -> None:
+        """Read survey answers (--surveys FILE) joined to contacts on interaction_id."""
+        outcomes.load_surveys(self.con, patterns)
+        values = self._default_values() if self._prepared_with is None else dict(
+            zip(outcomes.PREPARE_PARAMS, self._prepared_with, strict=True)
+        )
+        self._prepared_with = None
+        self._prepare(values)
+
+    def load_denominators(self, path: str) -> None:
+        """Read the external complaint denominator file (--denominator FILE)."""
+        outcomes.load_denominators(self.con, path)
+
+    def _default_values(self) -> dict[str, Any]:
+        return {name: spec.default for name, spec in self.registry.params.items()}
+
+    def _prepare(self, values: Mapping[str, Any]) -> None:
+        """Checks, contacts, survey answers and rejects; they depend on the csat scale parameters."""
+        key = tuple(values[name] for name in outcomes.PREPARE_PARAMS)
+        if key == self._prepared_with:
+            return
+        binds = {p.replace(".", "_"): v for p, v in zip(outcomes.PREPARE_PARAMS, key, strict=True)}
+        self._run_step("csat_scale", binds)
         self._run_step("checked")
         self._run_step("contacts")
+        self._run_step("surveys")
         canonical = ", ".join(quote_identifier(c.name) for c in INTERACTION_COLUMNS)
         self._execute(
             "CREATE OR REPLACE TEMP TABLE rejects AS "
@@ -144,7 +177,14 @@ class Engine:
             {},
             "collecting rejected rows",
         )
-        return self.load_result
+        self._execute(
+            "INSERT INTO rejects (source_file, line, reason, interaction_id, csat, nps) "
+            "SELECT _file, _line, reject_reason, interaction_id, csat, nps "
+            "FROM survey_checked WHERE reject_reason IS NOT NULL ORDER BY _seq",
+            {},
+            "collecting rejected survey rows",
+        )
+        self._prepared_with = key
 
     def load_quality(self) -> dict[str, Any]:
         """Counts that explain every row read: rows_read = kept + rejected + duplicates."""
@@ -192,7 +232,13 @@ class Engine:
         groupings = parse_group_by(group_by) if isinstance(group_by, str | type(None)) else group_by
         chosen = [m for m in self.registry.metrics if metrics is None or m.name in metrics]
         values = definitions.bind_values() | {"date_from": date_from, "date_to": date_to}
+        outcomes.check_definitions(definitions)
+        self._prepare({name: definitions[name] for name in outcomes.PREPARE_PARAMS})
+        self._run_step("outcomes", values)
         self._scope(groupings, values)
+        if any(m.name == "complaint_rate" for m in chosen):
+            outcomes.scope_denominators(self.con, definitions, groupings, self._binds(("timezone",), values),
+                                        date_from, date_to)
 
         groups = self._groups(groupings)
         keys = list(groups.columns)

@@ -98,8 +98,13 @@ def parse_expression(column: Column, source: str, family: str) -> str | None:
         source = f"({source} ->> '$')"
         family = "text"
     kind = column.kind
-    if kind in ("text", "score"):
+    if kind == "text":
         return _text(source)
+    if kind == "score":
+        # Kept as text; readable = a number, or (csat only) good/bad. Range checks are reject reasons.
+        t = _text(source)
+        words = " OR lower(" + t + ") IN ('good', 'bad')" if column.name == "csat" else ""
+        return f"CASE WHEN try_cast({t} AS DOUBLE) IS NOT NULL{words} THEN {t} END"
     if kind == "timestamp":
         if family == "timestamptz":
             return source
@@ -145,4 +150,5 @@ EXPECTED_FORMAT = {
     "number": "a number of seconds such as 42 or 42.5",
     "boolean": "one of " + "/".join(TRUE_WORDS) + " or " + "/".join(FALSE_WORDS),
     "direction": "inbound or outbound",
+    "score": "a survey answer: a number (csat on its scale, nps 0-10), or good/bad for csat",
 }

@@ -4,7 +4,8 @@ The contacts a report counts: inbound, not in progress, offered on a local date
 inside --from/--to (inclusive, in the report time zone). Each contact belongs to
 the time bucket of its offered_at in the report time zone. Short abandons
 (abandoned with wait < abandon.short_abandon_seconds) are flagged here and left
-out of every figure except short_abandoned.
+out of every figure except short_abandoned. Per-contact outcomes (FCR status,
+survey answers) come from contact_outcomes, computed over all loaded contacts.
 """
 */
 select
@@ -13,8 +14,10 @@ select
     c.outcome = 'answered' as is_answered,
     c.outcome = 'abandoned' and c.wait_seconds < $abandon_short_abandon_seconds as is_short_abandon,
     c.outcome = 'abandoned' and c.wait_seconds >= $abandon_short_abandon_seconds as is_abandoned,
-    c.outcome = 'answered' and c.talk_seconds is not null as has_handle_time
+    c.outcome = 'answered' and c.talk_seconds is not null as has_handle_time,
+    o.* exclude (interaction_id)
 from contacts as c
+left join contact_outcomes as o on o.interaction_id = c.interaction_id
 where
     c.direction = 'inbound'
     and c.outcome <> 'in_progress'

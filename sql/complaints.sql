@@ -1,0 +1,13 @@
+/* csmetrics
+name = "complaints"
+label = "complaints"
+title = "Complaints"
+unit = "count"
+order = 210
+description = "Offered contacts (answered or abandoned, short abandons excluded) marked complaint = true."
+*/
+select
+    columns('^grp__'),
+    count(*) filter (where complaint and (is_answered or is_abandoned)) as complaints
+from scoped
+group by all

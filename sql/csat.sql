@@ -1,0 +1,39 @@
+/* csmetrics
+name = "csat"
+section = "csat"
+label = "CSAT"
+title = "Customer satisfaction (share satisfied)"
+unit = "ratio"
+order = 220
+description = "Share of CSAT responses of answered contacts that are satisfied: a score >= csat.satisfied_min, or 'good' on a good/bad rating."
+notes = "Answers outside csat.scale_min..csat.scale_max (or not whole numbers) are rejected rows, never clipped. Unanswered contacts' responses do not count. A response belongs to its contact's time bucket."
+
+[params.scale_min]
+type = "integer"
+default = 1
+min = 0
+max = 100
+help = "Lowest valid CSAT answer (integers scale_min..scale_max are valid)."
+
+[params.scale_max]
+type = "integer"
+default = 5
+min = 1
+max = 100
+help = "Highest valid CSAT answer."
+
+[params.satisfied_min]
+type = "integer"
+default = 4
+min = 0
+max = 100
+help = "A numeric answer >= this is satisfied ('top box'); good = satisfied, bad = not."
+*/
+select
+    columns('^grp__'),
+    count(*) filter (
+        where is_answered and coalesce(csat_binary, csat_number >= $csat_satisfied_min)
+    ) / nullif(count(*) filter (where is_answered and (csat_binary is not null or csat_number is not null)), 0)
+    as csat
+from scoped
+group by all

@@ -1,0 +1,80 @@
+/* csmetrics
+description = """
+Per-contact customer outcomes, computed over ALL loaded contacts (whatever
+--from/--to selects), then joined into the scoped contacts.
+
+First-contact resolution (fcr.window_hours, fcr.match). Participating contacts:
+inbound, answered, with a customer_id (and a reason when fcr.match =
+customer_id,reason). Each key's contacts are ordered by offered_at, ties by
+interaction_id; only the previous and next participating contact are looked at
+(lag/lead), so the cost is one sort, never a self-join.
+- repeat: the previous contact of the key is within the window (difference <= window).
+- censored: not a repeat and offered_at - window is before the earliest loaded
+  offered_at; or no later contact within the window and offered_at + window is
+  after the latest loaded offered_at.
+- unresolved: not a repeat, the next contact of the key is within the window.
+- resolved: otherwise.
+fcr_status is NULL for a contact that does not participate.
+
+Survey answers: the survey file's value when it has one, else the interaction's.
+csat_number is a numeric answer, csat_binary a good (true) / bad (false) answer.
+"""
+*/
+create or replace temp table contact_outcomes as
+with span as (
+    select
+        epoch_us(min(offered_at)) as first_us,
+        epoch_us(max(offered_at)) as last_us,
+        $fcr_window_hours * 3600000000 as window_us
+    from contacts
+),
+
+participating as (
+    select
+        interaction_id,
+        epoch_us(offered_at) as at_us,
+        lag(epoch_us(offered_at)) over key_order as prev_us,
+        lead(epoch_us(offered_at)) over key_order as next_us
+    from contacts
+    where
+        direction = 'inbound'
+        and outcome = 'answered'
+        and customer_id is not null
+        and ($fcr_match = 'customer_id' or reason is not null)
+    window key_order as (
+        partition by customer_id, case when $fcr_match = 'customer_id,reason' then reason end
+        order by offered_at, interaction_id
+    )
+),
+
+status as (
+    select
+        p.interaction_id,
+        case
+            when p.prev_us is not null and p.at_us - p.prev_us <= s.window_us then 'repeat'
+            when p.at_us - s.window_us < s.first_us then 'censored'
+            when p.next_us is not null and p.next_us - p.at_us <= s.window_us then 'unresolved'
+            when p.at_us + s.window_us > s.last_us then 'censored'
+            else 'resolved'
+        end as fcr_status
+    from participating as p
+    cross join span as s
+),
+
+answers as (
+    select
+        c.interaction_id,
+        coalesce(a.csat, c.csat) as csat_raw,
+        coalesce(a.nps, c.nps) as nps_raw
+    from contacts as c
+    left join survey_answers as a using (interaction_id)
+)
+
+select
+    a.interaction_id,
+    st.fcr_status,
+    case when csm_csat_binary(a.csat_raw) is null then csm_score_number(a.csat_raw) end as csat_number,
+    csm_csat_binary(a.csat_raw) as csat_binary,
+    cast(csm_score_number(a.nps_raw) as integer) as nps_score
+from answers as a
+left join status as st using (interaction_id)
