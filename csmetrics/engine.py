@@ -178,7 +178,7 @@ class Engine:
             "collecting rejected rows",
         )
         self._execute(
-            "INSERT INTO rejects (source_file, line, reason, interaction_id, csat, nps) "
+            "INSERT INTO rejects (source_file, line, reject_reason, interaction_id, csat, nps) "
             "SELECT _file, _line, reject_reason, interaction_id, csat, nps "
             "FROM survey_checked WHERE reject_reason IS NOT NULL ORDER BY _seq",
             {},
