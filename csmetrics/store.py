@@ -36,7 +36,7 @@ import polars as pl
 from csmetrics import __version__
 from csmetrics.engine import Engine
 from csmetrics.errors import StoreBusyError, StoreError
-from csmetrics.loading import expand_paths
+from csmetrics.loading import LoadResult, SourceFile, expand_paths
 from csmetrics.schema import INTERACTION_COLUMNS, quote_identifier
 
 STORE_SCHEMA_VERSION = 1
@@ -370,6 +370,7 @@ def store_engine(path: Path, *, wait: float = 60.0) -> Engine:
     engine = Engine()
     con = engine.con
     with open_store(path, read_only=True, wait=wait) as store:
+        stored = int(store.execute("SELECT count(*) FROM interactions").fetchall()[0][0])
         arrow = store.sql(
             f"SELECT {CANONICAL}, _file, _line, row_number() OVER (ORDER BY _load_id, _line) AS _seq, "
             "NULL::VARCHAR AS _bad_column, NULL::VARCHAR AS _bad_value FROM interactions"
@@ -378,6 +379,8 @@ def store_engine(path: Path, *, wait: float = 60.0) -> Engine:
     con.execute("CREATE OR REPLACE TEMP TABLE loaded_rows AS SELECT * FROM store_rows")
     con.unregister("store_rows")
     con.execute("CREATE OR REPLACE TEMP TABLE superseded (_seq BIGINT, interaction_id VARCHAR, kind VARCHAR)")
+    # data_quality then reads: rows_read = the stored contacts, files = [the store].
+    engine.load_result = LoadResult(files=[SourceFile(path=path, format="store", rows=stored)])
     engine._run_step("checked")
     engine._run_step("contacts")
     con.execute(
