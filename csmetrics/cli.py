@@ -158,7 +158,7 @@ def report(
         if first and last and first > last:
             msg = f"--from {first} is after --to {last}"
             raise ConfigError(msg)
-        engine = _engine(paths, _store_path(db, config, required=not paths), wait, definitions)
+        engine = _engine(paths, db if paths else _store_path(db, config, required=True), wait, definitions)
         result = engine.report(definitions, group_by=by, date_from=first, date_to=last)
         checked = _check(result, config, target, allow_no_data) if check or target else None
         quality = result.data_quality
@@ -311,6 +311,9 @@ def _store_path(db: Path | None, config: Path | None, *, required: bool) -> Path
 
 
 def _engine(paths: list[str] | None, db: Path | None, wait: float, definitions: Definitions) -> Engine:
+    if paths and db is not None:
+        msg = "give input files or a store (--db), not both; load the files into the store with `csmetrics load`"
+        raise ConfigError(msg)
     if paths:
         engine = Engine()
         engine.load(paths, source_timezone=definitions["source_timezone"])
@@ -370,7 +373,7 @@ def check(
             raise ConfigError(msg)
         definitions = _definitions(config, sets, tz)
         first, last = _date(date_from, "--from"), _date(date_to, "--to")
-        engine = _engine(paths, _store_path(db, config, required=not paths), wait, definitions)
+        engine = _engine(paths, db if paths else _store_path(db, config, required=True), wait, definitions)
         result = engine.report(definitions, group_by=by, date_from=first, date_to=last)
         checked = _check(result, config, target, allow_no_data)
         if fmt == "json":

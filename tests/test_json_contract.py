@@ -114,3 +114,11 @@ def test_off_a_terminal_stdout_is_data_only_and_quiet_is_silent(write_csv, cli, 
     assert r.stdout == "" and "loaded" in r.stderr and "\x1b[" not in r.stderr  # no colour, no progress
     q = cli("load", path, "--db", tmp_path / "s.db", "-q")
     assert q.stdout == "" and q.stderr == ""
+
+
+def test_files_and_a_store_together_is_a_usage_error(write_csv, cli, tmp_path):
+    path = write_csv(ROWS)
+    r = cli("report", path, "--db", tmp_path / "s.db")
+    assert r.exit_code == 2 and "not both" in r.stderr
+    # CSMETRICS_DB set globally does not stop the file mode
+    assert cli("report", path, "-q", "-f", "csv", env={"CSMETRICS_DB": str(tmp_path / "s.db")}).exit_code == 0
