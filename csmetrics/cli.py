@@ -20,7 +20,9 @@ from csmetrics import __version__
 from csmetrics.config import find_config, parse_assignments, read_config, resolve
 from csmetrics.definitions import Definitions
 from csmetrics.engine import Engine, definitions_document
-from csmetrics.errors import ConfigError, CsMetricsError, ExitCode, InputError
+from csmetrics import store
+from csmetrics import targets as targets_mod
+from csmetrics.errors import ConfigError, CsMetricsError, ExitCode, InputError, TargetMissedError
 from csmetrics.registry import load_registry
 from csmetrics.render import FORMATS, WRITERS, render_table, write_atomic, write_stdout
 
@@ -114,7 +116,9 @@ def _emit(data: bytes, output: Path | None) -> None:
 
 @app.command()
 def report(
-    paths: Annotated[list[str], typer.Argument(help="Interaction exports: CSV, Parquet, JSON/NDJSON files or globs.")],
+    paths: Annotated[
+        list[str] | None, typer.Argument(help="Interaction exports: CSV, Parquet, JSON/NDJSON files or globs.")
+    ] = None,
     by: Annotated[
         str | None,
         typer.Option(
@@ -136,8 +140,13 @@ def report(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on stderr but errors.")] = False,
     surveys: SurveysOption = None,
     denominator: DenominatorOption = None,
+    db: DbOption = None,
+    wait: WaitOption = 60.0,
+    check: Annotated[bool, typer.Option("--check", help="Also evaluate the targets; exit 4 if one is missed.")] = False,
+    target: TargetOption = None,
+    allow_no_data: AllowNoDataOption = False,
 ) -> None:
-    """Compute the metrics for interaction exports, by the chosen groups and period."""
+    """Compute the metrics for interaction exports (or the store, --db), by the chosen groups and period."""
     with reporting_errors():
         if fmt not in FORMATS:
             msg = f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}"
@@ -150,10 +159,10 @@ def report(
         if first and last and first > last:
             msg = f"--from {first} is after --to {last}"
             raise ConfigError(msg)
-        engine = Engine()
-        engine.load(paths, source_timezone=definitions["source_timezone"])
+        engine = _engine(paths, db if paths else _store_path(db, config, required=True), wait, definitions)
         _load_outcome_inputs(engine, surveys, denominator)
         result = engine.report(definitions, group_by=by, date_from=first, date_to=last)
+        checked = _check(result, config, target, allow_no_data) if check or target else None
         quality = result.data_quality
         if rejects is not None:
             _write_rejects(engine, rejects)
@@ -168,6 +177,8 @@ def report(
             render_table(result, Console(highlight=False))
         else:
             _emit(WRITERS[fmt](result), output)
+        if checked is not None:
+            _finish_check(checked, quiet=quiet)
 
 
 SurveysOption = Annotated[
@@ -315,6 +326,249 @@ def definitions(
         console.print(pt)
         if metric is not None:
             console.print(metrics[0].sql, markup=False, highlight=False)
+
+
+# -- the store, targets (issue 5) ---------------------------------------------------------------
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="The DuckDB store file (default: $CSMETRICS_DB, else `db = ...` in csmetrics.toml)."),
+]
+WaitOption = Annotated[
+    float, typer.Option("--wait", min=0, help="Seconds to wait while another process uses the store; then exit 75.")
+]
+TargetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--target", "-t", metavar="[GROUP=VALUE:]METRIC OP NUMBER",
+        help="A target such as 'service_level>=0.8' or 'queue=billing:asa_seconds<=30' (repeatable; "
+        "replaces the [targets] of csmetrics.toml).",
+    ),
+]
+AllowNoDataOption = Annotated[
+    bool, typer.Option("--allow-no-data", help="A target whose metric has no value passes instead of counting as missed.")
+]
+
+
+def _store_path(db: Path | None, config: Path | None, *, required: bool) -> Path | None:
+    """--db, else $CSMETRICS_DB, else `db = ...` in csmetrics.toml (relative to that file)."""
+    if db is not None:
+        return db
+    env = os.environ.get("CSMETRICS_DB")
+    if env:
+        return Path(env)
+    path = find_config(config)
+    _values, settings = read_config(path)
+    if "db" in settings and path is not None:
+        if not isinstance(settings["db"], str) or not settings["db"]:
+            msg = f"{path}: db must be a file path string"
+            raise ConfigError(msg)
+        return path.parent / settings["db"]
+    if required:
+        msg = "give input files, or a store with --db FILE (or CSMETRICS_DB, or db = \"FILE\" in csmetrics.toml)"
+        raise ConfigError(msg)
+    return None
+
+
+def _engine(paths: list[str] | None, db: Path | None, wait: float, definitions: Definitions) -> Engine:
+    if paths and db is not None:
+        msg = "give input files or a store (--db), not both; load the files into the store with `csmetrics load`"
+        raise ConfigError(msg)
+    if paths:
+        engine = Engine()
+        engine.load(paths, source_timezone=definitions["source_timezone"])
+        return engine
+    assert db is not None
+    return store.store_engine(db, wait=wait)
+
+
+def _check(result: Any, config: Path | None, cli_targets: list[str] | None, allow_no_data: bool) -> Any:
+    if cli_targets:
+        chosen = [targets_mod.parse_target(t) for t in cli_targets]
+    else:
+        path = find_config(config)
+        _values, settings = read_config(path)
+        chosen = targets_mod.targets_from_config(settings.get("targets"), str(path or "csmetrics.toml"))
+    if not chosen:
+        msg = "no targets: give --target 'METRIC>=NUMBER' or a [targets] table in csmetrics.toml"
+        raise ConfigError(msg)
+    return targets_mod.evaluate(chosen, result, allow_no_data=allow_no_data)
+
+
+def _finish_check(checked: Any, *, quiet: bool, to_stdout: bool = False) -> None:
+    """Say which targets were met; exit 4 if any was missed."""
+    if to_stdout:
+        write_stdout(("\n".join(targets_mod.describe(r) for r in checked.results) + "\n").encode())
+    elif not quiet:
+        for r in checked.results:
+            stderr.print(targets_mod.describe(r), markup=False, soft_wrap=True)
+    if not checked.ok:
+        missed = checked.missed + (0 if checked.allow_no_data else checked.no_data)
+        msg = f"{missed} of {len(checked.results)} target evaluation(s) missed"
+        raise TargetMissedError(msg)
+
+
+@app.command()
+def check(
+    paths: Annotated[
+        list[str] | None, typer.Argument(help="Interaction exports (or use the store, --db).")
+    ] = None,
+    target: TargetOption = None,
+    by: Annotated[str | None, typer.Option("--by", "-b", help="Group the report (as in `report --by`).")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="First local date (inclusive), YYYY-MM-DD.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last local date (inclusive), YYYY-MM-DD.")] = None,
+    tz: TzOption = None,
+    sets: SetOption = None,
+    config: ConfigOption = None,
+    db: DbOption = None,
+    wait: WaitOption = 60.0,
+    allow_no_data: AllowNoDataOption = False,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on stderr but errors.")] = False,
+) -> None:
+    """Evaluate the targets on the report's rows; exit 4 when any target is missed."""
+    with reporting_errors():
+        if fmt not in ("table", "json"):
+            msg = f"--format must be table or json, got {fmt!r}"
+            raise ConfigError(msg)
+        definitions = _definitions(config, sets, tz)
+        first, last = _date(date_from, "--from"), _date(date_to, "--to")
+        engine = _engine(paths, db if paths else _store_path(db, config, required=True), wait, definitions)
+        result = engine.report(definitions, group_by=by, date_from=first, date_to=last)
+        checked = _check(result, config, target, allow_no_data)
+        if fmt == "json":
+            write_stdout(_json(checked.to_document()))
+            if not checked.ok:
+                raise TargetMissedError(f"{checked.missed + checked.no_data * (not allow_no_data)} target evaluation(s) missed")
+            return
+        _finish_check(checked, quiet=quiet, to_stdout=True)
+
+
+def _json(document: Any) -> bytes:
+    return (json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False, default=str) + "\n").encode()
+
+
+@app.command()
+def load(
+    paths: Annotated[list[str], typer.Argument(help="Interaction exports: CSV, Parquet, JSON/NDJSON files or globs.")],
+    db: DbOption = None,
+    config: ConfigOption = None,
+    sets: SetOption = None,
+    wait: WaitOption = 60.0,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table (summary on stderr) or json (on stdout).")] = "table",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on stderr but errors.")] = False,
+) -> None:
+    """Load exports into the store: idempotent, newest version of each contact wins, one transaction."""
+    with reporting_errors():
+        if fmt not in ("table", "json"):
+            msg = f"--format must be table or json, got {fmt!r}"
+            raise ConfigError(msg)
+        path = _store_path(db, config, required=True)
+        assert path is not None
+        definitions = _definitions(config, sets, None)
+        show_progress = not quiet and stderr.is_terminal
+        if show_progress:
+            from rich.progress import Progress
+
+            with Progress(console=stderr, transient=True) as bar:
+                task = bar.add_task("loading", total=None)
+
+                def step(done: int, total: int, name: str) -> None:
+                    bar.update(task, completed=done, total=total, description=f"loading {Path(name).name}" if name else "committing")
+
+                records = store.load_files(
+                    path, paths, source_timezone=definitions["source_timezone"], wait=wait, progress=step
+                )
+        else:
+            records = store.load_files(path, paths, source_timezone=definitions["source_timezone"], wait=wait)
+        if fmt == "json":
+            doc = {"store": str(path), "schema_version": store.STORE_SCHEMA_VERSION, "loads": [r.to_dict() for r in records]}
+            write_stdout(_json(doc))
+        if not quiet:
+            for r in records:
+                stderr.print(
+                    f"loaded {r.file}: {r.rows_read} rows read; {r.inserted} inserted, {r.updated} updated, "
+                    f"{r.unchanged} unchanged, {r.older} older than stored, {r.duplicates} duplicates in file, "
+                    f"{r.rejected} rejected",
+                    markup=False, soft_wrap=True,
+                )
+
+
+db_app = typer.Typer(help="Inspect or migrate the store.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("info")
+def db_info(
+    db: DbOption = None,
+    config: ConfigOption = None,
+    wait: WaitOption = 60.0,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """Tables, rows, time span and loads of the store."""
+    with reporting_errors():
+        if fmt not in ("table", "json"):
+            msg = f"--format must be table or json, got {fmt!r}"
+            raise ConfigError(msg)
+        path = _store_path(db, config, required=True)
+        assert path is not None
+        doc = store.info(path, wait=wait)
+        if fmt == "json":
+            write_stdout(_json(doc))
+            return
+        console = Console(highlight=False)
+        span = doc["time_span"]
+        console.print(f"store {doc['store']} (schema version {doc['schema_version']})")
+        console.print("tables: " + ", ".join(f"{k} {v:,} rows" for k, v in doc["tables"].items()))
+        console.print(f"contacts offered from {span['first_offered_at']} to {span['last_offered_at']}")
+        lt = Table(title="Loads")
+        cols = ("load_id", "loaded_at", "file", "rows_read", "inserted", "updated", "unchanged", "older", "duplicates", "rejected")
+        for c in cols:
+            lt.add_column(c)
+        for row in doc["loads"]:
+            lt.add_row(*[str(row[c]) for c in cols])
+        console.print(lt)
+
+
+@db_app.command("rejects")
+def db_rejects(
+    db: DbOption = None,
+    config: ConfigOption = None,
+    wait: WaitOption = 60.0,
+    load_id: Annotated[int | None, typer.Option("--load", help="Only the rows rejected by this load_id.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+) -> None:
+    """Rows rejected by loads, with their source file, line and reason."""
+    with reporting_errors():
+        if fmt not in ("table", "json", "csv"):
+            msg = f"--format must be table, json or csv, got {fmt!r}"
+            raise ConfigError(msg)
+        path = _store_path(db, config, required=True)
+        assert path is not None
+        frame = store.rejects(path, wait=wait, load_id=load_id)
+        if fmt == "json":
+            write_stdout(_json({"store": str(path), "total": frame.height, "rejects": frame.to_dicts()}))
+        elif fmt == "csv":
+            write_stdout(frame.write_csv().encode())
+        else:
+            console = Console(highlight=False)
+            rt = Table(title=f"{frame.height} rejected row(s)")
+            cols = ("load_id", "source_file", "line", "reject_reason", "interaction_id")
+            for c in cols:
+                rt.add_column(c)
+            for row in frame.select(cols).iter_rows():  # bounded output listing, for a human
+                rt.add_row(*[str(v) for v in row])
+            console.print(rt)
+
+
+@db_app.command("migrate")
+def db_migrate(db: DbOption = None, config: ConfigOption = None, wait: WaitOption = 60.0) -> None:
+    """Bring a store written by an older csmetrics to the current schema version."""
+    with reporting_errors():
+        path = _store_path(db, config, required=True)
+        assert path is not None
+        with store.open_store(path, read_only=False, wait=wait) as con:
+            version = store.schema_version(con)
+        stderr.print(f"{path}: store schema version {version}")
 
 
 def main() -> None:

@@ -139,9 +139,13 @@ class Engine:
             msg = f"loading failed: {e}"
             raise QueryError(msg) from e
         self._run_step("versions")
+        self.prepare()
+        return self.load_result
+
+    def prepare(self) -> None:
+        """(Re)build checked rows, contacts and rejects from ``loaded_rows`` and ``superseded``."""
         self._prepared_with = None
         self._prepare(self._default_values())
-        return self.load_result
 
     def load_surveys(self, patterns: list[str]) -> None:
         """Read survey answers (--surveys FILE) joined to contacts on interaction_id."""

@@ -16,8 +16,8 @@ class ExitCode(IntEnum):
     UNEXPECTED = 1  # a bug or an engine failure; the message says what failed
     USAGE = 2  # bad option, configuration or parameter value
     INVALID_DATA = 3  # input cannot be read as the canonical schema (or --strict and rows were rejected)
-    TARGET_MISSED = 4  # reserved: a target was missed (csmetrics check)
-    STORE_BUSY = 75  # reserved: the store is locked by another process (EX_TEMPFAIL)
+    TARGET_MISSED = 4  # a target was missed (csmetrics check, report --check)
+    STORE_BUSY = 75  # the store is locked by another process past --wait (EX_TEMPFAIL)
 
 
 class CsMetricsError(Exception):
@@ -52,3 +52,21 @@ class InputError(CsMetricsError):
     """
 
     exit_code = ExitCode.INVALID_DATA
+
+
+class StoreError(CsMetricsError):
+    """A store file that cannot be used: missing, not a csmetrics store, or of another schema version."""
+
+    exit_code = ExitCode.USAGE
+
+
+class StoreBusyError(CsMetricsError):
+    """Another process holds the store's lock and it was not released within --wait seconds."""
+
+    exit_code = ExitCode.STORE_BUSY
+
+
+class TargetMissedError(CsMetricsError):
+    """At least one target was missed (csmetrics check / report --check)."""
+
+    exit_code = ExitCode.TARGET_MISSED
