@@ -20,16 +20,21 @@ import duckdb
 import polars as pl
 
 from csmetrics.definitions import Definitions, MetricDefinition
-from csmetrics.errors import QueryError
+from csmetrics.errors import ConfigError, QueryError
 from csmetrics.grouping import Grouping, parse_group_by
 from csmetrics.loading import LOADED_TABLE, LoadResult, load_interactions
 from csmetrics.registry import Registry, load_registry
 from csmetrics.schema import INTERACTION_COLUMNS, quote_identifier
+from csmetrics.states import RosterLoad, StatesLoad, load_roster, load_states
 
 SCHEMA_VERSION = "1.0"
 GROUP_PREFIX = "grp__"
 ORDER_PREFIX = "ord__"
 ALL_GROUP = "grp__all"
+# Groupings agent-time metrics (source states / concurrency) can be split by: time buckets, agent, team.
+# Any other grouping (queue, channel, reason, ...) leaves them NULL: agent states have no queue.
+AGENT_TIME_KEYS = frozenset({"interval", "hour", "day", "week", "month", "agent", "team"})
+AGENT_TIME_TABLES = {"states": "state_time", "concurrency": "concurrency_time"}
 
 
 @dataclass
@@ -44,6 +49,7 @@ class Report:
     data_quality: dict[str, Any]
     generated_at: str
     rejects: pl.DataFrame = field(default_factory=pl.DataFrame)
+    state_rejects: pl.DataFrame | None = None  # rejected agent state rows (None without --states)
 
     @property
     def fingerprint(self) -> str:
@@ -100,6 +106,8 @@ class Engine:
         self.con = con if con is not None else duckdb.connect()
         self.registry = registry or load_registry()
         self.load_result = LoadResult()
+        self.states_result: StatesLoad | None = None
+        self.roster_result: RosterLoad | None = None
         self._run_step("macros")
 
     # -- running SQL ------------------------------------------------------------------
@@ -146,6 +154,62 @@ class Engine:
         )
         return self.load_result
 
+    def load_states(self, patterns: list[str], *, source_timezone: str = "UTC") -> StatesLoad:
+        """Read agent state logs (intervals or events) into ``agent_states``; invalid rows go to ``state_rejects``."""
+        self.states_result = load_states(self.con, patterns, source_timezone=source_timezone)
+        self._run_step("states")
+        return self.states_result
+
+    def load_roster(self, path: str) -> RosterLoad:
+        """Read a roster (agent_id, team, supervisor, site) into ``roster``; enables --by team."""
+        self.roster_result = load_roster(self.con, path)
+        return self.roster_result
+
+    def states_quality(self) -> dict[str, Any] | None:
+        """Counts that explain every state row read: rows_read = kept + rejected + duplicates_merged."""
+        if self.states_result is None:
+            return None
+        by_reason = dict(
+            self.con.execute("SELECT reason, count(*) FROM state_rejects GROUP BY reason ORDER BY reason").fetchall()
+        )
+        copies, kept, cut, seen, span_end = self.con.execute(
+            "SELECT count(*) FILTER (WHERE reject_reason = 'identical_copy'), "
+            "count(*) FILTER (WHERE reject_reason IS NULL), "
+            "(SELECT count(*) FROM agent_states WHERE is_cut), "
+            "(SELECT list(DISTINCT state ORDER BY state) FROM agent_states), "
+            "strftime(max(span_end) AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') FROM state_checked"
+        ).fetchall()[0]
+        out: dict[str, Any] = {
+            "shape": self.states_result.shape,
+            "rows_read": self.states_result.rows_read,
+            "files": [
+                {
+                    "path": str(f.path),
+                    "format": f.format,
+                    "rows": f.rows,
+                    **({"ignored_columns": list(f.ignored_columns)} if f.ignored_columns else {}),
+                }
+                for f in self.states_result.files
+            ],
+            "states_kept": int(kept),
+            "duplicates_merged": int(copies),
+            "rejected": {"total": int(sum(by_reason.values())), "by_reason": {k: int(v) for k, v in by_reason.items()}},
+            "span_end": span_end,
+            "cut_at_span_end": int(cut),
+            "state_names": list(seen or []),
+        }
+        if self.roster_result is not None:
+            missing = self.con.execute(
+                "SELECT count(DISTINCT agent_id) FROM agent_states ANTI JOIN roster USING (agent_id)"
+            ).fetchall()[0][0]
+            out["agents_not_in_roster"] = int(missing)
+        return out
+
+    def state_rejects(self) -> pl.DataFrame | None:
+        if self.states_result is None:
+            return None
+        return self._query("SELECT * FROM state_rejects", {}, "reading rejected state rows")
+
     def load_quality(self) -> dict[str, Any]:
         """Counts that explain every row read: rows_read = kept + rejected + duplicates."""
         dup = dict(self.con.execute("SELECT kind, count(*) FROM superseded GROUP BY kind").fetchall())
@@ -190,18 +254,31 @@ class Engine:
         metrics: list[str] | None = None,
     ) -> Report:
         groupings = parse_group_by(group_by) if isinstance(group_by, str | type(None)) else group_by
+        if any(g.key == "team" for g in groupings) and self.roster_result is None:
+            msg = "--by team needs a roster: give --roster FILE (agent_id, team)"
+            raise ConfigError(msg)
         chosen = [m for m in self.registry.metrics if metrics is None or m.name in metrics]
+        # Without agent states the state metrics are absent from the report (not NULL).
+        chosen = [m for m in chosen if m.source != "states" or self.states_result is not None]
         values = definitions.bind_values() | {"date_from": date_from, "date_to": date_to}
         self._scope(groupings, values)
+        agent_time = all(g.key in AGENT_TIME_KEYS for g in groupings)
+        if agent_time:
+            self._agent_time(groupings, values)
 
-        groups = self._groups(groupings)
+        groups = self._groups(groupings, values if agent_time else None)
         keys = [c for c in groups.columns if c.startswith(GROUP_PREFIX)]
         rows = groups
         for m in chosen:
+            if m.source != "contacts" and not agent_time:
+                rows = rows.with_columns(pl.lit(None, dtype=pl.Int64 if m.unit == "count" else pl.Float64).alias(m.name))
+                continue
             result = self._query(m.sql, self._binds(m.uses, values), f"metric {m.name} ({m.path.name})")
             rows = rows.join(result, on=keys, how="left", nulls_equal=True)
             if m.unit == "count":
                 rows = rows.with_columns(pl.col(m.name).fill_null(0).cast(pl.Int64))
+            elif m.source == "states" and m.unit == "hours":
+                rows = rows.with_columns(pl.col(m.name).fill_null(0.0))
         rows = rows.drop([c for c in rows.columns if c.startswith(ORDER_PREFIX)] + ([ALL_GROUP] if not groupings else []))
         rows = rows.rename({f"{GROUP_PREFIX}{g.key}": g.key for g in groupings})
 
@@ -218,6 +295,17 @@ class Engine:
         quality["contacts_in_report"] = int(in_report)
         quality["outside_period"] = int(inbound_done[0] if inbound_done else 0) - int(in_report)
         quality["handle_time_unknown"] = int(handle_unknown)
+        states_quality = self.states_quality()
+        if states_quality is not None:
+            if not agent_time:
+                others = ", ".join(g.key for g in groupings if g.key not in AGENT_TIME_KEYS)
+                states_quality["not_grouped"] = (
+                    f"agent state metrics are null: agent states have no {others}; "
+                    "group by time, agent or team to see them"
+                )
+            quality["states"] = states_quality
+        if self.roster_result is not None:
+            quality["roster"] = {"path": str(self.roster_result.path), "agents": self.roster_result.rows}
         period = {
             "from": (date_from or first_day).isoformat() if (date_from or first_day) else None,
             "to": (date_to or last_day).isoformat() if (date_to or last_day) else None,
@@ -231,6 +319,7 @@ class Engine:
             data_quality=quality,
             generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
             rejects=self.rejects(),
+            state_rejects=self.state_rejects(),
         )
 
     def _scope(self, groupings: list[Grouping], values: Mapping[str, Any]) -> None:
@@ -242,13 +331,46 @@ class Engine:
             ]
         else:
             cols = [f"'all' AS {ALL_GROUP}"]
-        sql = f"CREATE OR REPLACE TEMP TABLE scoped AS SELECT {', '.join(cols)}, s.* FROM ({step.sql}\n) AS s"
+        sql = f"CREATE OR REPLACE TEMP TABLE scoped AS SELECT {', '.join(cols)}, s.* FROM ({self._with_team(step.sql)}\n) AS s"
         self._execute(sql, self._binds(step.uses, values), "sql/prepare/scope.sql")
 
-    def _groups(self, groupings: list[Grouping]) -> pl.DataFrame:
+    def _with_team(self, sql: str) -> str:
+        """Add the roster's team to rows that have an agent_id (when a roster is loaded)."""
+        if self.roster_result is None:
+            return sql
+        return f"SELECT t.*, r.team FROM ({sql}\n) AS t LEFT JOIN roster AS r ON r.agent_id = t.agent_id"
+
+    def _agent_time(self, groupings: list[Grouping], values: Mapping[str, Any]) -> None:
+        """Build state_time (with --states) and concurrency_time with the same grp__/ord__ columns as scoped."""
+        if groupings:
+            cols = [f"{g.sql} AS {quote_identifier(GROUP_PREFIX + g.key)}" for g in groupings]
+            cols += [f"{g.order_sql} AS {quote_identifier(ORDER_PREFIX + g.key)}" for g in groupings if g.order_sql]
+        else:
+            cols = [f"'all' AS {ALL_GROUP}"]
+        steps = (["state_time"] if self.states_result is not None else []) + ["concurrency_time"]
+        for name in steps:
+            step = self.registry.step(name)
+            sql = (
+                f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {', '.join(cols)}, s.* "
+                f"FROM ({self._with_team(step.sql)}\n) AS s"
+            )
+            self._execute(sql, self._binds(step.uses, values), f"sql/prepare/{name}.sql")
+
+    def _groups(self, groupings: list[Grouping], values: Mapping[str, Any] | None = None) -> pl.DataFrame:
         if not groupings:
             return pl.DataFrame({ALL_GROUP: ["all"]})
-        groups = self._query("SELECT DISTINCT columns('^(grp|ord)__') FROM scoped", {}, "listing groups")
+        listing = "SELECT DISTINCT columns('^(grp|ord)__') FROM scoped"
+        binds: dict[str, Any] = {}
+        if values is not None:
+            # Groups with only agent time (an hour with staffed time but no contact offered) are rows too.
+            listing += " UNION SELECT DISTINCT columns('^(grp|ord)__') FROM concurrency_time"
+            if self.states_result is not None:
+                listing += (
+                    " UNION SELECT DISTINCT columns('^(grp|ord)__') FROM state_time "
+                    "WHERE NOT csm_state_in(state, $states_unstaffed)"
+                )
+                binds["states_unstaffed"] = values["states_unstaffed"]
+        groups = self._query(listing, binds, "listing groups")
         sort_by = [
             ORDER_PREFIX + g.key if g.order_sql else GROUP_PREFIX + g.key for g in groupings
         ]

@@ -49,6 +49,7 @@ GROUPINGS: dict[str, Grouping] = {
         Grouping("channel", "channel", "channel", meaning="voice, chat, email, ..."),
         Grouping("agent", "agent", "agent_id", meaning="agent_id of the answering agent"),
         Grouping("reason", "reason", "reason", meaning="contact reason"),
+        Grouping("team", "team", "team", meaning="the agent's team, from --roster"),
     )
 }
 ALIASES = {"interval": "interval:30m", "interval:15": "interval:15m", "interval:30": "interval:30m",
