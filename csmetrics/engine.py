@@ -104,6 +104,8 @@ class Engine:
 
     def __init__(self, con: duckdb.DuckDBPyConnection | None = None, *, registry: Registry | None = None) -> None:
         self.con = con if con is not None else duckdb.connect()
+        # DuckDB draws a progress bar on stdout for long queries; stdout carries data only.
+        self.con.execute("SET enable_progress_bar = false")
         self.registry = registry or load_registry()
         self.load_result = LoadResult()
         self.states_result: StatesLoad | None = None
@@ -347,12 +349,13 @@ class Engine:
             cols += [f"{g.order_sql} AS {quote_identifier(ORDER_PREFIX + g.key)}" for g in groupings if g.order_sql]
         else:
             cols = [f"'all' AS {ALL_GROUP}"]
-        steps = (["state_time"] if self.states_result is not None else []) + ["concurrency_time"]
-        for name in steps:
+        # Pieces are summed per group and agent (and state / level): metrics read far fewer rows.
+        steps = ([("state_time", "state")] if self.states_result is not None else []) + [("concurrency_time", "level")]
+        for name, kind in steps:
             step = self.registry.step(name)
             sql = (
-                f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {', '.join(cols)}, s.* "
-                f"FROM ({self._with_team(step.sql)}\n) AS s"
+                f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {', '.join(cols)}, s.agent_id, s.{kind}, "
+                f"sum(s.seconds) AS seconds FROM ({self._with_team(step.sql)}\n) AS s GROUP BY ALL"
             )
             self._execute(sql, self._binds(step.uses, values), f"sql/prepare/{name}.sql")
 

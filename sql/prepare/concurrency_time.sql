@@ -8,7 +8,8 @@ before starts at the same instant, so back-to-back contacts never overlap)
 gives the level between consecutive events. Only stretches with at least one
 contact in progress are kept, cut at 15-minute UTC boundaries like state time
 (see state_time.sql) and carrying offered_at/offered_local anchors for the
-time groupings. Contacts without agent_id or ended_at, or with
+time groupings (the engine sums seconds per group, agent and level into
+concurrency_time). Contacts without agent_id or ended_at, or with
 ended_at <= answered_at, are left out.
 """
 */

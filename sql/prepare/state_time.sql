@@ -10,7 +10,8 @@ state time is split exactly at bucket boundaries: a 09:50-10:20 state gives 10
 minutes to the 09:00 hour and 20 to the 10:00 hour.
 Each piece carries its start as offered_at and its local start as
 offered_local, so the time groupings of grouping.py, written for contacts, give
-state pieces the very same bucket keys. --from/--to keep pieces whose local
+state pieces the very same bucket keys. The engine adds the grp__/ord__ columns and sums
+the pieces' seconds per group, agent and state into the table state_time. --from/--to keep pieces whose local
 date (report time zone) is inside the period.
 The vocabulary parameters below are used by the state metrics (staffed_hours,
 handling_hours, available_hours, agents, occupancy, utilization, shrinkage,
