@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
+import polars as pl
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -123,7 +124,8 @@ def report(
         str | None,
         typer.Option(
             "--by", "-b",
-            help="Comma list of interval:15m|30m|60m, hour, day, week, month, queue, channel, agent, reason.",
+            help="Comma list of interval:15m|30m|60m, hour, day, week, month, queue, channel, agent, reason, "
+            "team (needs --roster).",
         ),
     ] = None,
     date_from: Annotated[str | None, typer.Option("--from", help="First local date (inclusive), YYYY-MM-DD.")] = None,
@@ -137,6 +139,17 @@ def report(
         Path | None, typer.Option("--rejects", help="Write rejected rows with their reason to this CSV/Parquet/JSON file.")
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 3 if any row is rejected.")] = False,
+    states: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--states",
+            help="Agent state log (CSV/Parquet/JSON; intervals agent_id,state,started_at,ended_at or events "
+            "agent_id,state,at); repeatable. Adds occupancy, utilization, shrinkage and other agent metrics.",
+        ),
+    ] = None,
+    roster: Annotated[
+        str | None, typer.Option("--roster", help="Roster file (agent_id, team[, supervisor, site]); enables --by team.")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on stderr but errors.")] = False,
     surveys: SurveysOption = None,
     denominator: DenominatorOption = None,
@@ -161,6 +174,10 @@ def report(
             raise ConfigError(msg)
         engine = _engine(paths, db if paths else _store_path(db, config, required=True), wait, definitions)
         _load_outcome_inputs(engine, surveys, denominator)
+        if states:
+            engine.load_states(states, source_timezone=definitions["source_timezone"])
+        if roster:
+            engine.load_roster(roster)
         result = engine.report(definitions, group_by=by, date_from=first, date_to=last)
         checked = _check(result, config, target, allow_no_data) if check or target else None
         quality = result.data_quality
@@ -168,8 +185,10 @@ def report(
             _write_rejects(engine, rejects)
         if not quiet:
             _summarise(quality, rejects)
-        if strict and quality["rejected"]["total"]:
-            msg = f"{quality['rejected']['total']} row(s) rejected and --strict is set" + (
+            _summarise_states(quality.get("states"), rejects)
+        rejected_total = quality["rejected"]["total"] + quality.get("states", {}).get("rejected", {}).get("total", 0)
+        if strict and rejected_total:
+            msg = f"{rejected_total} row(s) rejected and --strict is set" + (
                 f"; see {rejects}" if rejects else "; write them with --rejects FILE"
             )
             raise InputError(msg)
@@ -240,6 +259,12 @@ def fcr_windows(
 
 def _write_rejects(engine: Engine, path: Path) -> None:
     frame = engine.rejects()
+    state_frame = engine.state_rejects()
+    if state_frame is not None:  # one file: an input column says which input each rejected row came from
+        frame = pl.concat(
+            [frame.with_columns(pl.lit("interactions").alias("input")), state_frame.with_columns(pl.lit("states").alias("input"))],
+            how="diagonal_relaxed",
+        )
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
         import io
@@ -272,6 +297,27 @@ def _summarise(quality: dict[str, Any], rejects: Path | None) -> None:
         notes.append(f"{quality['outbound']} outbound contact(s) excluded")
     if quality["handle_time_unknown"]:
         notes.append(f"{quality['handle_time_unknown']} answered contact(s) without handle time yet")
+    if notes:
+        stderr.print("note: " + "; ".join(notes), soft_wrap=True)
+
+
+def _summarise_states(states: dict[str, Any] | None, rejects: Path | None) -> None:
+    if states is None:
+        return
+    rejected = states["rejected"]
+    if rejected["total"]:
+        reasons = ", ".join(f"{k}: {v}" for k, v in rejected["by_reason"].items())
+        where = f"written to {rejects}" if rejects else "write them with --rejects FILE"
+        stderr.print(f"warning: {rejected['total']} agent state row(s) rejected ({reasons}); {where}", soft_wrap=True)
+    notes = []
+    if states["duplicates_merged"]:
+        notes.append(f"{states['duplicates_merged']} identical agent state row(s) merged")
+    if states["cut_at_span_end"]:
+        notes.append(f"{states['cut_at_span_end']} open agent state(s) cut at the data span end {states['span_end']}")
+    if states.get("agents_not_in_roster"):
+        notes.append(f"{states['agents_not_in_roster']} agent(s) with states are not in the roster (team empty)")
+    if "not_grouped" in states:
+        notes.append(states["not_grouped"])
     if notes:
         stderr.print("note: " + "; ".join(notes), soft_wrap=True)
 

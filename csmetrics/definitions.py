@@ -152,6 +152,7 @@ class MetricDefinition:
     uses: tuple[str, ...]  # bind names ($...) the SQL body refers to
     notes: str = ""
     label: str = ""  # short column heading for tables
+    source: str = "contacts"  # the table it reads: contacts (scoped), states (state_time), concurrency
 
 
 @dataclass(frozen=True)

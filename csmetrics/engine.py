@@ -21,15 +21,20 @@ import polars as pl
 
 from csmetrics import outcomes
 from csmetrics.definitions import Definitions, MetricDefinition
-from csmetrics.errors import QueryError
+from csmetrics.errors import ConfigError, QueryError
 from csmetrics.grouping import Grouping, parse_group_by
 from csmetrics.loading import LOADED_TABLE, LoadResult, load_interactions
 from csmetrics.registry import Registry, load_registry
 from csmetrics.schema import INTERACTION_COLUMNS, quote_identifier
+from csmetrics.states import RosterLoad, StatesLoad, load_roster, load_states
 
 SCHEMA_VERSION = "1.0"
 GROUP_PREFIX = "grp__"
 ALL_GROUP = "grp__all"
+# Groupings agent-time metrics (source states / concurrency) can be split by: time buckets, agent, team.
+# Any other grouping (queue, channel, reason, ...) leaves them NULL: agent states have no queue.
+AGENT_TIME_KEYS = frozenset({"interval", "hour", "day", "week", "month", "agent", "team"})
+AGENT_TIME_TABLES = {"states": "state_time", "concurrency": "concurrency_time"}
 
 
 @dataclass
@@ -44,6 +49,7 @@ class Report:
     data_quality: dict[str, Any]
     generated_at: str
     rejects: pl.DataFrame = field(default_factory=pl.DataFrame)
+    state_rejects: pl.DataFrame | None = None  # rejected agent state rows (None without --states)
 
     @property
     def fingerprint(self) -> str:
@@ -99,9 +105,12 @@ class Engine:
 
     def __init__(self, con: duckdb.DuckDBPyConnection | None = None, *, registry: Registry | None = None) -> None:
         self.con = con if con is not None else duckdb.connect()
+        # DuckDB draws a progress bar on stdout for long queries; stdout carries data only.
+        self.con.execute("SET enable_progress_bar = false")
         self.registry = registry or load_registry()
         self.load_result = LoadResult()
-        self.con.execute("SET enable_progress_bar = false")  # stderr is ours; DuckDB must not draw on it
+        self.states_result: StatesLoad | None = None
+        self.roster_result: RosterLoad | None = None
         self._run_step("macros")
         self._run_step("score_macros")
         outcomes.create_input_tables(self.con)
@@ -190,6 +199,62 @@ class Engine:
         )
         self._prepared_with = key
 
+    def load_states(self, patterns: list[str], *, source_timezone: str = "UTC") -> StatesLoad:
+        """Read agent state logs (intervals or events) into ``agent_states``; invalid rows go to ``state_rejects``."""
+        self.states_result = load_states(self.con, patterns, source_timezone=source_timezone)
+        self._run_step("states")
+        return self.states_result
+
+    def load_roster(self, path: str) -> RosterLoad:
+        """Read a roster (agent_id, team, supervisor, site) into ``roster``; enables --by team."""
+        self.roster_result = load_roster(self.con, path)
+        return self.roster_result
+
+    def states_quality(self) -> dict[str, Any] | None:
+        """Counts that explain every state row read: rows_read = kept + rejected + duplicates_merged."""
+        if self.states_result is None:
+            return None
+        by_reason = dict(
+            self.con.execute("SELECT reason, count(*) FROM state_rejects GROUP BY reason ORDER BY reason").fetchall()
+        )
+        copies, kept, cut, seen, span_end = self.con.execute(
+            "SELECT count(*) FILTER (WHERE reject_reason = 'identical_copy'), "
+            "count(*) FILTER (WHERE reject_reason IS NULL), "
+            "(SELECT count(*) FROM agent_states WHERE is_cut), "
+            "(SELECT list(DISTINCT state ORDER BY state) FROM agent_states), "
+            "strftime(max(span_end) AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') FROM state_checked"
+        ).fetchall()[0]
+        out: dict[str, Any] = {
+            "shape": self.states_result.shape,
+            "rows_read": self.states_result.rows_read,
+            "files": [
+                {
+                    "path": str(f.path),
+                    "format": f.format,
+                    "rows": f.rows,
+                    **({"ignored_columns": list(f.ignored_columns)} if f.ignored_columns else {}),
+                }
+                for f in self.states_result.files
+            ],
+            "states_kept": int(kept),
+            "duplicates_merged": int(copies),
+            "rejected": {"total": int(sum(by_reason.values())), "by_reason": {k: int(v) for k, v in by_reason.items()}},
+            "span_end": span_end,
+            "cut_at_span_end": int(cut),
+            "state_names": list(seen or []),
+        }
+        if self.roster_result is not None:
+            missing = self.con.execute(
+                "SELECT count(DISTINCT agent_id) FROM agent_states ANTI JOIN roster USING (agent_id)"
+            ).fetchall()[0][0]
+            out["agents_not_in_roster"] = int(missing)
+        return out
+
+    def state_rejects(self) -> pl.DataFrame | None:
+        if self.states_result is None:
+            return None
+        return self._query("SELECT * FROM state_rejects", {}, "reading rejected state rows")
+
     def load_quality(self) -> dict[str, Any]:
         """Counts that explain every row read: rows_read = kept + rejected + duplicates."""
         dup = dict(self.con.execute("SELECT kind, count(*) FROM superseded GROUP BY kind").fetchall())
@@ -234,7 +299,12 @@ class Engine:
         metrics: list[str] | None = None,
     ) -> Report:
         groupings = parse_group_by(group_by) if isinstance(group_by, str | type(None)) else group_by
+        if any(g.key == "team" for g in groupings) and self.roster_result is None:
+            msg = "--by team needs a roster: give --roster FILE (agent_id, team)"
+            raise ConfigError(msg)
         chosen = [m for m in self.registry.metrics if metrics is None or m.name in metrics]
+        # Without agent states the state metrics are absent from the report (not NULL).
+        chosen = [m for m in chosen if m.source != "states" or self.states_result is not None]
         values = definitions.bind_values() | {"date_from": date_from, "date_to": date_to}
         outcomes.check_definitions(definitions)
         self._prepare({name: definitions[name] for name in outcomes.PREPARE_PARAMS})
@@ -243,15 +313,23 @@ class Engine:
         if any(m.name == "complaint_rate" for m in chosen):
             outcomes.scope_denominators(self.con, definitions, groupings, self._binds(("timezone",), values),
                                         date_from, date_to)
+        agent_time = all(g.key in AGENT_TIME_KEYS for g in groupings)
+        if agent_time:
+            self._agent_time(groupings, values)
 
-        groups = self._groups(groupings)
+        groups = self._groups(groupings, values if agent_time else None)
         keys = list(groups.columns)
         rows = groups
         for m in chosen:
+            if m.source != "contacts" and not agent_time:
+                rows = rows.with_columns(pl.lit(None, dtype=pl.Int64 if m.unit == "count" else pl.Float64).alias(m.name))
+                continue
             result = self._query(m.sql, self._binds(m.uses, values), f"metric {m.name} ({m.path.name})")
             rows = rows.join(result, on=keys, how="left", nulls_equal=True)
             if m.unit == "count":
                 rows = rows.with_columns(pl.col(m.name).fill_null(0).cast(pl.Int64))
+            elif m.source == "states" and m.unit == "hours":
+                rows = rows.with_columns(pl.col(m.name).fill_null(0.0))
         rows = self._format_keys(rows, groupings, values)
 
         quality = self.load_quality()
@@ -267,6 +345,17 @@ class Engine:
         quality["contacts_in_report"] = int(in_report)
         quality["outside_period"] = int(inbound_done[0] if inbound_done else 0) - int(in_report)
         quality["handle_time_unknown"] = int(handle_unknown)
+        states_quality = self.states_quality()
+        if states_quality is not None:
+            if not agent_time:
+                others = ", ".join(g.key for g in groupings if g.key not in AGENT_TIME_KEYS)
+                states_quality["not_grouped"] = (
+                    f"agent state metrics are null: agent states have no {others}; "
+                    "group by time, agent or team to see them"
+                )
+            quality["states"] = states_quality
+        if self.roster_result is not None:
+            quality["roster"] = {"path": str(self.roster_result.path), "agents": self.roster_result.rows}
         period = {
             "from": (date_from or first_day).isoformat() if (date_from or first_day) else None,
             "to": (date_to or last_day).isoformat() if (date_to or last_day) else None,
@@ -280,6 +369,7 @@ class Engine:
             data_quality=quality,
             generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
             rejects=self.rejects(),
+            state_rejects=self.state_rejects(),
         )
 
     def _scope(self, groupings: list[Grouping], values: Mapping[str, Any]) -> None:
@@ -288,13 +378,46 @@ class Engine:
             cols = [f"{g.sql} AS {quote_identifier(GROUP_PREFIX + g.key)}" for g in groupings]
         else:
             cols = [f"'all' AS {ALL_GROUP}"]
-        sql = f"CREATE OR REPLACE TEMP TABLE scoped AS SELECT {', '.join(cols)}, s.* FROM ({step.sql}\n) AS s"
+        sql = f"CREATE OR REPLACE TEMP TABLE scoped AS SELECT {', '.join(cols)}, s.* FROM ({self._with_team(step.sql)}\n) AS s"
         self._execute(sql, self._binds(step.uses, values), "sql/prepare/scope.sql")
 
-    def _groups(self, groupings: list[Grouping]) -> pl.DataFrame:
+    def _with_team(self, sql: str) -> str:
+        """Add the roster's team to rows that have an agent_id (when a roster is loaded)."""
+        if self.roster_result is None:
+            return sql
+        return f"SELECT t.*, r.team FROM ({sql}\n) AS t LEFT JOIN roster AS r ON r.agent_id = t.agent_id"
+
+    def _agent_time(self, groupings: list[Grouping], values: Mapping[str, Any]) -> None:
+        """Build state_time (with --states) and concurrency_time with the same grp__ columns as scoped."""
+        if groupings:
+            cols = [f"{g.sql} AS {quote_identifier(GROUP_PREFIX + g.key)}" for g in groupings]
+        else:
+            cols = [f"'all' AS {ALL_GROUP}"]
+        # Pieces are summed per group and agent (and state / level): metrics read far fewer rows.
+        steps = ([("state_time", "state")] if self.states_result is not None else []) + [("concurrency_time", "level")]
+        for name, kind in steps:
+            step = self.registry.step(name)
+            sql = (
+                f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {', '.join(cols)}, s.agent_id, s.{kind}, "
+                f"sum(s.seconds) AS seconds FROM ({self._with_team(step.sql)}\n) AS s GROUP BY ALL"
+            )
+            self._execute(sql, self._binds(step.uses, values), f"sql/prepare/{name}.sql")
+
+    def _groups(self, groupings: list[Grouping], values: Mapping[str, Any] | None = None) -> pl.DataFrame:
         if not groupings:
             return pl.DataFrame({ALL_GROUP: ["all"]})
-        return self._query("SELECT DISTINCT columns('^grp__') FROM scoped", {}, "listing groups")
+        listing = "SELECT DISTINCT columns('^grp__') FROM scoped"
+        binds: dict[str, Any] = {}
+        if values is not None:
+            # Groups with only agent time (an hour with staffed time but no contact offered) are rows too.
+            listing += " UNION SELECT DISTINCT columns('^grp__') FROM concurrency_time"
+            if self.states_result is not None:
+                listing += (
+                    " UNION SELECT DISTINCT columns('^grp__') FROM state_time "
+                    "WHERE NOT csm_state_in(state, $states_unstaffed)"
+                )
+                binds["states_unstaffed"] = values["states_unstaffed"]
+        return self._query(listing, binds, "listing groups")
 
     def _format_keys(self, rows: pl.DataFrame, groupings: list[Grouping], values: Mapping[str, Any]) -> pl.DataFrame:
         """Typed group keys -> their output text, rows sorted by the typed keys (time order)."""

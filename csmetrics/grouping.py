@@ -53,6 +53,7 @@ GROUPINGS: dict[str, Grouping] = {
         Grouping("channel", "channel", "channel", "{k}", "voice, chat, email, ..."),
         Grouping("agent", "agent", "agent_id", "{k}", "agent_id of the answering agent"),
         Grouping("reason", "reason", "reason", "{k}", "contact reason"),
+        Grouping("team", "team", "team", "{k}", "the agent's team, from --roster"),
     )
 }
 ALIASES = {"interval": "interval:30m", "interval:15": "interval:15m", "interval:30": "interval:30m",

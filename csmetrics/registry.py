@@ -35,6 +35,9 @@ from csmetrics.resources import sql_dir
 
 HEADER = re.compile(r"\A\s*/\*\s*csmetrics\s*\n(?P<toml>.*?)\*/", re.DOTALL)
 UNITS = ("count", "ratio", "seconds", "hours", "score", "number")
+# What a metric reads (header key ``source``): contacts = the ``scoped`` table; states = ``state_time``
+# (run only when agent states are loaded, see docs/definitions.md); concurrency = ``concurrency_time``.
+SOURCES = ("contacts", "states", "concurrency")
 
 # Parameters every report has; they are not owned by one metric.
 COMMON_PARAMS: tuple[ParamSpec, ...] = (
@@ -182,6 +185,9 @@ def load_registry(directory: Path | None = None) -> Registry:
         if header["unit"] not in UNITS:
             problems.append(f"{where}: unit must be one of {', '.join(UNITS)}")
             continue
+        if header.get("source", "contacts") not in SOURCES:
+            problems.append(f"{where}: source must be one of {', '.join(SOURCES)}")
+            continue
         specs = _parse_params(header.get("params", {}), header.get("section", name), where, problems)
         add_params(specs)
         metrics.append(
@@ -197,6 +203,7 @@ def load_registry(directory: Path | None = None) -> Registry:
                 uses=bind_names_used(text),
                 notes=header.get("notes", ""),
                 label=header.get("label", name),
+                source=header.get("source", "contacts"),
             )
         )
 

@@ -152,3 +152,23 @@ EXPECTED_FORMAT = {
     "direction": "inbound or outbound",
     "score": "a survey answer: a number (csat on its scale, nps 0-10), or good/bad for csat",
 }
+
+
+# Agent state logs (--states): either intervals (started_at, ended_at) or events (at).
+STATE_COLUMNS: tuple[Column, ...] = (
+    Column("agent_id", "text", True, "the agent"),
+    Column("state", "text", True, "state name, e.g. on_contact, acw, available, break, lunch, offline"),
+    Column("started_at", "timestamp", False, "interval shape: when the state began"),
+    Column("ended_at", "timestamp", False, "interval shape: when it ended (empty = still open: cut at the data span end)"),
+    Column("at", "timestamp", False, "event shape: when the state began; it lasts until the agent's next event"),
+)
+STATE_COLUMNS_BY_NAME = {c.name: c for c in STATE_COLUMNS}
+
+# Roster (--roster): one row per agent.
+ROSTER_COLUMNS: tuple[Column, ...] = (
+    Column("agent_id", "text", True, "the agent"),
+    Column("team", "text", True, "the agent's team (--by team)"),
+    Column("supervisor", "text", False, "the team's supervisor"),
+    Column("site", "text", False, "the agent's site"),
+)
+ROSTER_COLUMNS_BY_NAME = {c.name: c for c in ROSTER_COLUMNS}

@@ -1,0 +1,244 @@
+"""Read agent state logs (--states) and a roster (--roster) into DuckDB.
+
+The same readers and value parsers as the interaction loader (loading.py): paths
+are bound parameters, column names pass the schema allow-list
+(``STATE_COLUMNS``/``ROSTER_COLUMNS``) and :func:`quote_identifier`. Python only
+chooses fixed SQL per source column type; every row is processed by DuckDB.
+
+A state file has one of two shapes, decided per file from its header:
+
+- intervals: ``agent_id, state, started_at, ended_at``;
+- events: ``agent_id, state, at`` (each state lasts until the agent's next event).
+
+All state files of one run must have the same shape. Validation (rejected rows,
+event ends, the cut at the data span end) is ``sql/prepare/states.sql``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from csmetrics.errors import InputError
+from csmetrics.loading import (
+    POSITION_LABEL,
+    POSITIONS,
+    READERS,
+    SourceFile,
+    _describe,
+    _first_line,
+    detect_format,
+    expand_paths,
+)
+from csmetrics.schema import (
+    EXPECTED_FORMAT,
+    ROSTER_COLUMNS,
+    STATE_COLUMNS,
+    Column,
+    parse_expression,
+    quote_identifier,
+    type_family,
+)
+
+STATES_TABLE = "loaded_states"
+ROSTER_TABLE = "roster"
+SHAPES = {"intervals": ("started_at",), "events": ("at",)}
+
+
+@dataclass
+class StatesLoad:
+    shape: str = ""
+    files: list[SourceFile] = field(default_factory=list)
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows for f in self.files)
+
+
+@dataclass
+class RosterLoad:
+    path: Path | None = None
+    rows: int = 0
+
+
+def _create(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[Column, ...]) -> None:
+    cols = [
+        f"{quote_identifier(c.name)} {'TIMESTAMPTZ' if c.kind == 'timestamp' else 'VARCHAR'}" for c in columns
+    ]
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {quote_identifier(table)} ({', '.join(cols)}, "
+        "_file VARCHAR, _line BIGINT, _seq BIGINT, _bad_column VARCHAR, _bad_value VARCHAR)"
+    )
+
+
+def _map_columns(path: Path, described: list[tuple[str, str]], columns: tuple[Column, ...]) -> dict[str, tuple[str, str]]:
+    known = {c.name for c in columns}
+    by_key: dict[str, tuple[str, str]] = {}
+    for name, dtype in described:
+        key = name.strip().lower()
+        if key in known:
+            if key in by_key:
+                msg = f"{path}: columns {by_key[key][0]!r} and {name!r} both name the {key} column; keep one"
+                raise InputError(msg)
+            by_key[key] = (name, dtype)
+    return by_key
+
+
+def _append(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    *,
+    table: str,
+    columns: tuple[Column, ...],
+    by_key: dict[str, tuple[str, str]],
+    fmt: str,
+    file_index: int,
+    source_timezone: str,
+) -> int:
+    """Insert one file's rows into ``table``; unreadable values are marked in _bad_column/_bad_value."""
+    reader = READERS[fmt]
+    values: list[str] = []
+    raws: list[str] = []
+    checks: list[tuple[str, str]] = []
+    for column in columns:
+        if column.name not in by_key:
+            values.append(f"NULL AS {quote_identifier(column.name)}")
+            continue
+        source_name, dtype = by_key[column.name]
+        source = quote_identifier(source_name)
+        expr = parse_expression(column, source, type_family(dtype))
+        if expr is None:
+            msg = (
+                f"{path}: column {source_name} has type {dtype}, which cannot hold {column.kind} values; "
+                f"expected {EXPECTED_FORMAT.get(column.kind, 'text')}"
+            )
+            raise InputError(msg)
+        values.append(f"{expr} AS {quote_identifier(column.name)}")
+        if column.kind in EXPECTED_FORMAT:
+            raw_alias = quote_identifier("__raw_" + column.name)
+            raws.append(f"nullif(trim(CAST({source} AS VARCHAR)), '') AS {raw_alias}")
+            checks.append((column.name, raw_alias))
+    if checks:
+        bad_column = "CASE " + " ".join(
+            f"WHEN {raw} IS NOT NULL AND {quote_identifier(n)} IS NULL THEN '{n}'" for n, raw in checks
+        ) + " END"
+        bad_value = "CASE " + " ".join(
+            f"WHEN {raw} IS NOT NULL AND {quote_identifier(n)} IS NULL THEN {raw}" for n, raw in checks
+        ) + " END"
+    else:
+        bad_column = bad_value = "NULL"
+    canonical = ", ".join(quote_identifier(c.name) for c in columns)
+    sql = (
+        f"INSERT INTO {quote_identifier(table)} "
+        f"SELECT {canonical}, $file AS _file, _line, $file_index * 1099511627776 + _line AS _seq, "
+        f"{bad_column} AS _bad_column, {bad_value} AS _bad_value "
+        f"FROM (SELECT {', '.join(values + raws)}, {POSITIONS[fmt]} AS _line FROM {reader})"
+    )
+    params: dict[str, Any] = {"path": str(path), "file": str(path), "file_index": file_index}
+    if "$source_timezone" in sql:
+        params["source_timezone"] = source_timezone
+    try:
+        inserted = con.execute(sql, params).fetchall()[0]
+    except duckdb.Error as e:
+        msg = f"{path}: cannot be read: {_first_line(e)}"
+        raise InputError(msg) from e
+    return int(inserted[0]) if inserted else 0
+
+
+def _check_unreadable(con: duckdb.DuckDBPyConnection, table: str, files: list[SourceFile], what: str) -> None:
+    rows = con.execute(
+        f"SELECT _file, _line, _bad_column, _bad_value, count(*) OVER () FROM {quote_identifier(table)} "
+        "WHERE _bad_column IS NOT NULL ORDER BY _seq LIMIT 5"
+    ).fetchall()
+    if not rows:
+        return
+    labels = {str(f.path): POSITION_LABEL[f.format] for f in files}
+    total = rows[0][4]
+    lines = [
+        f"{file}, {labels.get(file, 'line')} {line}, column {column}: cannot read {value!r}; "
+        f"expected {EXPECTED_FORMAT['timestamp']}"
+        for file, line, column, value, _ in rows
+    ]
+    more = f"\n({total - len(rows)} more unreadable values not shown)" if total > len(rows) else ""
+    msg = f"{total} value(s) in the {what} cannot be read:\n  " + "\n  ".join(lines) + more
+    raise InputError(msg)
+
+
+def load_states(con: duckdb.DuckDBPyConnection, patterns: list[str], *, source_timezone: str) -> StatesLoad:
+    """Load agent state files into ``loaded_states``; all files must share one shape."""
+    paths = expand_paths(patterns)
+    _create(con, STATES_TABLE, STATE_COLUMNS)
+    result = StatesLoad()
+    for index, path in enumerate(paths):
+        fmt = detect_format(path)
+        described = _describe(con, READERS[fmt], path)
+        by_key = _map_columns(path, described, STATE_COLUMNS)
+        found = ", ".join(n for n, _ in described) or "(none)"
+        missing = [c for c in ("agent_id", "state") if c not in by_key]
+        shapes = [s for s, cols in SHAPES.items() if all(c in by_key for c in cols)]
+        if missing or len(shapes) != 1:
+            why = (
+                f"missing required column(s) {', '.join(missing)}"
+                if missing
+                else "has both started_at and at" if shapes else "has neither started_at nor at"
+            )
+            msg = (
+                f"{path}: not an agent state log: {why} (found: {found}). Give intervals "
+                "(agent_id, state, started_at, ended_at) or events (agent_id, state, at)."
+            )
+            raise InputError(msg)
+        shape = shapes[0]
+        if shape == "intervals" and "ended_at" not in by_key:
+            msg = f"{path}: interval-shaped state log without an ended_at column (found: {found})"
+            raise InputError(msg)
+        if result.shape and shape != result.shape:
+            msg = f"{path}: {shape}-shaped, but {result.files[0].path} is {result.shape}-shaped; give one shape"
+            raise InputError(msg)
+        result.shape = shape
+        rows = _append(
+            con, path, table=STATES_TABLE, columns=STATE_COLUMNS, by_key=by_key, fmt=fmt,
+            file_index=index, source_timezone=source_timezone,
+        )
+        ignored = tuple(n for n, _ in described if n.strip().lower() not in by_key)
+        result.files.append(SourceFile(path=path, format=fmt, rows=rows, ignored_columns=ignored))
+    _check_unreadable(con, STATES_TABLE, result.files, "agent state log")
+    return result
+
+
+def load_roster(con: duckdb.DuckDBPyConnection, path_text: str) -> RosterLoad:
+    """Load a roster into ``roster`` (agent_id, team, supervisor, site); one row per agent."""
+    [path] = expand_paths([path_text])
+    fmt = detect_format(path)
+    described = _describe(con, READERS[fmt], path)
+    by_key = _map_columns(path, described, ROSTER_COLUMNS)
+    missing = [c.name for c in ROSTER_COLUMNS if c.required and c.name not in by_key]
+    if missing:
+        found = ", ".join(n for n, _ in described) or "(none)"
+        msg = f"{path}: roster lacks column(s) {', '.join(missing)} (found: {found}); give agent_id, team"
+        raise InputError(msg)
+    staging = "loaded_roster"
+    _create(con, staging, ROSTER_COLUMNS)
+    rows = _append(
+        con, path, table=staging, columns=ROSTER_COLUMNS, by_key=by_key, fmt=fmt, file_index=0, source_timezone="UTC"
+    )
+    label = POSITION_LABEL[fmt]
+    problems = con.execute(
+        "SELECT agent_id, list(_line ORDER BY _line) FROM loaded_roster "
+        "GROUP BY agent_id HAVING count(*) > 1 OR agent_id IS NULL ORDER BY min(_line) LIMIT 5"
+    ).fetchall()
+    if problems:
+        lines = [
+            f"{label}s {', '.join(map(str, ls))}: "
+            + ("no agent_id" if agent is None else f"agent_id {agent!r} listed {len(ls)} times")
+            for agent, ls in problems
+        ]
+        msg = f"{path}: each roster row needs a distinct agent_id:\n  " + "\n  ".join(lines)
+        raise InputError(msg)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {ROSTER_TABLE} AS "
+        "SELECT agent_id, team, supervisor, site FROM loaded_roster"
+    )
+    return RosterLoad(path=path, rows=rows)

@@ -1,0 +1,15 @@
+/* csmetrics
+name = "staffed_hours"
+label = "staffed h"
+title = "Staffed hours"
+unit = "hours"
+order = 200
+source = "states"
+description = "Agent time in any state except the unstaffed ones (states.unstaffed), in hours, split exactly at bucket boundaries."
+notes = "Needs --states. 0 for a group with contacts but no state time."
+*/
+select
+    columns('^grp__'),
+    coalesce(sum(seconds) filter (where not csm_state_in(state, $states_unstaffed)), 0) / 3600 as staffed_hours
+from state_time
+group by all
