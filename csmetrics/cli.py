@@ -21,6 +21,7 @@ from csmetrics.config import find_config, parse_assignments, read_config, resolv
 from csmetrics.definitions import Definitions
 from csmetrics.engine import Engine, definitions_document
 from csmetrics.errors import ConfigError, CsMetricsError, ExitCode, InputError
+from csmetrics.mapping import choose_mapping
 from csmetrics.registry import load_registry
 from csmetrics.render import FORMATS, WRITERS, render_table, write_atomic, write_stdout
 
@@ -85,6 +86,16 @@ ConfigOption = Annotated[
 TzOption = Annotated[str | None, typer.Option("--tz", help="Report time zone (same as --set timezone=...).")]
 
 
+MappingOption = Annotated[
+    Path | None, typer.Option("--mapping", "-m", help="TOML column mapping turning the export into the canonical schema.")
+]
+PresetOption = Annotated[
+    str | None,
+    typer.Option("--preset", help="Built-in mapping: amazon-connect, genesys-cloud, zendesk-talk, five9, nice-cxone, talkdesk."),
+]
+SheetOption = Annotated[str | None, typer.Option("--sheet", help="Sheet of an .xlsx workbook (name or 0-based index).")]
+
+
 def _definitions(config: Path | None, sets: list[str] | None, tz: str | None) -> Definitions:
     path = find_config(config)
     values, _settings = read_config(path)
@@ -135,6 +146,9 @@ def report(
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 3 if any row is rejected.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on stderr but errors.")] = False,
+    mapping: MappingOption = None,
+    preset: PresetOption = None,
+    sheet: SheetOption = None,
 ) -> None:
     """Compute the metrics for interaction exports, by the chosen groups and period."""
     with reporting_errors():
@@ -150,7 +164,11 @@ def report(
             msg = f"--from {first} is after --to {last}"
             raise ConfigError(msg)
         engine = Engine()
-        engine.load(paths, source_timezone=definitions["source_timezone"])
+        chosen = choose_mapping(find_config(config), mapping, preset)
+        engine.load(
+            paths, source_timezone=definitions["source_timezone"], mapping=chosen,
+            sheet=sheet if sheet is not None else (chosen.sheet if chosen else None),
+        )
         result = engine.report(definitions, group_by=by, date_from=first, date_to=last)
         quality = result.data_quality
         if rejects is not None:
