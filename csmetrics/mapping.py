@@ -38,10 +38,12 @@ from typing import Any
 import duckdb
 
 from csmetrics.errors import ConfigError, InputError
-from csmetrics.schema import COLUMNS_BY_NAME, INTERACTION_COLUMNS, parse_expression, quote_identifier, type_family
+from csmetrics.schema import COLUMNS_BY_NAME, Column, INTERACTION_COLUMNS, parse_expression, quote_identifier, type_family
 
 # Mapping keys: the canonical columns plus two helpers that are never stored.
 EXTRA_KEYS = {
+    "started_at": "timestamp",  # when the call started (before the IVR), a base for derive
+    "ivr_seconds": "number",  # time in the IVR, e.g. offered_at = derive ["started_at", "ivr_seconds"]
     "wait_seconds": "number",  # queue wait, used by derive and for an abandon's end
     "outcome": "outcome",  # answered / abandoned / excluded, overrides what the timestamps say
 }
@@ -57,7 +59,7 @@ UNITS = {
 }
 SPEC_KEYS = frozenset(
     {"from", "unit", "format", "date", "time", "date_format", "start", "derive", "values", "default",
-     "true", "false", "optional", "separator"}
+     "true", "false", "optional", "separator", "present"}
 )
 DEFAULT_TRUE = ("true", "t", "yes", "y", "1")
 DEFAULT_FALSE = ("false", "f", "no", "n", "0")
@@ -393,6 +395,8 @@ class _Compiler:
             column = COLUMNS_BY_NAME[key]
             return parse_expression(column, mapped, "text"), raw, src_name
         if kind == "boolean":
+            if spec.get("present"):  # true when the export column is not empty (e.g. NextContactId)
+                return f"({text} IS NOT NULL)", "NULL", src_name
             if "values" in spec:
                 text = self.value_map(key, text, spec, fold=True)
             if "true" in spec or "false" in spec:
@@ -414,12 +418,14 @@ class _Compiler:
             expr = self.duration(key, src, dtype, spec.get("unit", "seconds"))
             if expr is None:
                 self._type_error(key, src_name, dtype)
+            if "default" in spec:  # the value of an empty cell, e.g. default = 0
+                expr = f"coalesce({expr}, CAST({self.bind(str(spec['default']))} AS DOUBLE))"
             return expr, raw, src_name
         if kind == "timestamp":
             if "format" in spec and family in ("text", "json"):
                 expr = f"timezone($source_timezone, try_strptime({_text(src)}, {self.bind(spec['format'])}))"
             else:
-                expr = parse_expression(COLUMNS_BY_NAME[key], src, family)
+                expr = parse_expression(Column(key, "timestamp", False, ""), src, family)
             if expr is None:
                 self._type_error(key, src_name, dtype)
             return expr, raw, src_name
@@ -469,7 +475,11 @@ class _Compiler:
             if spec is None:
                 return "NULL"
             if "derive" not in spec:
-                return quote_identifier("k__" + key) if key in present else "NULL"
+                if key in present:
+                    return quote_identifier("k__" + key)
+                if "default" in spec and KEY_KINDS[key] == "number":  # optional column absent
+                    return f"CAST({self.bind(str(spec['default']))} AS DOUBLE)"
+                return "NULL"
             if key in resolving:
                 msg = f"{self.where(key)}: derive refers back to itself ({' -> '.join([*resolving, key])})"
                 raise MappingError(msg)
@@ -522,8 +532,13 @@ class _Compiler:
         ]
         values = [f"WHEN {raw} IS NOT NULL AND {quote_identifier('k__' + key)} IS NULL THEN {raw}" for key, _c, raw in self.checks]
         if outcome is not None and answered != "NULL":
-            cases.append(f"WHEN {outcome} = 'answered' AND {answered} IS NULL THEN {len(self.checks)}")
-            values.append(f"WHEN {outcome} = 'answered' AND {answered} IS NULL THEN 'answered'")
+            # outbound calls need no answer time; they are left out of every metric
+            inbound = (
+                f" AND {quote_identifier('k__direction')} IS DISTINCT FROM 'outbound'"
+                if f"AS {quote_identifier('k__direction')}" in " ".join(self.layer1) else ""
+            )
+            cases.append(f"WHEN {outcome} = 'answered' AND {answered} IS NULL{inbound} THEN {len(self.checks)}")
+            values.append(f"WHEN {outcome} = 'answered' AND {answered} IS NULL{inbound} THEN 'answered'")
         if not cases:
             return
         sql = (
