@@ -276,6 +276,49 @@ def definitions(
             console.print(metrics[0].sql, markup=False, highlight=False)
 
 
+@app.command("inspect")
+def inspect_command(
+    path: Annotated[Path, typer.Argument(help="An export: CSV (also .gz), JSON/NDJSON, Parquet or .xlsx.")],
+    sheet: SheetOption = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="toml (starter mapping on stdout) or json (everything on stdout).")
+    ] = "toml",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
+) -> None:
+    """Show what an export holds and print a starter mapping file (TOML) on stdout."""
+    from csmetrics.inspect import inspect_file
+
+    with reporting_errors():
+        if fmt not in ("toml", "json"):
+            msg = f"--format must be toml or json, got {fmt!r}"
+            raise ConfigError(msg)
+        if not path.is_file():
+            msg = f"{path}: no such file"
+            raise InputError(msg)
+        result = inspect_file(path, sheet=sheet)
+        if fmt == "json":
+            write_stdout((json.dumps(result.to_document(), indent=2, ensure_ascii=False) + "\n").encode())
+        else:
+            write_stdout(result.mapping_text.encode())
+        if quiet:
+            return
+        stderr.print(f"{result.path}: {result.format}, {result.rows} rows", markup=False)
+        ct = Table(title="Columns")
+        for col in ("column", "type", "sample values"):
+            ct.add_column(col)
+        for c in result.columns:
+            ct.add_row(c.name, c.type, " | ".join(c.samples))
+        stderr.print(ct)
+        best = [p for p in result.presets if p["matches"]]
+        stderr.print("preset: " + (best[0]["preset"] if best else "none matches"), markup=False)
+        for key, how in result.proposed.items():
+            stderr.print(f"  {key} <- {how}", markup=False, soft_wrap=True)
+        for key, what in result.missing.items():
+            stderr.print(f"  missing {key}: needed for {what}", markup=False, soft_wrap=True)
+        for note in result.notes:
+            stderr.print(f"note: {note}", markup=False, soft_wrap=True)
+
+
 def main() -> None:
     app()
 
