@@ -284,6 +284,8 @@ class _Compiler:
         name = column if column in self.types else self.folded.get(column.strip().lower())
         if name is not None:
             self.used.add(name)
+            if self.types[name] in ('"NULL"', "NULL"):  # JSON field that is null in every record
+                return f"CAST({quote_identifier(name)} AS VARCHAR)", "VARCHAR"
             return quote_identifier(name), self.types[name]
         head, _, rest = column.partition(".")
         head_name = head if head in self.types else self.folded.get(head.strip().lower())
