@@ -302,7 +302,7 @@ def inspect_command(
             write_stdout(result.mapping_text.encode())
         if quiet:
             return
-        stderr.print(f"{result.path}: {result.format}, {result.rows} rows", markup=False)
+        stderr.print(f"{result.path}: {result.format}, {result.rows} rows", markup=False, soft_wrap=True)
         ct = Table(title="Columns")
         for col in ("column", "type", "sample values"):
             ct.add_column(col)
@@ -310,7 +310,7 @@ def inspect_command(
             ct.add_row(c.name, c.type, " | ".join(c.samples))
         stderr.print(ct)
         best = [p for p in result.presets if p["matches"]]
-        stderr.print("preset: " + (best[0]["preset"] if best else "none matches"), markup=False)
+        stderr.print("preset: " + (best[0]["preset"] if best else "none matches"), markup=False, soft_wrap=True)
         for key, how in result.proposed.items():
             stderr.print(f"  {key} <- {how}", markup=False, soft_wrap=True)
         for key, what in result.missing.items():

@@ -24,7 +24,7 @@ SAMPLES = 3
 # Normalised column names (lower case, letters and digits only) that suggest a mapping key.
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "interaction_id": ("interactionid", "callid", "contactid", "conversationid", "callref", "callreference",
-                       "callnumber", "callno", "ticketid", "caseid", "id"),
+                       "callnumber", "callno", "ticketid", "ticketno", "ticket", "caseid", "reference", "ref", "id"),
     "offered_at": ("offeredat", "offered", "queuedat", "enqueuetimestamp", "enqueuetime", "arrivaltime", "arrival",
                    "starttime", "startedat", "startat", "callstart", "start", "createdat", "timestamp", "datetime",
                    "calltime", "time", "date"),
@@ -38,7 +38,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "acw_seconds": ("acwseconds", "acw", "acwtime", "wrapup", "wrapuptime", "aftercallwork", "aftercallworktime",
                     "aftercontactworkduration"),
     "queue": ("queue", "queuename", "skill", "skillname", "split", "topic", "service", "department", "ringgroups",
-              "ringgroup", "type"),
+              "ringgroup", "team", "group", "line", "type"),
     "agent_id": ("agentid", "agent", "agentname", "agentusername", "user", "username", "userid", "server", "employee",
                  "rep", "operator"),
     "customer_id": ("customerid", "customer", "callerid", "caller", "ani", "phonenumber", "phone"),
