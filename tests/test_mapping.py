@@ -327,3 +327,14 @@ def test_cli_stdin_and_config_mapping(tmp_path, cli):
     unknown = cli("report", "x.csv", "--preset", "nope")
     assert unknown.exit_code == 2
     assert "amazon-connect" in unknown.stderr
+
+
+def test_xlsx_in_canonical_shape_needs_no_mapping(tmp_path):
+    book = write_xlsx(
+        tmp_path / "canonical.xlsx",
+        {"Sheet1": [["interaction_id", "offered_at", "answered_at"], ["1", "2024-03-04 09:00:00", "2024-03-04 09:00:07"]]},
+    )
+    engine = Engine()
+    engine.load([str(book)], source_timezone="UTC")
+    [row] = engine.report(resolve()).rows.to_dicts()
+    assert (row["answered"], row["asa_seconds"]) == (1, 7.0)
