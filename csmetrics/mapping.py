@@ -115,6 +115,11 @@ class Mapping:
         if not {"answered_at", "ended_at", "outcome"} & set(columns):
             msg = f"mapping {name}: map columns.answered_at, columns.ended_at or columns.outcome to tell answered from abandoned"
             raise MappingError(msg)
+        for key, spec in columns.items():
+            unmapped = [k for k in spec.get("derive", ()) if k not in columns]
+            if unmapped:
+                msg = f"mapping {name}: columns.{key}: derive uses {', '.join(unmapped)}, which the mapping does not map"
+                raise MappingError(msg)
         preset = data.get("preset", {})
         return cls(
             name=name,

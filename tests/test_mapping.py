@@ -215,6 +215,8 @@ def test_answered_without_answer_time_is_an_error(tmp_path):
          "columns.answered_at"),
         ('[columns]\ninteraction_id = "a"\noffered_at = "b"\noutcome = { from = "o", values = { A = "won" } }\n',
          "columns.outcome"),
+        ('[columns]\ninteraction_id = "a"\noffered_at = "b"\nanswered_at = { derive = ["offered_at", "wait_seconds"] }\n',
+         "wait_seconds"),
         ("[columns\n", "not valid TOML"),
     ],
 )
