@@ -146,6 +146,16 @@ def inspect_file(path: Path, *, sheet: str | int | None = None) -> Inspection:
         notes.append(f"this looks like a {name} export: use --preset {name} (the mapping below is that preset)")
     else:
         proposed, text, notes = _guess(columns)
+    id_col = next((c.name for c in columns if c.name == proposed.get("interaction_id")), None)
+    if id_col is not None and not matching:
+        ident = quote_identifier(id_col)
+        n_rows, n_ids = con.execute(f"SELECT count({ident}), count(DISTINCT {ident}) FROM {reader}", params).fetchall()[0]
+        if n_ids < n_rows:
+            notes.append(
+                f"{id_col} repeats ({n_rows} values, {n_ids} distinct): rows with the same id are treated as versions "
+                f"of one contact; if they are different calls, join it with another column, "
+                f'e.g. interaction_id = {{ from = ["OTHER", "{id_col}"] }}'
+            )
     missing = {k: v for k, v in NEEDED_FOR.items() if k not in proposed}
     return Inspection(str(path), fmt, rows, columns, presets, proposed, missing, text, notes)
 

@@ -61,3 +61,10 @@ def test_inspect_json_document(cli, write_csv):
 def test_inspect_missing_file(cli, tmp_path):
     result = cli("inspect", tmp_path / "nope.csv")
     assert result.exit_code == 3
+
+
+def test_inspect_warns_about_repeating_ids(cli, write_csv):
+    data = write_csv(UNKNOWN.replace("K3,", "K1,"), name="export.csv")
+    result = cli("inspect", data, "--format", "json", "-q")
+    notes = json.loads(result.stdout)["notes"]
+    assert any("Ticket No. repeats (4 values, 3 distinct)" in n for n in notes)
