@@ -24,6 +24,7 @@ from csmetrics.engine import Engine, definitions_document
 from csmetrics import store
 from csmetrics import targets as targets_mod
 from csmetrics.errors import ConfigError, CsMetricsError, ExitCode, InputError, TargetMissedError
+from csmetrics.mapping import choose_mapping
 from csmetrics.registry import load_registry
 from csmetrics.render import FORMATS, WRITERS, render_table, write_atomic, write_stdout
 
@@ -85,6 +86,16 @@ ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help="Read parameters from this TOML file (default ./csmetrics.toml).")
 ]
 TzOption = Annotated[str | None, typer.Option("--tz", help="Report time zone (same as --set timezone=...).")]
+
+
+MappingOption = Annotated[
+    Path | None, typer.Option("--mapping", "-m", help="TOML column mapping turning the export into the canonical schema.")
+]
+PresetOption = Annotated[
+    str | None,
+    typer.Option("--preset", help="Built-in mapping: amazon-connect, genesys-cloud, zendesk-talk, five9, nice-cxone, talkdesk."),
+]
+SheetOption = Annotated[str | None, typer.Option("--sheet", help="Sheet of an .xlsx workbook (name or 0-based index).")]
 
 
 def _definitions(config: Path | None, sets: list[str] | None, tz: str | None) -> Definitions:
@@ -158,6 +169,9 @@ def report(
     check: Annotated[bool, typer.Option("--check", help="Also evaluate the targets; exit 4 if one is missed.")] = False,
     target: TargetOption = None,
     allow_no_data: AllowNoDataOption = False,
+    mapping: MappingOption = None,
+    preset: PresetOption = None,
+    sheet: SheetOption = None,
 ) -> None:
     """Compute the metrics for interaction exports (or the store, --db), by the chosen groups and period."""
     with reporting_errors():
@@ -172,7 +186,11 @@ def report(
         if first and last and first > last:
             msg = f"--from {first} is after --to {last}"
             raise ConfigError(msg)
-        engine = _engine(paths, db if paths else _store_path(db, config, required=True), wait, definitions)
+        chosen = choose_mapping(find_config(config), mapping, preset)
+        engine = _engine(
+            paths, db if paths else _store_path(db, config, required=True), wait, definitions,
+            mapping=chosen, sheet=sheet if sheet is not None else (chosen.sheet if chosen else None),
+        )
         _load_outcome_inputs(engine, surveys, denominator)
         if states:
             engine.load_states(states, source_timezone=definitions["source_timezone"])
@@ -415,13 +433,16 @@ def _store_path(db: Path | None, config: Path | None, *, required: bool) -> Path
     return None
 
 
-def _engine(paths: list[str] | None, db: Path | None, wait: float, definitions: Definitions) -> Engine:
+def _engine(
+    paths: list[str] | None, db: Path | None, wait: float, definitions: Definitions, *,
+    mapping: Any = None, sheet: str | None = None,
+) -> Engine:
     if paths and db is not None:
         msg = "give input files or a store (--db), not both; load the files into the store with `csmetrics load`"
         raise ConfigError(msg)
     if paths:
         engine = Engine()
-        engine.load(paths, source_timezone=definitions["source_timezone"])
+        engine.load(paths, source_timezone=definitions["source_timezone"], mapping=mapping, sheet=sheet)
         return engine
     assert db is not None
     return store.store_engine(db, wait=wait)
@@ -470,6 +491,9 @@ def check(
     allow_no_data: AllowNoDataOption = False,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on stderr but errors.")] = False,
+    mapping: MappingOption = None,
+    preset: PresetOption = None,
+    sheet: SheetOption = None,
 ) -> None:
     """Evaluate the targets on the report's rows; exit 4 when any target is missed."""
     with reporting_errors():
@@ -478,7 +502,11 @@ def check(
             raise ConfigError(msg)
         definitions = _definitions(config, sets, tz)
         first, last = _date(date_from, "--from"), _date(date_to, "--to")
-        engine = _engine(paths, db if paths else _store_path(db, config, required=True), wait, definitions)
+        chosen = choose_mapping(find_config(config), mapping, preset)
+        engine = _engine(
+            paths, db if paths else _store_path(db, config, required=True), wait, definitions,
+            mapping=chosen, sheet=sheet if sheet is not None else (chosen.sheet if chosen else None),
+        )
         result = engine.report(definitions, group_by=by, date_from=first, date_to=last)
         checked = _check(result, config, target, allow_no_data)
         if fmt == "json":
@@ -615,6 +643,47 @@ def db_migrate(db: DbOption = None, config: ConfigOption = None, wait: WaitOptio
         with store.open_store(path, read_only=False, wait=wait) as con:
             version = store.schema_version(con)
         stderr.print(f"{path}: store schema version {version}")
+@app.command("inspect")
+def inspect_command(
+    path: Annotated[Path, typer.Argument(help="An export: CSV (also .gz), JSON/NDJSON, Parquet or .xlsx.")],
+    sheet: SheetOption = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="toml (starter mapping on stdout) or json (everything on stdout).")
+    ] = "toml",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
+) -> None:
+    """Show what an export holds and print a starter mapping file (TOML) on stdout."""
+    from csmetrics.inspect import inspect_file
+
+    with reporting_errors():
+        if fmt not in ("toml", "json"):
+            msg = f"--format must be toml or json, got {fmt!r}"
+            raise ConfigError(msg)
+        if not path.is_file():
+            msg = f"{path}: no such file"
+            raise InputError(msg)
+        result = inspect_file(path, sheet=sheet)
+        if fmt == "json":
+            write_stdout((json.dumps(result.to_document(), indent=2, ensure_ascii=False) + "\n").encode())
+        else:
+            write_stdout(result.mapping_text.encode())
+        if quiet:
+            return
+        stderr.print(f"{result.path}: {result.format}, {result.rows} rows", markup=False, soft_wrap=True)
+        ct = Table(title="Columns")
+        for col in ("column", "type", "sample values"):
+            ct.add_column(col)
+        for c in result.columns:
+            ct.add_row(c.name, c.type, " | ".join(c.samples))
+        stderr.print(ct)
+        best = [p for p in result.presets if p["matches"]]
+        stderr.print("preset: " + (best[0]["preset"] if best else "none matches"), markup=False, soft_wrap=True)
+        for key, how in result.proposed.items():
+            stderr.print(f"  {key} <- {how}", markup=False, soft_wrap=True)
+        for key, what in result.missing.items():
+            stderr.print(f"  missing {key}: needed for {what}", markup=False, soft_wrap=True)
+        for note in result.notes:
+            stderr.print(f"note: {note}", markup=False, soft_wrap=True)
 
 
 def main() -> None:

@@ -140,10 +140,22 @@ class Engine:
         self._execute(step.sql, self._binds(step.uses, values or {}), f"sql/prepare/{name}.sql")
 
     # -- loading ----------------------------------------------------------------------
-    def load(self, patterns: list[str], *, source_timezone: str = "UTC") -> LoadResult:
-        """Read files into the ``contacts`` table; invalid rows go to ``rejects``."""
+    def load(
+        self,
+        patterns: list[str],
+        *,
+        source_timezone: str = "UTC",
+        mapping: Any = None,
+        sheet: str | int | None = None,
+    ) -> LoadResult:
+        """Read files into the ``contacts`` table; invalid rows go to ``rejects``.
+
+        ``mapping`` (csmetrics.mapping.Mapping) turns an export into the canonical schema.
+        """
         try:
-            self.load_result = load_interactions(self.con, patterns, source_timezone=source_timezone)
+            self.load_result = load_interactions(
+                self.con, patterns, source_timezone=source_timezone, mapping=mapping, sheet=sheet
+            )
         except duckdb.Error as e:  # pragma: no cover - loading wraps its own errors
             msg = f"loading failed: {e}"
             raise QueryError(msg) from e
@@ -277,6 +289,11 @@ class Engine:
                 }
                 for f in self.load_result.files
             ],
+            **(
+                {"excluded_by_mapping": sum(f.excluded for f in self.load_result.files)}
+                if any(f.excluded for f in self.load_result.files)
+                else {}
+            ),
             "duplicates_merged": int(dup.get("identical", 0)),
             "duplicates_superseded": int(dup.get("older_version", 0)),
             "rejected": {"total": int(sum(by_reason.values())), "by_reason": {k: int(v) for k, v in by_reason.items()}},

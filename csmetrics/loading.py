@@ -35,20 +35,23 @@ FORMATS = {
     ".json": "json",
     ".ndjson": "json",
     ".jsonl": "json",
+    ".xlsx": "xlsx",
 }
 # Reading a file: the path is always a bound parameter.
 READERS = {
     "csv": "read_csv($path, header = true, all_varchar = true, auto_detect = true)",
     "parquet": "read_parquet($path, file_row_number = true)",
     "json": "read_json($path, format = 'auto')",
+    "xlsx": "",  # read with fastexcel and registered as an Arrow table (csmetrics.sources)
 }
 # Position of a row in its file, for messages: a CSV line (header = line 1) or a record number.
 POSITIONS = {
     "csv": "row_number() OVER () + 1",
     "parquet": "file_row_number + 1",
     "json": "row_number() OVER ()",
+    "xlsx": "row_number() OVER () + 1",
 }
-POSITION_LABEL = {"csv": "line", "parquet": "row", "json": "record"}
+POSITION_LABEL = {"csv": "line", "parquet": "row", "json": "record", "xlsx": "row"}
 
 LOADED_TABLE = "loaded_rows"
 META_COLUMNS = "_file VARCHAR, _line BIGINT, _seq BIGINT, _bad_column VARCHAR, _bad_value VARCHAR"
@@ -60,6 +63,7 @@ class SourceFile:
     format: str
     rows: int = 0
     ignored_columns: tuple[str, ...] = ()
+    excluded: int = 0  # rows a column mapping marked excluded (outcome = "excluded")
 
 
 @dataclass
@@ -95,6 +99,8 @@ def expand_paths(patterns: list[str]) -> list[Path]:
 
 def detect_format(path: Path) -> str:
     suffix = path.suffix.lower()
+    if suffix == ".gz" and Path(path.stem).suffix.lower() in (".csv", ".tsv", ".txt", ".json", ".ndjson", ".jsonl"):
+        suffix = Path(path.stem).suffix.lower()  # DuckDB reads gzip-compressed CSV and JSON natively
     if suffix in FORMATS:
         return FORMATS[suffix]
     msg = f"{path}: unknown file type {suffix or '(none)'}; csmetrics reads {', '.join(sorted(FORMATS))}"
@@ -115,7 +121,7 @@ def create_loaded_table(con: duckdb.DuckDBPyConnection, table: str = LOADED_TABL
 
 def _describe(con: duckdb.DuckDBPyConnection, reader: str, path: Path) -> list[tuple[str, str]]:
     try:
-        rows = con.execute(f"DESCRIBE SELECT * FROM {reader}", {"path": str(path)}).fetchall()
+        rows = con.execute(f"DESCRIBE SELECT * FROM {reader}", {"path": str(path)} if "$path" in reader else {}).fetchall()
     except duckdb.Error as e:
         msg = f"{path}: cannot be read: {_first_line(e)}"
         raise InputError(msg) from e
@@ -134,11 +140,23 @@ def load_file(
     file_index: int,
     source_timezone: str,
     table: str = LOADED_TABLE,
+    mapping: Any = None,
+    sheet: str | int | None = None,
 ) -> SourceFile:
-    """Append one file's rows to ``table`` in the canonical schema."""
+    """Append one file's rows to ``table`` in the canonical schema.
+
+    With ``mapping`` (a :class:`csmetrics.mapping.Mapping`) the canonical columns come from
+    the SELECT the mapping compiles for this file instead of from same-named columns.
+    """
     fmt = detect_format(path)
     reader = READERS[fmt]
+    if fmt == "xlsx":
+        from csmetrics.sources import register_excel
+
+        reader = register_excel(con, path, file_index=file_index, sheet=sheet)
     described = _describe(con, reader, path)
+    if mapping is not None:
+        return _load_mapped(con, path, fmt, reader, described, file_index, source_timezone, table, mapping)
     by_key: dict[str, tuple[str, str]] = {}
     ignored: list[str] = []
     for name, dtype in described:
@@ -206,6 +224,8 @@ def load_file(
         f"FROM (SELECT {', '.join(values + raws)}, {POSITIONS[fmt]} AS _line FROM {reader})"
     )
     params: dict[str, Any] = {"path": str(path), "file": str(path), "file_index": file_index}
+    if "$path" not in reader:
+        del params["path"]
     if "$source_timezone" in sql:
         params["source_timezone"] = source_timezone
     try:
@@ -215,6 +235,38 @@ def load_file(
         raise InputError(msg) from e
     rows = int(inserted[0]) if inserted else 0
     return SourceFile(path=path, format=fmt, rows=rows, ignored_columns=tuple(ignored))
+
+
+def _load_mapped(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    fmt: str,
+    reader: str,
+    described: list[tuple[str, str]],
+    file_index: int,
+    source_timezone: str,
+    table: str,
+    mapping: Any,
+) -> SourceFile:
+    compiled = mapping.compile(
+        con, described, reader=reader, position=POSITIONS[fmt], source_timezone=source_timezone, path=path
+    )
+    canonical = ", ".join(quote_identifier(c.name) for c in INTERACTION_COLUMNS)
+    sql = (
+        f"INSERT INTO {quote_identifier(table)} "
+        f"SELECT {canonical}, $file AS _file, _line, $file_index * 1099511627776 + _line AS _seq, "
+        f"NULL AS _bad_column, NULL AS _bad_value FROM ({compiled.sql})"
+    )
+    params = compiled.params | {"file": str(path), "file_index": file_index}
+    try:
+        inserted = con.execute(sql, params).fetchall()[0]
+    except duckdb.Error as e:
+        msg = f"{path}: cannot be read with mapping {mapping.name}: {_first_line(e)}"
+        raise InputError(msg) from e
+    rows = int(inserted[0]) if inserted else 0
+    return SourceFile(
+        path=path, format=fmt, rows=rows, ignored_columns=tuple(compiled.ignored), excluded=compiled.excluded
+    )
 
 
 def check_parse_errors(con: duckdb.DuckDBPyConnection, files: list[SourceFile], table: str = LOADED_TABLE) -> None:
@@ -243,13 +295,27 @@ def check_parse_errors(con: duckdb.DuckDBPyConnection, files: list[SourceFile], 
 
 
 def load_interactions(
-    con: duckdb.DuckDBPyConnection, patterns: list[str], *, source_timezone: str, table: str = LOADED_TABLE
+    con: duckdb.DuckDBPyConnection,
+    patterns: list[str],
+    *,
+    source_timezone: str,
+    table: str = LOADED_TABLE,
+    mapping: Any = None,
+    sheet: str | int | None = None,
 ) -> LoadResult:
-    """Load every file matched by ``patterns`` into ``table``; all-or-nothing."""
+    """Load every file matched by ``patterns`` into ``table``; all-or-nothing. ``-`` is CSV on stdin."""
+    if "-" in patterns:
+        from csmetrics.sources import spool_stdin
+
+        patterns = [str(spool_stdin()) if p == "-" else p for p in patterns]
     paths = expand_paths(patterns)
     create_loaded_table(con, table)
     result = LoadResult()
     for index, path in enumerate(paths):
-        result.files.append(load_file(con, path, file_index=index, source_timezone=source_timezone, table=table))
+        result.files.append(
+            load_file(
+                con, path, file_index=index, source_timezone=source_timezone, table=table, mapping=mapping, sheet=sheet
+            )
+        )
     check_parse_errors(con, result.files, table)
     return result

@@ -8,9 +8,10 @@ Produces interaction records in the canonical csmetrics schema::
     acw_seconds, transferred, complaint, csat, nps
 
 Everything is generated set-based inside DuckDB (no per-row Python loop).
-Pseudo-randomness comes from ``hash(key, seed, 'salt')`` so the output is
-byte-identical across runs, machines and thread counts for a given DuckDB
-version and set of arguments.  ``random()``/``setseed()`` are never used.
+Pseudo-randomness comes from DuckDB's ``hash()`` of a per-contact key, the
+seed and a per-purpose salt, so the output is byte-identical across runs and
+thread counts for a given DuckDB version and set of arguments.
+``random()``/``setseed()`` are never used.
 
 Volumes and the intraday pattern are shaped in America/New_York local time
 (the centre's time zone) and converted to UTC instants with
@@ -36,7 +37,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import math
+import hashlib
 import os
 import sys
 import time
@@ -58,17 +59,19 @@ DEFAULT_VOLUME = 450                    # base contacts on a weight-1.0 day
 # Rows produced per unit of volume per unit of weekday weight (base contacts +
 # outage spike + repeat contacts), measured empirically; used only to turn
 # --rows into a volume.
-ROWS_PER_VOLUME_WEIGHT = 1.113
-KEY_STRIDE = 100_000_000                # key = (day*96 + slot) * stride + k
+ROWS_PER_VOLUME_WEIGHT = 1.149
+KEY_STRIDE = 100_000_000                # key = ((day + WARMUP_DAYS)*96 + slot) * stride + k
+# Contacts are also simulated for a few days before --start (and not written)
+# so that their follow-up contacts land in the first days, as in a real export.
+WARMUP_DAYS = 3
 VOICE_PATIENCE, CHAT_PATIENCE = 180, 360   # mean customer patience, seconds
 CUSTOMERS_PER_ROW, CUSTOMER_SKEW = 2.0, 1.5
 REPEAT_SHARE = 0.135                    # answered inbound contacts followed up
-OUTBOUND_SHARE = 0.03
+OUTBOUND_SHARE = 0.034                   # of base contacts (~3% of all rows)
 CH_T = "ENUM('voice', 'chat', 'email')"
 DIR_T = "ENUM('inbound', 'outbound')"
 Q_T = "ENUM('sales', 'billing', 'support', 'tech')"
 R_T = ("ENUM('billing_question', 'outage', 'upgrade', 'cancel', 'password_reset', 'delivery')")
-MOD = 1000003                            # prime modulus for uniform draws
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ class Params:
 
     @property
     def n_agents(self) -> int:
-        return max(30, round(self.volume / 14))
+        return max(30, round(self.volume / 15))
 
     @property
     def n_customers(self) -> int:
@@ -99,12 +102,24 @@ class Params:
     @property
     def outage_day(self) -> int:
         # One afternoon tech outage (13:00-17:00 local) on a weekday if possible.
-        d = (self.days * 4) // 7
+        # (2024-03-13, a Wednesday, for the default 14 days from 2024-03-04)
+        d = (self.days * 9) // 14
         return d if self.days >= 2 else -1
 
 
+def _salt(salt: str) -> int:
+    return int.from_bytes(hashlib.blake2b(salt.encode(), digest_size=8).digest(), "little")
+
+
 def _u(key: str, salt: str, seed: int) -> str:
-    """SQL expression: deterministic uniform draw in (0, 1)."""
+    """SQL expression: deterministic uniform draw in (0, 1).
+
+    ``key == "key"`` means "per contact": the row's precomputed
+    ``h0 = hash(key, seed)`` is xor-ed with a per-purpose constant and
+    re-hashed (much cheaper than hashing a string salt on every row).
+    Otherwise ``hash(<key>, seed, salt)``."""
+    if key == "key":
+        return f"(((hash(xor(h0, {_salt(salt)}::UBIGINT)) >> 11)::DOUBLE + 0.5) * {2.0 ** -53!r})"
     return f"(((hash({key}, {seed}, '{salt}') >> 11)::DOUBLE + 0.5) * {2.0 ** -53!r})"
 
 
@@ -255,7 +270,7 @@ def build_sql(p: Params, text: bool = False) -> str:
     {ww}[isodow(DATE '{start}' + d::INT)] AS dw,
     {iw} AS iw,
     (d = {p.outage_day} AND s BETWEEN 52 AND 67) AS out_slot
-  FROM range({days}) t1(d), range({OPEN_SLOT}, {CLOSE_SLOT}) t2(s)
+  FROM range({-WARMUP_DAYS}, {days}) t1(d), range({OPEN_SLOT}, {CLOSE_SLOT}) t2(s)
 )""",
         "iv1 AS (SELECT *, dw * iw / sum(iw) OVER (PARTITION BY d) AS share FROM iv0)",
         f"""iv AS (
@@ -269,17 +284,18 @@ def build_sql(p: Params, text: bool = False) -> str:
         # n contacts per interval, uniformly spread inside it
         "base0 AS (SELECT d, s, t0, lf, n_norm, unnest(range(n_norm + n_out)) AS k FROM iv)",
         f"""base1 AS (
-  SELECT key, d, s, lf, outage, t0 + floor({ukey('sec')} * 900)::BIGINT AS off,
+  SELECT key, h0, d, s, lf, outage, t0 + floor({ukey('sec')} * 900)::BIGINT AS off,
     (CASE WHEN NOT outage AND {ukey('dir')} < {OUTBOUND_SHARE} THEN 'outbound' ELSE 'inbound' END)::{DIR_T} AS direction,
     1 + floor({NC} * pow({ukey('cust')}, {CUSTOMER_SKEW}))::BIGINT AS cust,
     false AS is_repeat
-  FROM (SELECT (d * 96 + s) * {KEY_STRIDE} + k AS key, d, s, t0, lf, k >= n_norm AS outage FROM base0)
+  FROM (SELECT key, hash(key, {seed}) AS h0, d, s, t0, lf, outage
+        FROM (SELECT ((d + {WARMUP_DAYS}) * 96 + s) * {KEY_STRIDE} + k AS key, d, s, t0, lf, k >= n_norm AS outage FROM base0))
 )""",
         f"base2 AS (SELECT *, {channel_expr} AS channel, {queue_expr} AS queue FROM base1)",
-        f"""base AS (SELECT key, d, s, lf, off, direction, cust, is_repeat, channel, queue,
+        f"""base AS (SELECT key, h0, d, s, lf, off, direction, cust, is_repeat, channel, queue,
   {reason_expr} AS reason FROM base2)""",
     ]
-    narrow = f"""key, d, off, ans, ended, channel, direction, queue, reason, cust::INTEGER AS cust,
+    narrow = f"""key, h0, d, off, ans, ended, channel, direction, queue, reason, cust::INTEGER AS cust,
     CASE WHEN answered THEN {agent_expr} END::INTEGER AS agent, answered,
     CASE WHEN answered THEN talk END::INTEGER AS talk, CASE WHEN answered THEN hold END::INTEGER AS hold,
     CASE WHEN answered THEN acw END::INTEGER AS acw, transferred, complaint,
@@ -294,7 +310,7 @@ def build_sql(p: Params, text: bool = False) -> str:
   FROM bnar
   WHERE answered AND direction = 'inbound' AND {ukey('rep')} < {REPEAT_SHARE}
 )""",
-        f"rep1 AS (SELECT *, {local('cand')} AS cloc FROM rep0)",
+        f"rep1 AS (SELECT *, hash(key, {seed}) AS h0, {local('cand')} AS cloc FROM rep0)",
         f"rep2 AS (SELECT * EXCLUDE (cloc), {_roll_open('cand', 'key', 'rroll', seed, 'cloc')} AS off FROM rep1)",
         f"rep3 AS (SELECT r.*, {local('off')} AS oloc FROM rep2 r WHERE off < {period_end})",
         f"""rep4 AS (
@@ -303,16 +319,17 @@ def build_sql(p: Params, text: bool = False) -> str:
   FROM rep3 r
   JOIN iv ON iv.d = datediff('day', DATE '{start}', r.oloc::DATE)
          AND iv.s = hour(r.oloc) * 4 + minute(r.oloc) // 15
+  WHERE iv.d >= 0
 )""",
         f"""rep AS (
-  SELECT key, d, s, lf, off, direction, cust, is_repeat, channel, queue,
+  SELECT key, h0, d, s, lf, off, direction, cust, is_repeat, channel, queue,
     CASE WHEN {ukey('rr')} < 0.75 THEN preason ELSE ({reason_expr}) END AS reason
   FROM rep4
 )""",
     ]
     ctes += _outcome_ctes("r", "rep", seed)
     ctes.append(f"rnar AS (SELECT {narrow} FROM rout)")
-    ctes.append("allc AS (SELECT * FROM bnar UNION ALL SELECT * FROM rnar)")
+    ctes.append("allc AS (SELECT * FROM bnar WHERE d >= 0 UNION ALL SELECT * FROM rnar)")
 
     if p.clean:
         ctes.append("src AS (SELECT 0 AS grp, *, false AS is_dup, NULL::BIGINT AS rn_fix FROM allc)")
@@ -339,10 +356,10 @@ def build_sql(p: Params, text: bool = False) -> str:
             "rx AS (SELECT b.* FROM bnar b JOIN roles r USING (key) WHERE r.role = 'reexport')",
             # id (rank by offered_at) of the re-exported row
             """rxrn AS (SELECT
-    (SELECT count(*) FROM bnar a, rx WHERE a.off < rx.off OR (a.off = rx.off AND a.key <= rx.key))
+    (SELECT count(*) FROM bnar a, rx WHERE a.d >= 0 AND (a.off < rx.off OR (a.off = rx.off AND a.key <= rx.key)))
   + (SELECT count(*) FROM rnar a, rx WHERE a.off < rx.off OR (a.off = rx.off AND a.key <= rx.key)) AS rn)""",
             f"""src AS (
-  SELECT 0 AS grp, a.* REPLACE (
+  SELECT 0 AS grp, a.* EXCLUDE (h0) REPLACE (
       CASE role WHEN 'ans_before_off' THEN a.off - 20 - abs(a.key) % 97 ELSE a.ans END AS ans,
       CASE role WHEN 'end_before_ans' THEN a.ans - 60 - abs(a.key) % 89 ELSE a.ended END AS ended,
       CASE role WHEN 'neg_hold' THEN -a.hold ELSE a.hold END AS hold),
@@ -359,7 +376,7 @@ def build_sql(p: Params, text: bool = False) -> str:
                (3, 'chat', 'tech', 'outage', 118), (4, 'email', 'sales', 'upgrade', 36))
        v(i, channel, queue, reason, secs)
   UNION ALL BY NAME  -- corrected re-export of an earlier row, at the very end of the file
-  SELECT 2 AS grp, rx.* REPLACE (rx.acw + 47 AS acw), false AS is_dup, (SELECT rn FROM rxrn) AS rn_fix
+  SELECT 2 AS grp, rx.* EXCLUDE (h0) REPLACE (rx.acw + 47 AS acw), false AS is_dup, (SELECT rn FROM rxrn) AS rn_fix
   FROM rx
 )""",
         ]
