@@ -172,6 +172,10 @@ def report(
     mapping: MappingOption = None,
     preset: PresetOption = None,
     sheet: SheetOption = None,
+    metrics: Annotated[
+        str | None,
+        typer.Option("--metrics", help="Only these metrics, a comma list (see `csmetrics definitions`)."),
+    ] = None,
 ) -> None:
     """Compute the metrics for interaction exports (or the store, --db), by the chosen groups and period."""
     with reporting_errors():
@@ -196,7 +200,8 @@ def report(
             engine.load_states(states, source_timezone=definitions["source_timezone"])
         if roster:
             engine.load_roster(roster)
-        result = engine.report(definitions, group_by=by, date_from=first, date_to=last)
+        chosen_metrics = [m.strip() for m in metrics.split(",") if m.strip()] if metrics else None
+        result = engine.report(definitions, group_by=by, date_from=first, date_to=last, metrics=chosen_metrics)
         checked = _check(result, config, target, allow_no_data) if check or target else None
         quality = result.data_quality
         if rejects is not None:

@@ -319,6 +319,12 @@ class Engine:
         if any(g.key == "team" for g in groupings) and self.roster_result is None:
             msg = "--by team needs a roster: give --roster FILE (agent_id, team)"
             raise ConfigError(msg)
+        if metrics is not None:
+            known = {m.name for m in self.registry.metrics}
+            unknown = [name for name in metrics if name not in known]
+            if unknown:
+                msg = f"unknown metric(s) {', '.join(unknown)}; known: {', '.join(m.name for m in self.registry.metrics)}"
+                raise ConfigError(msg)
         chosen = [m for m in self.registry.metrics if metrics is None or m.name in metrics]
         # Without agent states the state metrics are absent from the report (not NULL).
         chosen = [m for m in chosen if m.source != "states" or self.states_result is not None]

@@ -180,3 +180,11 @@ def test_definitions_command(cli):
 def test_version_and_help(cli):
     assert cli("--version").stdout.startswith("csmetrics ")
     assert "Exit codes" in cli("--help").stdout
+
+
+def test_metrics_option_selects_and_orders_nothing_else(cli, export):
+    doc = cli_json(cli("report", export, "-f", "json", "-q", "--by", "queue", "--metrics", "service_level,offered"))
+    assert [list(r) for r in doc["rows"]] == [["queue", "offered", "service_level"]] * 2
+    assert [m["name"] for m in doc["definitions"]["metrics"]] == ["offered", "service_level"]
+    bad = cli("report", export, "--metrics", "service_levle")
+    assert bad.exit_code == 2 and "unknown metric(s) service_levle" in bad.stderr
