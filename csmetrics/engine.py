@@ -23,7 +23,7 @@ from csmetrics import outcomes
 from csmetrics.definitions import Definitions, MetricDefinition
 from csmetrics.errors import ConfigError, QueryError
 from csmetrics.grouping import Grouping, parse_group_by
-from csmetrics.loading import LOADED_TABLE, LoadResult, load_interactions
+from csmetrics.loading import LoadResult, load_interactions
 from csmetrics.registry import Registry, load_registry
 from csmetrics.schema import INTERACTION_COLUMNS, quote_identifier
 from csmetrics.states import RosterLoad, StatesLoad, load_roster, load_states

@@ -16,6 +16,7 @@ import duckdb
 
 from csmetrics.errors import InputError
 from csmetrics.schema import (
+    Column,
     COLUMNS_BY_NAME,
     EXPECTED_FORMAT,
     INTERACTION_COLUMNS,
@@ -180,10 +181,35 @@ def load_file(
         msg = f"{path}: needs an answered_at or an ended_at column to tell answered from abandoned (found: {found})"
         raise InputError(msg)
 
+    sql = f"INSERT INTO {quote_identifier(table)} " + typed_select(path, INTERACTION_COLUMNS, by_key, fmt, reader)
+    params: dict[str, Any] = {"path": str(path), "file": str(path), "file_index": file_index}
+    if "$path" not in reader:
+        del params["path"]
+    if "$source_timezone" in sql:
+        params["source_timezone"] = source_timezone
+    try:
+        inserted = con.execute(sql, params).fetchall()[0]
+    except duckdb.Error as e:
+        msg = f"{path}: cannot be read: {_first_line(e)}"
+        raise InputError(msg) from e
+    rows = int(inserted[0]) if inserted else 0
+    return SourceFile(path=path, format=fmt, rows=rows, ignored_columns=tuple(ignored))
+
+
+def typed_select(
+    path: Path, columns: tuple[Column, ...], by_key: dict[str, tuple[str, str]], fmt: str, reader: str
+) -> str:
+    """The SELECT that reads one file as ``columns``, with _file, _line, _seq and the first unreadable value.
+
+    ``by_key`` maps each canonical column present to its (source name, DuckDB type). Text sources are
+    parsed with the schema's fixed templates; a value that cannot be read leaves its column NULL and is
+    reported in ``_bad_column``/``_bad_value``. Binds ``$file``, ``$file_index`` and, when a timestamp
+    needs it, ``$source_timezone``.
+    """
     values: list[str] = []
     raws: list[str] = []
     checks: list[tuple[str, str]] = []
-    for column in INTERACTION_COLUMNS:
+    for column in columns:
         if column.name not in by_key:
             values.append(f"NULL AS {quote_identifier(column.name)}")
             continue
@@ -202,39 +228,21 @@ def load_file(
             raw_alias = quote_identifier("__raw_" + column.name)
             raws.append(f"nullif(trim(CAST({source} AS VARCHAR)), '') AS {raw_alias}")
             checks.append((column.name, raw_alias))
-    bad_column = (
-        "CASE " + " ".join(
-            f"WHEN {raw} IS NOT NULL AND {quote_identifier(name)} IS NULL THEN '{name}'" for name, raw in checks
+    if checks:
+        bad_column = "CASE " + " ".join(
+            f"WHEN {raw} IS NOT NULL AND {quote_identifier(n)} IS NULL THEN '{n}'" for n, raw in checks
         ) + " END"
-        if checks
-        else "NULL"
-    )
-    bad_value = (
-        "CASE " + " ".join(
-            f"WHEN {raw} IS NOT NULL AND {quote_identifier(name)} IS NULL THEN {raw}" for name, raw in checks
+        bad_value = "CASE " + " ".join(
+            f"WHEN {raw} IS NOT NULL AND {quote_identifier(n)} IS NULL THEN {raw}" for n, raw in checks
         ) + " END"
-        if checks
-        else "NULL"
-    )
-    canonical = ", ".join(quote_identifier(c.name) for c in INTERACTION_COLUMNS)
-    sql = (
-        f"INSERT INTO {quote_identifier(table)} "
-        f"SELECT {canonical}, $file AS _file, _line, $file_index * 1099511627776 + _line AS _seq, "
+    else:
+        bad_column = bad_value = "NULL"
+    names = ", ".join(quote_identifier(c.name) for c in columns)
+    return (
+        f"SELECT {names}, $file AS _file, _line, $file_index * 1099511627776 + _line AS _seq, "
         f"{bad_column} AS _bad_column, {bad_value} AS _bad_value "
         f"FROM (SELECT {', '.join(values + raws)}, {POSITIONS[fmt]} AS _line FROM {reader})"
     )
-    params: dict[str, Any] = {"path": str(path), "file": str(path), "file_index": file_index}
-    if "$path" not in reader:
-        del params["path"]
-    if "$source_timezone" in sql:
-        params["source_timezone"] = source_timezone
-    try:
-        inserted = con.execute(sql, params).fetchall()[0]
-    except duckdb.Error as e:
-        msg = f"{path}: cannot be read: {_first_line(e)}"
-        raise InputError(msg) from e
-    rows = int(inserted[0]) if inserted else 0
-    return SourceFile(path=path, format=fmt, rows=rows, ignored_columns=tuple(ignored))
 
 
 def _load_mapped(

@@ -24,8 +24,8 @@ import duckdb
 
 from csmetrics.errors import InputError
 from csmetrics.loading import (
+    typed_select,
     POSITION_LABEL,
-    POSITIONS,
     READERS,
     SourceFile,
     _describe,
@@ -38,9 +38,7 @@ from csmetrics.schema import (
     ROSTER_COLUMNS,
     STATE_COLUMNS,
     Column,
-    parse_expression,
     quote_identifier,
-    type_family,
 )
 
 STATES_TABLE = "loaded_states"
@@ -100,43 +98,7 @@ def _append(
 ) -> int:
     """Insert one file's rows into ``table``; unreadable values are marked in _bad_column/_bad_value."""
     reader = READERS[fmt]
-    values: list[str] = []
-    raws: list[str] = []
-    checks: list[tuple[str, str]] = []
-    for column in columns:
-        if column.name not in by_key:
-            values.append(f"NULL AS {quote_identifier(column.name)}")
-            continue
-        source_name, dtype = by_key[column.name]
-        source = quote_identifier(source_name)
-        expr = parse_expression(column, source, type_family(dtype))
-        if expr is None:
-            msg = (
-                f"{path}: column {source_name} has type {dtype}, which cannot hold {column.kind} values; "
-                f"expected {EXPECTED_FORMAT.get(column.kind, 'text')}"
-            )
-            raise InputError(msg)
-        values.append(f"{expr} AS {quote_identifier(column.name)}")
-        if column.kind in EXPECTED_FORMAT:
-            raw_alias = quote_identifier("__raw_" + column.name)
-            raws.append(f"nullif(trim(CAST({source} AS VARCHAR)), '') AS {raw_alias}")
-            checks.append((column.name, raw_alias))
-    if checks:
-        bad_column = "CASE " + " ".join(
-            f"WHEN {raw} IS NOT NULL AND {quote_identifier(n)} IS NULL THEN '{n}'" for n, raw in checks
-        ) + " END"
-        bad_value = "CASE " + " ".join(
-            f"WHEN {raw} IS NOT NULL AND {quote_identifier(n)} IS NULL THEN {raw}" for n, raw in checks
-        ) + " END"
-    else:
-        bad_column = bad_value = "NULL"
-    canonical = ", ".join(quote_identifier(c.name) for c in columns)
-    sql = (
-        f"INSERT INTO {quote_identifier(table)} "
-        f"SELECT {canonical}, $file AS _file, _line, $file_index * 1099511627776 + _line AS _seq, "
-        f"{bad_column} AS _bad_column, {bad_value} AS _bad_value "
-        f"FROM (SELECT {', '.join(values + raws)}, {POSITIONS[fmt]} AS _line FROM {reader})"
-    )
+    sql = f"INSERT INTO {quote_identifier(table)} " + typed_select(path, columns, by_key, fmt, reader)
     params: dict[str, Any] = {"path": str(path), "file": str(path), "file_index": file_index}
     if "$source_timezone" in sql:
         params["source_timezone"] = source_timezone
