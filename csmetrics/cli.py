@@ -16,6 +16,7 @@ import polars as pl
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from csmetrics import __version__
 from csmetrics.config import find_config, parse_assignments, read_config, resolve
@@ -34,7 +35,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-stderr = Console(stderr=True, highlight=False)
+stderr = Console(stderr=True, highlight=False, markup=False)  # user text is never markup
 
 
 @contextmanager
@@ -43,7 +44,7 @@ def reporting_errors() -> Iterator[None]:
     try:
         yield
     except CsMetricsError as e:
-        stderr.print(f"[bold red]error:[/] {e}", markup=True, highlight=False, soft_wrap=True)
+        stderr.print(Text("error: ", style="bold red") + Text(str(e)), soft_wrap=True)
         raise typer.Exit(int(e.exit_code)) from None
     except KeyboardInterrupt:
         stderr.print("interrupted")
@@ -51,7 +52,7 @@ def reporting_errors() -> Iterator[None]:
     except (typer.Exit, typer.Abort, SystemExit):
         raise
     except Exception as e:  # a bug: say so, keep the traceback for a report
-        stderr.print(f"[bold red]internal error:[/] {type(e).__name__}: {e}", soft_wrap=True)
+        stderr.print(Text("internal error: ", style="bold red") + Text(f"{type(e).__name__}: {e}"), soft_wrap=True)
         if os.environ.get("CSMETRICS_DEBUG"):
             stderr.print(traceback.format_exc(), markup=False)
         else:
@@ -117,6 +118,14 @@ def _date(value: str | None, option: str) -> dt.date | None:
     except ValueError:
         msg = f"{option} expects a date YYYY-MM-DD, got {value!r}"
         raise ConfigError(msg) from None
+
+
+def _period(date_from: str | None, date_to: str | None) -> tuple[dt.date | None, dt.date | None]:
+    first, last = _date(date_from, "--from"), _date(date_to, "--to")
+    if first and last and first > last:
+        msg = f"--from {first} is after --to {last}"
+        raise ConfigError(msg)
+    return first, last
 
 
 def _emit(data: bytes, output: Path | None) -> None:
@@ -186,10 +195,7 @@ def report(
             msg = "Parquet is binary: write it to a file with -o FILE, or pipe stdout"
             raise ConfigError(msg)
         definitions = _definitions(config, sets, tz)
-        first, last = _date(date_from, "--from"), _date(date_to, "--to")
-        if first and last and first > last:
-            msg = f"--from {first} is after --to {last}"
-            raise ConfigError(msg)
+        first, last = _period(date_from, date_to)
         chosen = choose_mapping(find_config(config), mapping, preset)
         engine = _engine(
             paths, db if paths else _store_path(db, config, required=True), wait, definitions,
@@ -216,7 +222,7 @@ def report(
             )
             raise InputError(msg)
         if fmt == "table" and output is None:
-            render_table(result, Console(highlight=False))
+            render_table(result, Console(highlight=False, markup=False))
         else:
             _emit(WRITERS[fmt](result), output)
         if checked is not None:
@@ -267,15 +273,12 @@ def fcr_windows(
             raise ConfigError(msg)
         definitions = _definitions(config, sets, tz)
         hours = parse_windows(windows, definitions)
-        first, last = _date(date_from, "--from"), _date(date_to, "--to")
-        if first and last and first > last:
-            msg = f"--from {first} is after --to {last}"
-            raise ConfigError(msg)
+        first, last = _period(date_from, date_to)
         engine = Engine()
         engine.load(paths, source_timezone=definitions["source_timezone"])
         result = fcr_by_window(engine, definitions, hours, group_by=by, date_from=first, date_to=last)
         if fmt == "table" and output is None:
-            render_table(result, Console(highlight=False))
+            render_table(result, Console(highlight=False, markup=False))
         else:
             _emit(WRITERS[fmt](result), output)
 
@@ -380,7 +383,7 @@ def definitions(
                 out["sql"] = metrics[0].sql
             write_stdout((json.dumps(out, indent=2, ensure_ascii=False) + "\n").encode())
             return
-        console = Console(highlight=False)
+        console = Console(highlight=False, markup=False)
         mt = Table(title="Metrics")
         for col in ("metric", "unit", "definition", "parameters"):
             mt.add_column(col)
@@ -506,7 +509,7 @@ def check(
             msg = f"--format must be table or json, got {fmt!r}"
             raise ConfigError(msg)
         definitions = _definitions(config, sets, tz)
-        first, last = _date(date_from, "--from"), _date(date_to, "--to")
+        first, last = _period(date_from, date_to)
         chosen = choose_mapping(find_config(config), mapping, preset)
         engine = _engine(
             paths, db if paths else _store_path(db, config, required=True), wait, definitions,
@@ -594,7 +597,7 @@ def db_info(
         if fmt == "json":
             write_stdout(_json(doc))
             return
-        console = Console(highlight=False)
+        console = Console(highlight=False, markup=False)
         span = doc["time_span"]
         console.print(f"store {doc['store']} (schema version {doc['schema_version']})")
         console.print("tables: " + ", ".join(f"{k} {v:,} rows" for k, v in doc["tables"].items()))
@@ -629,7 +632,7 @@ def db_rejects(
         elif fmt == "csv":
             write_stdout(frame.write_csv().encode())
         else:
-            console = Console(highlight=False)
+            console = Console(highlight=False, markup=False)
             rt = Table(title=f"{frame.height} rejected row(s)")
             cols = ("load_id", "source_file", "line", "reject_reason", "interaction_id")
             for c in cols:

@@ -16,6 +16,7 @@ import duckdb
 
 from csmetrics.errors import InputError
 from csmetrics.schema import (
+    typed_number_check,
     Column,
     COLUMNS_BY_NAME,
     EXPECTED_FORMAT,
@@ -80,7 +81,7 @@ def expand_paths(patterns: list[str]) -> list[Path]:
     """Expand globs; every pattern must match at least one readable file."""
     paths: list[Path] = []
     for pattern in patterns:
-        if glob.has_magic(pattern):
+        if glob.has_magic(pattern) and not Path(pattern).is_file():  # a file may have [ ] * ? in its name
             matches = sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
             if not matches:
                 msg = f"{pattern}: no file matches this pattern"
@@ -224,9 +225,12 @@ def typed_select(
             raise InputError(msg)
         values.append(f"{expr} AS {quote_identifier(column.name)}")
         # Only text can fail to parse: a typed source (Parquet TIMESTAMP, DOUBLE, ...) is read as it is.
+        raw_alias = quote_identifier("__raw_" + column.name)
         if column.kind in EXPECTED_FORMAT and type_family(dtype) in ("text", "json"):
-            raw_alias = quote_identifier("__raw_" + column.name)
             raws.append(f"nullif(trim(CAST({source} AS VARCHAR)), '') AS {raw_alias}")
+            checks.append((column.name, raw_alias))
+        elif column.kind == "number" and type_family(dtype) == "number":  # nan, inf in a typed column
+            raws.append(f"{typed_number_check(source)} AS {raw_alias}")
             checks.append((column.name, raw_alias))
     if checks:
         bad_column = "CASE " + " ".join(

@@ -18,8 +18,10 @@ import polars as pl
 import pyarrow.parquet as pq
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from csmetrics.engine import Report
+from csmetrics.errors import ConfigError
 
 FORMATS = ("table", "json", "csv", "parquet", "markdown")
 
@@ -88,7 +90,7 @@ def to_markdown(report: Report) -> bytes:
     cols = report.rows.columns
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
     for row in report.rows.iter_rows(named=True):  # output rows only, never input rows
-        cells = [format_value(row[c], units.get(c, "text")) if c in units else str(row[c] or "-") for c in cols]
+        cells = [format_value(row[c], units.get(c, "text")) if c in units else str(row[c] if row[c] is not None else "-") for c in cols]
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     lines.append(f"Period {report.period['from']} to {report.period['to']}, time zone {report.definitions['timezone']}.")
@@ -104,14 +106,17 @@ def table_for(report: Report) -> Table:
     units = _units(report)
     table = Table(
         title=f"csmetrics report {report.period['from']} to {report.period['to']} ({report.definitions['timezone']})",
-        caption="\n".join(_definitions_lines(report)),
+        caption=Text("\n".join(_definitions_lines(report))),
         caption_justify="left",
     )
     labels = {m.name: m.label or m.name for m in report.metrics}
     for col in report.rows.columns:
         table.add_column(labels.get(col, col), justify="right" if col in units else "left", no_wrap=True)
     for row in report.rows.iter_rows(named=True):  # output rows only
-        table.add_row(*[format_value(row[c], units[c]) if c in units else str(row[c] or "-") for c in report.rows.columns])
+        table.add_row(*[
+            Text(format_value(row[c], units[c]) if c in units else str(row[c] if row[c] is not None else "-"))
+            for c in report.rows.columns
+        ])
     return table
 
 
@@ -123,7 +128,9 @@ def render_table(report: Report, console: Console) -> None:
 
 def table_bytes(report: Report) -> bytes:
     buf = io.StringIO()
-    console = Console(file=buf, width=max(120, 14 * len(report.rows.columns)), no_color=True, highlight=False)
+    console = Console(
+        file=buf, width=max(120, 14 * len(report.rows.columns)), no_color=True, highlight=False, markup=False
+    )
     render_table(report, console)
     return buf.getvalue().encode()
 
@@ -140,7 +147,11 @@ WRITERS: dict[str, Callable[[Report], bytes]] = {
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
     path = path.resolve()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        msg = f"cannot write {path}: {e.strerror} (does the directory {path.parent} exist and is it writable?)"
+        raise ConfigError(msg) from e
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

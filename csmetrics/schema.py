@@ -87,6 +87,20 @@ def _text(src: str) -> str:
     return f"nullif(trim(CAST({src} AS VARCHAR)), '')"
 
 
+# Durations beyond this many seconds (about 31,700 years) are not durations: like inf and nan, unreadable.
+MAX_ABS_NUMBER = 1e12
+
+
+def _finite(expr: str) -> str:
+    """NULL (so: reported as unreadable) for nan, +-inf and absurd magnitudes."""
+    return f"CASE WHEN abs({expr}) < {MAX_ABS_NUMBER:.0e} THEN {expr} END"
+
+
+def typed_number_check(source: str) -> str:
+    """The raw text of a typed (numeric) source value that is not a usable number, else NULL."""
+    return f"CASE WHEN NOT (abs(CAST({source} AS DOUBLE)) < {MAX_ABS_NUMBER:.0e}) THEN CAST({source} AS VARCHAR) END"
+
+
 def parse_expression(column: Column, source: str, family: str) -> str | None:
     """SQL that reads quoted source column ``source`` (of type ``family``) as ``column``.
 
@@ -120,9 +134,9 @@ def parse_expression(column: Column, source: str, family: str) -> str | None:
         return None
     if kind == "number":
         if family == "number":
-            return f"CAST({source} AS DOUBLE)"
+            return _finite(f"CAST({source} AS DOUBLE)")
         if family == "text":
-            return f"try_cast({_text(source)} AS DOUBLE)"
+            return _finite(f"try_cast({_text(source)} AS DOUBLE)")
         return None
     if kind == "boolean":
         if family == "boolean":
@@ -147,7 +161,7 @@ def parse_expression(column: Column, source: str, family: str) -> str | None:
 EXPECTED_FORMAT = {
     "timestamp": "an ISO 8601 time such as 2024-03-04T09:15:00Z, 2024-03-04 09:15:00+01:00, "
     "or a naive 2024-03-04 09:15:00 (read in source_timezone)",
-    "number": "a number of seconds such as 42 or 42.5",
+    "number": "a finite number of seconds such as 42 or 42.5",
     "boolean": "one of " + "/".join(TRUE_WORDS) + " or " + "/".join(FALSE_WORDS),
     "direction": "inbound or outbound",
     "score": "a survey answer: a number (csat on its scale, nps 0-10), or good/bad for csat",

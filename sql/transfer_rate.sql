@@ -4,12 +4,15 @@ label = "transfer %"
 title = "Transfer rate"
 unit = "ratio"
 order = 130
-description = "Transferred answered contacts / answered contacts whose transferred flag is known."
-notes = "NULL when the input has no transferred values for the group."
+description = "Transferred answered contacts / answered contacts (a blank transferred flag counts as not transferred)."
+notes = "NULL when no answered contact of the group has a transferred value at all (the export has no such column), rather than a misleading 0."
 */
 select
     columns('^grp__'),
-    count(*) filter (where is_answered and transferred)
-    / nullif(count(*) filter (where is_answered and transferred is not null), 0) as transfer_rate
+    case
+        when count(transferred) filter (where is_answered) > 0
+            then count(*) filter (where is_answered and transferred)
+            / count(*) filter (where is_answered)
+    end as transfer_rate
 from scoped
 group by all

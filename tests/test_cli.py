@@ -188,3 +188,40 @@ def test_metrics_option_selects_and_orders_nothing_else(cli, export):
     assert [m["name"] for m in doc["definitions"]["metrics"]] == ["offered", "service_level"]
     bad = cli("report", export, "--metrics", "service_levle")
     assert bad.exit_code == 2 and "unknown metric(s) service_levle" in bad.stderr
+
+
+def test_user_text_is_never_read_as_markup(cli, tmp_path):
+    # A value and a file name that look like Rich markup are shown as they are, with no traceback.
+    path = tmp_path / "odd[b].csv"
+    path.write_text("interaction_id,offered_at,answered_at,ended_at\n1,[/bold],2024-03-04T10:00:00Z,\n")
+    result = cli("report", path)
+    assert result.exit_code == 3
+    assert "'[/bold]'" in result.stderr and "odd[b].csv" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_group_values_that_look_like_markup_are_printed(cli, write_csv):
+    path = write_csv(
+        "interaction_id,offered_at,answered_at,ended_at,queue\n"
+        "1,2024-03-04T10:00:00Z,2024-03-04T10:00:05Z,2024-03-04T10:01:00Z,[vip]\n"
+    )
+    assert "[vip]" in cli("report", path, "--by", "queue", "-q").stdout
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan", "1e308"])
+def test_non_finite_numbers_are_unreadable(cli, write_csv, value):
+    path = write_csv(
+        "interaction_id,offered_at,answered_at,ended_at,acw_seconds\n"
+        f"1,2024-03-04T10:00:00Z,2024-03-04T10:00:05Z,2024-03-04T10:01:00Z,{value}\n"
+    )
+    result = cli("report", path, "-f", "json")
+    assert result.exit_code == 3 and f"'{value}'" in result.stderr and "acw_seconds" in result.stderr
+
+
+def test_output_into_a_missing_directory_is_a_usage_error(cli, export, tmp_path):
+    result = cli("report", export, "-f", "json", "-o", tmp_path / "nope" / "r.json")
+    assert result.exit_code == 2 and "cannot write" in result.stderr and "internal error" not in result.stderr
+
+
+def test_check_rejects_an_inverted_period(cli, export):
+    result = cli("check", export, "-t", "asa_seconds<=1", "--from", "2024-03-05", "--to", "2024-03-01")
+    assert result.exit_code == 2 and "after --to" in result.stderr

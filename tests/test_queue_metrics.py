@@ -92,9 +92,17 @@ def test_aht_include_flags(base):
     assert one([base], aht__include_hold=False, aht__include_acw=False)["aht_seconds"] == pytest.approx(540 / 3)
 
 
-def test_transfer_rate_over_known_flags(base):
-    # #1 false, #2 true, #3 unknown -> 1 / 2
-    assert one([base])["transfer_rate"] == pytest.approx(0.5)
+def test_transfer_rate_over_answered(base, write_csv):
+    # #1 false, #2 true, #3 blank (= not transferred) -> 1 / 3 answered
+    assert one([base])["transfer_rate"] == pytest.approx(1 / 3)
+    # no transferred value at all: unknown, not 0
+    path = write_csv(
+        """
+        interaction_id,offered_at,answered_at,ended_at
+        1,2024-03-04T09:00:00Z,2024-03-04T09:00:10Z,2024-03-04T09:01:00Z
+        """
+    )
+    assert one([path])["transfer_rate"] is None
 
 
 def test_short_abandon_limit(base):
