@@ -135,6 +135,38 @@ def _emit(data: bytes, output: Path | None) -> None:
         write_atomic(output, data)
 
 
+StatesOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--states",
+        help="Agent state log (CSV/Parquet/JSON; intervals agent_id,state,started_at,ended_at or events "
+        "agent_id,state,at); repeatable. Adds occupancy, utilization, shrinkage and other agent metrics.",
+    ),
+]
+RosterOption = Annotated[
+    str | None, typer.Option("--roster", help="Roster file (agent_id, team[, supervisor, site]); enables --by team.")
+]
+
+
+def _open_inputs(
+    paths: list[str] | None, *, db: Path | None, wait: float, definitions: Definitions, config: Path | None,
+    mapping: Path | None, preset: str | None, sheet: str | None, surveys: list[str] | None,
+    denominator: str | None, states: list[str] | None, roster: str | None,
+) -> Engine:
+    """The engine holding every input of a report: files (or the store), surveys, states, roster."""
+    chosen = choose_mapping(find_config(config), mapping, preset)
+    engine = _engine(
+        paths, db if paths else _store_path(db, config, required=True), wait, definitions,
+        mapping=chosen, sheet=sheet if sheet is not None else (chosen.sheet if chosen else None),
+    )
+    _load_outcome_inputs(engine, surveys, denominator)
+    if states:
+        engine.load_states(states, source_timezone=definitions["source_timezone"])
+    if roster:
+        engine.load_roster(roster)
+    return engine
+
+
 @app.command()
 def report(
     paths: Annotated[
@@ -159,17 +191,8 @@ def report(
         Path | None, typer.Option("--rejects", help="Write rejected rows with their reason to this CSV/Parquet/JSON file.")
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 3 if any row is rejected.")] = False,
-    states: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--states",
-            help="Agent state log (CSV/Parquet/JSON; intervals agent_id,state,started_at,ended_at or events "
-            "agent_id,state,at); repeatable. Adds occupancy, utilization, shrinkage and other agent metrics.",
-        ),
-    ] = None,
-    roster: Annotated[
-        str | None, typer.Option("--roster", help="Roster file (agent_id, team[, supervisor, site]); enables --by team.")
-    ] = None,
+    states: StatesOption = None,
+    roster: RosterOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on stderr but errors.")] = False,
     surveys: SurveysOption = None,
     denominator: DenominatorOption = None,
@@ -196,16 +219,10 @@ def report(
             raise ConfigError(msg)
         definitions = _definitions(config, sets, tz)
         first, last = _period(date_from, date_to)
-        chosen = choose_mapping(find_config(config), mapping, preset)
-        engine = _engine(
-            paths, db if paths else _store_path(db, config, required=True), wait, definitions,
-            mapping=chosen, sheet=sheet if sheet is not None else (chosen.sheet if chosen else None),
+        engine = _open_inputs(
+            paths, db=db, wait=wait, definitions=definitions, config=config, mapping=mapping, preset=preset,
+            sheet=sheet, surveys=surveys, denominator=denominator, states=states, roster=roster,
         )
-        _load_outcome_inputs(engine, surveys, denominator)
-        if states:
-            engine.load_states(states, source_timezone=definitions["source_timezone"])
-        if roster:
-            engine.load_roster(roster)
         chosen_metrics = [m.strip() for m in metrics.split(",") if m.strip()] if metrics else None
         result = engine.report(definitions, group_by=by, date_from=first, date_to=last, metrics=chosen_metrics)
         checked = _check(result, config, target, allow_no_data) if check or target else None
@@ -502,6 +519,10 @@ def check(
     mapping: MappingOption = None,
     preset: PresetOption = None,
     sheet: SheetOption = None,
+    states: StatesOption = None,
+    roster: RosterOption = None,
+    surveys: SurveysOption = None,
+    denominator: DenominatorOption = None,
 ) -> None:
     """Evaluate the targets on the report's rows; exit 4 when any target is missed."""
     with reporting_errors():
@@ -510,10 +531,9 @@ def check(
             raise ConfigError(msg)
         definitions = _definitions(config, sets, tz)
         first, last = _period(date_from, date_to)
-        chosen = choose_mapping(find_config(config), mapping, preset)
-        engine = _engine(
-            paths, db if paths else _store_path(db, config, required=True), wait, definitions,
-            mapping=chosen, sheet=sheet if sheet is not None else (chosen.sheet if chosen else None),
+        engine = _open_inputs(
+            paths, db=db, wait=wait, definitions=definitions, config=config, mapping=mapping, preset=preset,
+            sheet=sheet, surveys=surveys, denominator=denominator, states=states, roster=roster,
         )
         result = engine.report(definitions, group_by=by, date_from=first, date_to=last)
         checked = _check(result, config, target, allow_no_data)
