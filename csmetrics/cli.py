@@ -307,8 +307,17 @@ def _summarise(quality: dict[str, Any], rejects: Path | None) -> None:
     if rejected["total"]:
         reasons = ", ".join(f"{k}: {v}" for k, v in rejected["by_reason"].items())
         where = f"written to {rejects}" if rejects else "write them with --rejects FILE"
-        stderr.print(f"warning: {rejected['total']} row(s) rejected ({reasons}); {where}", soft_wrap=True)
+        parts = [
+            f"{rejected[key]} {label}"
+            for key, label in (("contacts", "contact row(s)"), ("answers", "survey answer(s)"), ("survey_rows", "survey row(s)"))
+            if rejected.get(key)
+        ]
+        stderr.print(f"warning: {rejected['total']} rejected: {', '.join(parts)} ({reasons}); {where}", soft_wrap=True)
     notes = []
+    surveys = quality.get("surveys")
+    if surveys and surveys["not_counted"]["total"]:
+        why = ", ".join(f"{k}: {v}" for k, v in surveys["not_counted"]["by_reason"].items())
+        notes.append(f"{surveys['not_counted']['total']} survey row(s) not counted ({why})")
     if quality["duplicates_merged"] or quality["duplicates_superseded"]:
         notes.append(
             f"{quality['duplicates_merged']} identical duplicate(s) merged, "
