@@ -307,12 +307,12 @@ def _summarise(quality: dict[str, Any], rejects: Path | None) -> None:
     if rejected["total"]:
         reasons = ", ".join(f"{k}: {v}" for k, v in rejected["by_reason"].items())
         where = f"written to {rejects}" if rejects else "write them with --rejects FILE"
-        parts = [
-            f"{rejected[key]} {label}"
-            for key, label in (("contacts", "contact row(s)"), ("answers", "survey answer(s)"), ("survey_rows", "survey row(s)"))
-            if rejected.get(key)
-        ]
-        stderr.print(f"warning: {rejected['total']} rejected: {', '.join(parts)} ({reasons}); {where}", soft_wrap=True)
+        rows = rejected.get("contacts", 0) + rejected.get("survey_rows", 0)
+        answers = rejected.get("answers", 0)
+        parts = ([f"{rows} row(s) rejected"] if rows else []) + (
+            [f"{answers} survey answer(s) rejected (their contacts kept)"] if answers else []
+        )
+        stderr.print(f"warning: {', '.join(parts)} ({reasons}); {where}", soft_wrap=True)
     notes = []
     surveys = quality.get("surveys")
     if surveys and surveys["not_counted"]["total"]:

@@ -171,8 +171,8 @@ def rejects_sql() -> str:
 
 
 # Why a valid answer of a contact is not counted, first that applies: the contact is in progress, outbound,
-# outside --from/--to, or not answered (abandoned, short abandons included); an interaction's answer is also
-# not counted when a valid survey answer replaces it. Needs the report's ``scoped`` table.
+# outside --from/--to, or not answered (abandoned, short abandons included); otherwise an interaction's answer
+# is not counted when a valid survey answer replaces it (replaced_by_survey). Needs the report's ``scoped``.
 _CONTACT_STATUS = """
     SELECT c.interaction_id,
         CASE
@@ -201,8 +201,8 @@ def answer_quality(con: duckdb.DuckDBPyConnection, *, surveys: bool) -> dict[str
     rows = con.execute(
         f"WITH st AS ({_CONTACT_STATUS}) "
         "SELECT a.input, CASE WHEN a.reject_reason IS NOT NULL THEN 'rejected' "
-        "WHEN a.replaced THEN 'not_counted' WHEN st.not_counted IS NOT NULL THEN 'not_counted' ELSE 'used' END, "
-        "coalesce(a.reject_reason, CASE WHEN a.replaced THEN 'replaced_by_survey' END, st.not_counted), count(*) "
+        "WHEN st.not_counted IS NOT NULL OR a.replaced THEN 'not_counted' ELSE 'used' END, "
+        "coalesce(a.reject_reason, st.not_counted, CASE WHEN a.replaced THEN 'replaced_by_survey' END), count(*) "
         "FROM answer_checked AS a JOIN st USING (interaction_id) GROUP BY ALL"
     ).fetchall()
 
