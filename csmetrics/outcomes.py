@@ -35,7 +35,7 @@ from csmetrics.schema import (
 if TYPE_CHECKING:
     from csmetrics.engine import Engine, Report
 
-# Parameters that decide which loaded rows are rejected (so the checks re-run when they change).
+# Parameters that decide which survey answers are rejected (so the checks re-run when they change).
 PREPARE_PARAMS = ("csat.scale_min", "csat.scale_max")
 SURVEY_SCORES = ("csat", "nps")
 FCR_METRICS = ("fcr_rate", "fcr_first_contacts", "fcr_censored", "repeat_rate")

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+from pathlib import Path
 
 import pytest
 from conftest import cli_json
+from jsonschema import Draft202012Validator
 
 from csmetrics import Engine, resolve
 
@@ -182,6 +185,8 @@ def test_data_quality_explains_every_row_and_answer_with_surveys(write_csv, cli,
     # every used answer is a response: 2 + 4 = 3 csat + 3 nps responses
     assert q["answers"]["used"] + s["answers"]["used"] == r["csat_responses"] + r["nps_responses"]
     assert "4 survey row(s) not counted" in result.stderr
+    schema = json.loads((Path(__file__).parent.parent / "docs" / "report.schema.json").read_text())
+    Draft202012Validator(schema).validate(doc)
 
     got = list(csv.DictReader(io.StringIO(rej.read_text())))
     assert [(g["source_file"].rsplit("/", 1)[-1], g["line"], g["reject_reason"]) for g in got] == [
