@@ -327,8 +327,17 @@ def _summarise(quality: dict[str, Any], rejects: Path | None) -> None:
     if rejected["total"]:
         reasons = ", ".join(f"{k}: {v}" for k, v in rejected["by_reason"].items())
         where = f"written to {rejects}" if rejects else "write them with --rejects FILE"
-        stderr.print(f"warning: {rejected['total']} row(s) rejected ({reasons}); {where}", soft_wrap=True)
+        rows = rejected.get("contacts", 0) + rejected.get("survey_rows", 0)
+        answers = rejected.get("answers", 0)
+        parts = ([f"{rows} row(s) rejected"] if rows else []) + (
+            [f"{answers} survey answer(s) rejected (their contacts kept)"] if answers else []
+        )
+        stderr.print(f"warning: {', '.join(parts)} ({reasons}); {where}", soft_wrap=True)
     notes = []
+    surveys = quality.get("surveys")
+    if surveys and surveys["not_counted"]["total"]:
+        why = ", ".join(f"{k}: {v}" for k, v in surveys["not_counted"]["by_reason"].items())
+        notes.append(f"{surveys['not_counted']['total']} survey row(s) not counted ({why})")
     if quality["duplicates_merged"] or quality["duplicates_superseded"]:
         notes.append(
             f"{quality['duplicates_merged']} identical duplicate(s) merged, "

@@ -25,7 +25,7 @@ from csmetrics.errors import ConfigError, QueryError
 from csmetrics.grouping import Grouping, parse_group_by
 from csmetrics.loading import LoadResult, load_interactions
 from csmetrics.registry import Registry, load_registry
-from csmetrics.schema import INTERACTION_COLUMNS, quote_identifier
+from csmetrics.schema import quote_identifier
 from csmetrics.states import RosterLoad, StatesLoad, load_roster, load_states
 
 SCHEMA_VERSION = "1.0"
@@ -111,6 +111,7 @@ class Engine:
         self.load_result = LoadResult()
         self.states_result: StatesLoad | None = None
         self.roster_result: RosterLoad | None = None
+        self.surveys_read: int | None = None  # survey rows read (None without --surveys)
         self._run_step("macros")
         self._run_step("score_macros")
         outcomes.create_input_tables(self.con)
@@ -170,7 +171,7 @@ class Engine:
 
     def load_surveys(self, patterns: list[str]) -> None:
         """Read survey answers (--surveys FILE) joined to contacts on interaction_id."""
-        outcomes.load_surveys(self.con, patterns)
+        self.surveys_read = (self.surveys_read or 0) + outcomes.load_surveys(self.con, patterns)
         values = self._default_values() if self._prepared_with is None else dict(
             zip(outcomes.PREPARE_PARAMS, self._prepared_with, strict=True)
         )
@@ -194,21 +195,8 @@ class Engine:
         self._run_step("checked")
         self._run_step("contacts")
         self._run_step("surveys")
-        canonical = ", ".join(quote_identifier(c.name) for c in INTERACTION_COLUMNS)
-        self._execute(
-            "CREATE OR REPLACE TEMP TABLE rejects AS "
-            f"SELECT _file AS source_file, _line AS line, reject_reason, {canonical} "
-            "FROM checked WHERE reject_reason IS NOT NULL ORDER BY _seq",
-            {},
-            "collecting rejected rows",
-        )
-        self._execute(
-            "INSERT INTO rejects (source_file, line, reject_reason, interaction_id, csat, nps) "
-            "SELECT _file, _line, reject_reason, interaction_id, csat, nps "
-            "FROM survey_checked WHERE reject_reason IS NOT NULL ORDER BY _seq",
-            {},
-            "collecting rejected survey rows",
-        )
+        self._run_step("answers")
+        self._execute(outcomes.rejects_sql(), {}, "collecting rejected rows and answers")
         self._prepared_with = key
 
     def load_states(self, patterns: list[str], *, source_timezone: str = "UTC") -> StatesLoad:
@@ -268,7 +256,7 @@ class Engine:
         return self._query("SELECT * FROM state_rejects", {}, "reading rejected state rows")
 
     def load_quality(self) -> dict[str, Any]:
-        """Counts that explain every row read: rows_read = kept + rejected + duplicates."""
+        """Counts that explain every row read: rows_read = contacts + rejected.contacts + duplicates."""
         dup = dict(self.con.execute("SELECT kind, count(*) FROM superseded GROUP BY kind").fetchall())
         by_reason = dict(
             self.con.execute("SELECT reject_reason, count(*) FROM rejects GROUP BY ALL ORDER BY ALL").fetchall()
@@ -296,7 +284,11 @@ class Engine:
             ),
             "duplicates_merged": int(dup.get("identical", 0)),
             "duplicates_superseded": int(dup.get("older_version", 0)),
-            "rejected": {"total": int(sum(by_reason.values())), "by_reason": {k: int(v) for k, v in by_reason.items()}},
+            "rejected": {
+                "total": int(sum(by_reason.values())),
+                "by_reason": {k: int(v) for k, v in by_reason.items()},
+                **outcomes.rejected_parts(self.con),
+            },
             "contacts": int(contacts),
             "in_progress": int(in_progress),
             "outbound": int(outbound),
@@ -368,6 +360,7 @@ class Engine:
         quality["contacts_in_report"] = int(in_report)
         quality["outside_period"] = int(inbound_done[0] if inbound_done else 0) - int(in_report)
         quality["handle_time_unknown"] = int(handle_unknown)
+        quality.update(outcomes.answer_quality(self.con, surveys=self.surveys_read is not None))
         states_quality = self.states_quality()
         if states_quality is not None:
             if not agent_time:

@@ -23,12 +23,19 @@ from csmetrics.definitions import Definitions
 from csmetrics.errors import ConfigError, InputError
 from csmetrics.grouping import Grouping, parse_group_by
 from csmetrics.loading import POSITION_LABEL, POSITIONS, READERS, detect_format, expand_paths
-from csmetrics.schema import COLUMNS_BY_NAME, EXPECTED_FORMAT, parse_expression, quote_identifier, type_family
+from csmetrics.schema import (
+    COLUMNS_BY_NAME,
+    EXPECTED_FORMAT,
+    INTERACTION_COLUMNS,
+    parse_expression,
+    quote_identifier,
+    type_family,
+)
 
 if TYPE_CHECKING:
     from csmetrics.engine import Engine, Report
 
-# Parameters that decide which loaded rows are rejected (so the checks re-run when they change).
+# Parameters that decide which survey answers are rejected (so the checks re-run when they change).
 PREPARE_PARAMS = ("csat.scale_min", "csat.scale_max")
 SURVEY_SCORES = ("csat", "nps")
 FCR_METRICS = ("fcr_rate", "fcr_first_contacts", "fcr_censored", "repeat_rate")
@@ -131,6 +138,117 @@ def load_surveys(con: duckdb.DuckDBPyConnection, patterns: list[str]) -> int:
             raise InputError(msg) from e
         total += int(inserted[0][0]) if inserted else 0
     return total
+
+
+# -- rejects and the accounting of answers ------------------------------------------------------
+def rejects_sql() -> str:
+    """The ``rejects`` table: rejected contact rows, rejected answers, rejected survey rows.
+
+    Interaction rows (whole contacts, then each out-of-range answer of a valid contact, csat before nps,
+    with the row's values) in read order, then survey rows (whole rows and out-of-range answers).
+    """
+    canonical = ", ".join(quote_identifier(c.name) for c in INTERACTION_COLUMNS)
+    row_values = ", ".join(f"c.{quote_identifier(c.name)}" for c in INTERACTION_COLUMNS)
+    return (
+        f"CREATE OR REPLACE TEMP TABLE rejects AS SELECT source_file, line, reject_reason, {canonical} FROM ("
+        f"SELECT 0 AS _input, _seq, 0 AS _k, _file AS source_file, _line AS line, reject_reason, {canonical} "
+        "FROM checked WHERE reject_reason IS NOT NULL "
+        "UNION ALL BY NAME "
+        "SELECT 0 AS _input, c._seq, CASE a.score WHEN 'csat' THEN 1 ELSE 2 END AS _k, c._file AS source_file, "
+        f"c._line AS line, a.reject_reason, {row_values} "
+        "FROM answer_checked AS a JOIN checked AS c ON c._seq = a._seq "
+        "WHERE a.input = 'interactions' AND a.reject_reason IS NOT NULL "
+        "UNION ALL BY NAME "
+        "SELECT 1 AS _input, _seq, 0 AS _k, _file AS source_file, _line AS line, reject_reason, interaction_id, csat, nps "
+        "FROM survey_checked WHERE reject_reason IS NOT NULL "
+        "UNION ALL BY NAME "
+        "SELECT 1 AS _input, s._seq, CASE a.score WHEN 'csat' THEN 1 ELSE 2 END AS _k, s._file AS source_file, "
+        "s._line AS line, a.reject_reason, s.interaction_id, s.csat, s.nps "
+        "FROM answer_checked AS a JOIN survey_checked AS s ON s._seq = a._seq "
+        "WHERE a.input = 'surveys' AND a.reject_reason IS NOT NULL"
+        ") ORDER BY _input, _seq, _k"
+    )
+
+
+# Why a valid answer of a contact is not counted, first that applies: the contact is in progress, outbound,
+# outside --from/--to, or not answered (abandoned, short abandons included); otherwise an interaction's answer
+# is not counted when a valid survey answer replaces it (replaced_by_survey). Needs the report's ``scoped``.
+_CONTACT_STATUS = """
+    SELECT c.interaction_id,
+        CASE
+            WHEN c.outcome = 'in_progress' THEN 'in_progress'
+            WHEN c.direction <> 'inbound' THEN 'outbound'
+            WHEN s.interaction_id IS NULL THEN 'outside_period'
+            WHEN c.outcome <> 'answered' THEN 'abandoned'
+        END AS not_counted
+    FROM contacts AS c LEFT JOIN (SELECT interaction_id FROM scoped) AS s USING (interaction_id)
+"""
+
+
+def _counts(pairs: list[tuple[Any, Any]]) -> dict[str, Any]:
+    by_reason = {str(k): int(v) for k, v in sorted(pairs)}
+    return {"total": sum(by_reason.values()), "by_reason": by_reason}
+
+
+def answer_quality(con: duckdb.DuckDBPyConnection, *, surveys: bool) -> dict[str, Any]:
+    """Accounting of survey answers (after a report built ``scoped``).
+
+    ``answers``: the csat/nps values on valid contacts' interaction rows,
+    read = used + rejected.total + not_counted.total (counted per answer: a row with csat and nps gives two).
+    ``surveys`` (only when survey files were read): rows_read = used + rejected.total + not_counted.total
+    per survey row, plus the same per-answer object for the answers of rows that are not rejected.
+    """
+    rows = con.execute(
+        f"WITH st AS ({_CONTACT_STATUS}) "
+        "SELECT a.input, CASE WHEN a.reject_reason IS NOT NULL THEN 'rejected' "
+        "WHEN st.not_counted IS NOT NULL OR a.replaced THEN 'not_counted' ELSE 'used' END, "
+        "coalesce(a.reject_reason, st.not_counted, CASE WHEN a.replaced THEN 'replaced_by_survey' END), count(*) "
+        "FROM answer_checked AS a JOIN st USING (interaction_id) GROUP BY ALL"
+    ).fetchall()
+
+    def answers_of(input_name: str) -> dict[str, Any]:
+        mine = [r for r in rows if r[0] == input_name]
+        used = sum(int(n) for _, kind, _, n in mine if kind == "used")
+        rejected = _counts([(why, n) for _, kind, why, n in mine if kind == "rejected"])
+        not_counted = _counts([(why, n) for _, kind, why, n in mine if kind == "not_counted"])
+        return {
+            "read": used + rejected["total"] + not_counted["total"],
+            "used": used,
+            "rejected": rejected,
+            "not_counted": not_counted,
+        }
+
+    out: dict[str, Any] = {"answers": answers_of("interactions")}
+    if surveys:
+        survey_rows = con.execute(
+            f"WITH st AS ({_CONTACT_STATUS}) "
+            "SELECT CASE WHEN s.reject_reason IS NOT NULL THEN 'rejected' "
+            "WHEN st.not_counted IS NOT NULL THEN 'not_counted' ELSE 'used' END, "
+            "coalesce(s.reject_reason, st.not_counted), count(*) "
+            "FROM survey_checked AS s LEFT JOIN st USING (interaction_id) GROUP BY ALL"
+        ).fetchall()
+        used = sum(int(n) for kind, _, n in survey_rows if kind == "used")
+        rejected = _counts([(why, n) for kind, why, n in survey_rows if kind == "rejected"])
+        not_counted = _counts([(why, n) for kind, why, n in survey_rows if kind == "not_counted"])
+        rows_read = int(con.execute("SELECT count(*) FROM survey_rows").fetchall()[0][0])
+        out["surveys"] = {
+            "rows_read": rows_read,
+            "used": used,
+            "rejected": rejected,
+            "not_counted": not_counted,
+            "answers": answers_of("surveys"),
+        }
+    return out
+
+
+def rejected_parts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """How many rejected records are contacts (interaction rows), answers, and whole survey rows."""
+    contacts, answers, survey_rows = con.execute(
+        "SELECT (SELECT count(*) FROM checked WHERE reject_reason IS NOT NULL), "
+        "(SELECT count(*) FROM answer_checked WHERE reject_reason IS NOT NULL), "
+        "(SELECT count(*) FROM survey_checked WHERE reject_reason IS NOT NULL)"
+    ).fetchall()[0]
+    return {"contacts": int(contacts), "answers": int(answers), "survey_rows": int(survey_rows)}
 
 
 # -- external complaint denominator -----------------------------------------------------------

@@ -6,7 +6,7 @@ title = "Customer satisfaction (share satisfied)"
 unit = "ratio"
 order = 220
 description = "Share of CSAT responses of answered contacts that are satisfied: a score >= csat.satisfied_min, or 'good' on a good/bad rating."
-notes = "Answers outside csat.scale_min..csat.scale_max (or not whole numbers) are rejected rows, never clipped. Unanswered contacts' responses do not count. A response belongs to its contact's time bucket."
+notes = "Answers outside csat.scale_min..csat.scale_max (or not whole numbers) are rejected answers (the contact is kept), never clipped. Unanswered contacts' responses do not count. A response belongs to its contact's time bucket."
 
 [params.scale_min]
 type = "integer"

@@ -5,7 +5,7 @@ title = "Net Promoter Score"
 unit = "score"
 order = 230
 description = "100 x (promoters (9-10) - detractors (0-6)) / responses, on -100..100, over the NPS answers of answered contacts; unrounded."
-notes = "Answers that are not whole numbers 0-10 are rejected rows, never clipped. No responses gives null."
+notes = "Answers that are not whole numbers 0-10 are rejected answers (the contact is kept), never clipped. No responses gives null."
 */
 select
     columns('^grp__'),

@@ -165,11 +165,14 @@ def test_row_faults_are_rejected_counted_and_kept(write_csv):
             "missing_offered_at": 1,
             "negative_duration": 1,
         },
+        "contacts": 7,  # all seven are interaction rows rejected as contacts
+        "answers": 0,
+        "survey_rows": 0,
     }
     rejects = engine.rejects()
     assert rejects["line"].to_list() == [3, 4, 5, 6, 7, 8, 9]
     assert rejects["source_file"].unique().to_list() == [str(path)]
-    assert q["rows_read"] == q["contacts"] + q["rejected"]["total"]
+    assert q["rows_read"] == q["contacts"] + q["rejected"]["contacts"]
 
 
 def test_accounting_identity(write_csv):
@@ -186,7 +189,7 @@ def test_accounting_identity(write_csv):
     q, _ = quality(path)
     assert q["rows_read"] == 5
     assert q["rows_read"] == (
-        q["contacts"] + q["rejected"]["total"] + q["duplicates_merged"] + q["duplicates_superseded"]
+        q["contacts"] + q["rejected"]["contacts"] + q["duplicates_merged"] + q["duplicates_superseded"]
     )
     assert q["contacts"] == q["contacts_in_report"] + q["outside_period"] + q["in_progress"] + q["outbound"]
     assert (q["in_progress"], q["outbound"], q["contacts_in_report"]) == (1, 1, 1)

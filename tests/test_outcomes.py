@@ -306,7 +306,10 @@ def test_csat_out_of_range_rejected(write_csv, value):
     report = engine.report(resolve())
     assert report.data_quality["rejected"]["by_reason"] == {"csat_out_of_range": 1}
     assert report.rows["csat_responses"][0] == 1
-    assert report.rows["offered"][0] == 1  # the rejected row is out of every figure
+    # only the answer is rejected: the contact stays in every other figure
+    assert report.rows["offered"][0] == 2
+    assert report.data_quality["rejected"]["contacts"] == 0
+    assert report.data_quality["rejected"]["answers"] == 1
 
 
 def test_bad_csat_parameters_exit_2(write_csv, cli):
@@ -377,16 +380,17 @@ def test_surveys_file_joined_on_interaction_id(write_csv, cli, tmp_path):
         "4,5,10\n"     # abandoned contact: does not count
         "5,4,\n"       # day 05
         "9,5,9\n"      # no such contact: rejected
-        "3,12,8\n"     # csat out of range: rejected
+        "3,12,8\n"     # csat out of range: that answer rejected, the nps 8 still counts
         "2,2,0\n",     # second answer for 2 is read later and wins; first answer for 2 rejected as duplicate
         "surveys.csv",
     )
     rej = tmp_path / "rej.csv"
     doc = cli_json(cli("report", data, "--surveys", surveys, "--by", "day", "--format", "json", "--rejects", rej))
     d4, d5 = doc["rows"]
-    # day 04 answered: 1 (5, 10), 2 (2, 0); 3's survey row rejected -> csat 1/2, mean 3.5, nps (1-1)/2*100 = 0
+    # day 04 answered: 1 (5, 10), 2 (2, 0), 3 (nps 8 only) -> csat 1/2, mean 3.5;
+    # nps: promoter 10, detractor 0, passive 8 -> (1 - 1) / 3 * 100 = 0
     assert (d4["csat_responses"], d4["csat"], d4["csat_mean"]) == (2, 0.5, 3.5)
-    assert (d4["nps_responses"], d4["nps"]) == (2, 0.0)
+    assert (d4["nps_responses"], d4["nps"], d4["passives"]) == (3, 0.0, 1)
     assert (d5["csat_responses"], d5["csat"], d5["nps_responses"]) == (1, 1.0, 0)
     assert doc["data_quality"]["rejected"]["by_reason"] == {
         "csat_out_of_range": 1, "survey_duplicate": 1, "survey_without_contact": 1,

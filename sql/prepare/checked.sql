@@ -2,6 +2,8 @@
 description = """
 Every loaded row that is the surviving version of its contact, with the reason
 it is rejected (NULL when it is valid). The first matching reason is given.
+Survey answers (csat, nps) never reject the contact: an out-of-range answer is
+rejected on its own (see answers.sql).
 """
 */
 create or replace temp view checked as
@@ -18,8 +20,6 @@ select
             l.answered_at is not null and l.ended_at is not null and l.talk_seconds is null
             and epoch_us(l.ended_at) - epoch_us(l.answered_at) < coalesce(l.hold_seconds, 0) * 1000000
             then 'hold_exceeds_connected_time'
-        when not csm_csat_valid(l.csat, (select scale_min from csat_scale), (select scale_max from csat_scale)) then 'csat_out_of_range'
-        when not csm_nps_valid(l.nps) then 'nps_out_of_range'
     end as reject_reason
 from loaded_rows as l
 anti join superseded as s using (_seq)

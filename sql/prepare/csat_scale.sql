@@ -1,7 +1,7 @@
 /* csmetrics
 description = """
 The CSAT scale in force (csat.scale_min..csat.scale_max), one row, read by the
-checked view and the survey checks.
+answer checks (answers.sql).
 """
 */
 create or replace temp table csat_scale as

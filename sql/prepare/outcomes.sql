@@ -16,7 +16,8 @@ interaction_id; only the previous and next participating contact are looked at
 - resolved: otherwise.
 fcr_status is NULL for a contact that does not participate.
 
-Survey answers: the survey file's value when it has one, else the interaction's.
+Survey answers: from contact_answers (answers.sql): the survey file's valid value
+when it has one, else the interaction's valid value; out-of-range answers are absent.
 csat_number is a numeric answer, csat_binary a good (true) / bad (false) answer.
 """
 */
@@ -64,10 +65,10 @@ status as (
 answers as (
     select
         c.interaction_id,
-        coalesce(a.csat, c.csat) as csat_raw,
-        coalesce(a.nps, c.nps) as nps_raw
+        a.csat as csat_raw,
+        a.nps as nps_raw
     from contacts as c
-    left join survey_answers as a using (interaction_id)
+    left join contact_answers as a using (interaction_id)
 )
 
 select

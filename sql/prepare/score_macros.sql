@@ -3,9 +3,10 @@ description = """
 Reading survey answers, which are loaded as text (a number, or good/bad for csat).
 - csat is valid when it is good/bad (any case) or an integer in
   csat.scale_min..csat.scale_max; nps is valid when it is an integer 0..10.
-  Anything else is rejected as csat_out_of_range / nps_out_of_range, never clipped.
+  Anything else is rejected as csat_out_of_range / nps_out_of_range (only that
+  answer, see answers.sql), never clipped.
 The CSAT scale in force is kept in the one-row table csat_scale (see csat_scale.sql),
-so that the checked view needs no parameters.
+so that the answer checks (answers.sql) need no parameters.
 """
 */
 create or replace temp macro csm_score_number(raw) as try_cast(raw as double);

@@ -1,0 +1,54 @@
+/* csmetrics
+description = """
+Every survey answer read, one row per answer (a row with both csat and nps gives
+two): the csat / nps values on valid contacts' interaction rows (input =
+'interactions') and on survey rows that are not rejected as a whole (input =
+'surveys'). An answer outside the scale (csat: csat.scale_min..csat.scale_max or
+good/bad; nps: whole numbers 0..10) is rejected on its own (csat_out_of_range,
+nps_out_of_range), never clipped: the contact stays valid in every other metric
+and simply has no such answer. A contact's answer (contact_answers) is its valid
+survey answer when there is one, else its valid interaction answer; a valid
+interaction answer with a valid survey answer for the same score is replaced.
+"""
+*/
+create or replace temp table answer_checked as
+with given as (
+    select 'interactions' as input, _seq, _file, _line, interaction_id, 'csat' as score, csat as raw
+    from checked where reject_reason is null and csat is not null
+    union all
+    select 'interactions', _seq, _file, _line, interaction_id, 'nps', nps
+    from checked where reject_reason is null and nps is not null
+    union all
+    select 'surveys', _seq, _file, _line, interaction_id, 'csat', csat
+    from survey_checked where reject_reason is null and csat is not null
+    union all
+    select 'surveys', _seq, _file, _line, interaction_id, 'nps', nps
+    from survey_checked where reject_reason is null and nps is not null
+),
+
+checked_answers as (
+    select
+        g.*,
+        case
+            when g.score = 'csat' and not csm_csat_valid(g.raw, k.scale_min, k.scale_max) then 'csat_out_of_range'
+            when g.score = 'nps' and not csm_nps_valid(g.raw) then 'nps_out_of_range'
+        end as reject_reason
+    from given as g
+    cross join csat_scale as k
+)
+
+select
+    *,
+    input = 'interactions' and reject_reason is null and count(*) filter (
+        where input = 'surveys' and reject_reason is null
+    ) over (partition by interaction_id, score) > 0 as replaced
+from checked_answers;
+
+create or replace temp table contact_answers as
+select
+    interaction_id,
+    any_value(raw) filter (where score = 'csat') as csat,
+    any_value(raw) filter (where score = 'nps') as nps
+from answer_checked
+where reject_reason is null and not replaced
+group by interaction_id
