@@ -196,6 +196,9 @@ def report(
             mapping=chosen, sheet=sheet if sheet is not None else (chosen.sheet if chosen else None),
         )
         _load_outcome_inputs(engine, surveys, denominator)
+        if states and engine.states_result is not None:
+            msg = "the store already holds agent states; load the file into it (csmetrics load --kind agent_states)"
+            raise ConfigError(msg)
         if states:
             engine.load_states(states, source_timezone=definitions["source_timezone"])
         if roster:
@@ -528,11 +531,17 @@ def _json(document: Any) -> bytes:
 
 @app.command()
 def load(
-    paths: Annotated[list[str], typer.Argument(help="Interaction exports: CSV, Parquet, JSON/NDJSON files or globs.")],
+    paths: Annotated[
+        list[str], typer.Argument(help="Interaction exports, agent state logs or survey files: files or globs.")
+    ],
     db: DbOption = None,
     config: ConfigOption = None,
     sets: SetOption = None,
     wait: WaitOption = 60.0,
+    kind: Annotated[
+        str | None,
+        typer.Option("--kind", help="interactions, agent_states or surveys (default: detected from each file's columns)."),
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table (summary on stderr) or json (on stdout).")] = "table",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on stderr but errors.")] = False,
 ) -> None:
@@ -555,17 +564,17 @@ def load(
                     bar.update(task, completed=done, total=total, description=f"loading {Path(name).name}" if name else "committing")
 
                 records = store.load_files(
-                    path, paths, source_timezone=definitions["source_timezone"], wait=wait, progress=step
+                    path, paths, source_timezone=definitions["source_timezone"], wait=wait, progress=step, kind=kind
                 )
         else:
-            records = store.load_files(path, paths, source_timezone=definitions["source_timezone"], wait=wait)
+            records = store.load_files(path, paths, source_timezone=definitions["source_timezone"], wait=wait, kind=kind)
         if fmt == "json":
             doc = {"store": str(path), "schema_version": store.STORE_SCHEMA_VERSION, "loads": [r.to_dict() for r in records]}
             write_stdout(_json(doc))
         if not quiet:
             for r in records:
                 stderr.print(
-                    f"loaded {r.file}: {r.rows_read} rows read; {r.inserted} inserted, {r.updated} updated, "
+                    f"loaded {r.file} ({r.kind}): {r.rows_read} rows read; {r.inserted} inserted, {r.updated} updated, "
                     f"{r.unchanged} unchanged, {r.older} older than stored, {r.duplicates} duplicates in file, "
                     f"{r.rejected} rejected",
                     markup=False, soft_wrap=True,
