@@ -609,7 +609,7 @@ def db_info(
         console.print("tables: " + ", ".join(f"{k} {v:,} rows" for k, v in doc["tables"].items()))
         console.print(f"contacts offered from {span['first_offered_at']} to {span['last_offered_at']}")
         lt = Table(title="Loads")
-        cols = ("load_id", "loaded_at", "file", "rows_read", "inserted", "updated", "unchanged", "older", "duplicates", "rejected")
+        cols = ("load_id", "loaded_at", "kind", "file", "rows_read", "inserted", "updated", "unchanged", "older", "duplicates", "rejected")
         for c in cols:
             lt.add_column(c)
         for row in doc["loads"]:
@@ -640,7 +640,7 @@ def db_rejects(
         else:
             console = Console(highlight=False)
             rt = Table(title=f"{frame.height} rejected row(s)")
-            cols = ("load_id", "source_file", "line", "reject_reason", "interaction_id")
+            cols = ("load_id", "kind", "source_file", "line", "reject_reason", "interaction_id")
             for c in cols:
                 rt.add_column(c)
             for row in frame.select(cols).iter_rows():  # bounded output listing, for a human
