@@ -160,6 +160,9 @@ def _open_inputs(
         mapping=chosen, sheet=sheet if sheet is not None else (chosen.sheet if chosen else None),
     )
     _load_outcome_inputs(engine, surveys, denominator)
+    if states and engine.states_result is not None:
+        msg = "the store already holds agent states; load the file into it (csmetrics load --kind agent_states)"
+        raise ConfigError(msg)
     if states:
         engine.load_states(states, source_timezone=definitions["source_timezone"])
     if roster:
@@ -560,11 +563,17 @@ def _json(document: Any) -> bytes:
 
 @app.command()
 def load(
-    paths: Annotated[list[str], typer.Argument(help="Interaction exports: CSV, Parquet, JSON/NDJSON files or globs.")],
+    paths: Annotated[
+        list[str], typer.Argument(help="Interaction exports, agent state logs or survey files: files or globs.")
+    ],
     db: DbOption = None,
     config: ConfigOption = None,
     sets: SetOption = None,
     wait: WaitOption = 60.0,
+    kind: Annotated[
+        str | None,
+        typer.Option("--kind", help="interactions, agent_states or surveys (default: detected from each file's columns)."),
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table (summary on stderr) or json (on stdout).")] = "table",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on stderr but errors.")] = False,
 ) -> None:
@@ -587,17 +596,17 @@ def load(
                     bar.update(task, completed=done, total=total, description=f"loading {Path(name).name}" if name else "committing")
 
                 records = store.load_files(
-                    path, paths, source_timezone=definitions["source_timezone"], wait=wait, progress=step
+                    path, paths, source_timezone=definitions["source_timezone"], wait=wait, progress=step, kind=kind
                 )
         else:
-            records = store.load_files(path, paths, source_timezone=definitions["source_timezone"], wait=wait)
+            records = store.load_files(path, paths, source_timezone=definitions["source_timezone"], wait=wait, kind=kind)
         if fmt == "json":
             doc = {"store": str(path), "schema_version": store.STORE_SCHEMA_VERSION, "loads": [r.to_dict() for r in records]}
             write_stdout(_json(doc))
         if not quiet:
             for r in records:
                 stderr.print(
-                    f"loaded {r.file}: {r.rows_read} rows read; {r.inserted} inserted, {r.updated} updated, "
+                    f"loaded {r.file} ({r.kind}): {r.rows_read} rows read; {r.inserted} inserted, {r.updated} updated, "
                     f"{r.unchanged} unchanged, {r.older} older than stored, {r.duplicates} duplicates in file, "
                     f"{r.rejected} rejected",
                     markup=False, soft_wrap=True,
@@ -632,7 +641,7 @@ def db_info(
         console.print("tables: " + ", ".join(f"{k} {v:,} rows" for k, v in doc["tables"].items()))
         console.print(f"contacts offered from {span['first_offered_at']} to {span['last_offered_at']}")
         lt = Table(title="Loads")
-        cols = ("load_id", "loaded_at", "file", "rows_read", "inserted", "updated", "unchanged", "older", "duplicates", "rejected")
+        cols = ("load_id", "loaded_at", "kind", "file", "rows_read", "inserted", "updated", "unchanged", "older", "duplicates", "rejected")
         for c in cols:
             lt.add_column(c)
         for row in doc["loads"]:
@@ -663,7 +672,7 @@ def db_rejects(
         else:
             console = Console(highlight=False, markup=False)
             rt = Table(title=f"{frame.height} rejected row(s)")
-            cols = ("load_id", "source_file", "line", "reject_reason", "interaction_id")
+            cols = ("load_id", "kind", "source_file", "line", "reject_reason", "interaction_id")
             for c in cols:
                 rt.add_column(c)
             for row in frame.select(cols).iter_rows():  # bounded output listing, for a human

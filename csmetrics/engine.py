@@ -205,6 +205,12 @@ class Engine:
         self._run_step("states")
         return self.states_result
 
+    def use_loaded_states(self, result: StatesLoad) -> StatesLoad:
+        """Validate agent state rows already put in ``loaded_states`` (the store's, csmetrics.store_kinds)."""
+        self.states_result = result
+        self._run_step("states")
+        return result
+
     def load_roster(self, path: str) -> RosterLoad:
         """Read a roster (agent_id, team, supervisor, site) into ``roster``; enables --by team."""
         self.roster_result = load_roster(self.con, path)

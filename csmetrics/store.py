@@ -7,7 +7,9 @@ Layout of a store file (schema version :data:`STORE_SCHEMA_VERSION`)::
                               + _file, _line, _load_id, _content); invalid current versions included,
                               exactly as the file mode keeps the newest version even when it is rejected
     loads                     one row per file loaded: size, sha256, counts, time
-    rejects                   every rejected row with its load, source file, line and reason
+    rejects                   every rejected row with its load, kind, source file, line and reason
+    agent_states, surveys     (version 2) raw agent state rows and survey answers, newest load wins
+                              per key; see csmetrics/store_kinds.py
 
 A load parses and validates each file with the ordinary pipeline (``Engine.load``:
 ``loaded_rows`` -> ``superseded`` -> ``checked`` -> ``contacts``), then merges the
@@ -35,13 +37,26 @@ import polars as pl
 
 from csmetrics import __version__
 from csmetrics.engine import Engine
-from csmetrics.errors import StoreBusyError, StoreError
+from csmetrics.errors import ConfigError, StoreBusyError, StoreError
 from csmetrics.loading import LoadResult, SourceFile, expand_paths
 from csmetrics.schema import INTERACTION_COLUMNS, quote_identifier
+from csmetrics import store_kinds
 
-STORE_SCHEMA_VERSION = 1
+STORE_SCHEMA_VERSION = 2
 # Migrations from an older schema version: version -> SQL statements that bring it to version + 1.
-MIGRATIONS: dict[int, list[str]] = {}
+# Idempotent statements (IF NOT EXISTS): a fresh store is the version 1 tables plus every migration.
+MIGRATIONS: dict[int, list[str]] = {
+    1: [
+        # every load and rejected row says which input it was: interactions, agent_states or surveys
+        "ALTER TABLE loads ADD COLUMN IF NOT EXISTS kind VARCHAR DEFAULT 'interactions'",
+        "ALTER TABLE rejects ADD COLUMN IF NOT EXISTS kind VARCHAR DEFAULT 'interactions'",
+        "ALTER TABLE rejects ADD COLUMN IF NOT EXISTS state VARCHAR",
+        "ALTER TABLE rejects ADD COLUMN IF NOT EXISTS started_at TIMESTAMPTZ",
+        'ALTER TABLE rejects ADD COLUMN IF NOT EXISTS "at" TIMESTAMPTZ',
+        store_kinds.AGENT_STATES_DDL,
+        store_kinds.SURVEYS_DDL,
+    ],
+}
 
 _TYPES = {"timestamp": "TIMESTAMPTZ", "number": "DOUBLE", "boolean": "BOOLEAN"}
 CANONICAL = ", ".join(quote_identifier(c.name) for c in INTERACTION_COLUMNS)
@@ -51,7 +66,7 @@ _CONTENT = "hash(" + ", ".join(
     f"{{t}}.{quote_identifier(c.name)}" for c in INTERACTION_COLUMNS if c.name != "interaction_id"
 ) + ")"
 
-SCHEMA_SQL = [
+SCHEMA_SQL_V1 = [
     "CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
     f"CREATE TABLE interactions ({_CANONICAL_DDL}, _file VARCHAR, _line BIGINT, _load_id BIGINT, "
     "_content UBIGINT, PRIMARY KEY (interaction_id))",
@@ -62,7 +77,8 @@ SCHEMA_SQL = [
     f"CREATE TABLE rejects (load_id BIGINT NOT NULL, source_file VARCHAR, line BIGINT, reject_reason VARCHAR, "
     f"{_CANONICAL_DDL}, _content UBIGINT)",
 ]
-STORE_TABLES = ("meta", "interactions", "loads", "rejects")
+SCHEMA_SQL = SCHEMA_SQL_V1 + [sql for v in range(1, STORE_SCHEMA_VERSION) for sql in MIGRATIONS[v]]
+STORE_TABLES = ("meta", "interactions", "loads", "rejects", "agent_states", "surveys")
 
 
 def _prefixed(alias: str) -> str:
@@ -86,6 +102,7 @@ class FileLoad:
     rejected: int
     loaded_at: str
     seconds: float
+    kind: str = "interactions"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -232,13 +249,24 @@ def load_files(
     source_timezone: str = "UTC",
     wait: float = 60.0,
     progress: Callable[[int, int, str], None] | None = None,
+    kind: str | None = None,
 ) -> list[FileLoad]:
     """Load files into the store at ``path`` in one transaction; return one record per file.
 
     Files are merged in the order given (globs sorted), each as a later load than the previous,
     so loading night-by-night files in one call equals loading them one call at a time.
+    ``kind`` (interactions, agent_states, surveys) applies to every file; without it each
+    file's kind is detected from its columns (:func:`csmetrics.store_kinds.detect_kind`).
     """
+    if kind is not None and kind not in store_kinds.KINDS:
+        msg = f"--kind must be one of {', '.join(store_kinds.KINDS)}, got {kind!r}"
+        raise ConfigError(msg)
     files = [f.resolve() for f in expand_paths(patterns)]
+    probe = duckdb.connect()
+    try:
+        kinds = [kind or store_kinds.detect_kind(probe, f) for f in files]
+    finally:
+        probe.close()
     with open_store(path, read_only=False, wait=wait) as con:
         engine = Engine(con)
         records: list[FileLoad] = []
@@ -247,7 +275,10 @@ def load_files(
             for i, file in enumerate(files):
                 if progress is not None:
                     progress(i, len(files), str(file))
-                records.append(_merge_file(con, engine, file, source_timezone=source_timezone))
+                if kinds[i] == "interactions":
+                    records.append(_merge_file(con, engine, file, source_timezone=source_timezone))
+                else:
+                    records.append(_merge_other(con, engine, file, kinds[i], source_timezone=source_timezone))
             if progress is not None:
                 progress(len(files), len(files), "")
             con.execute("COMMIT")
@@ -308,7 +339,7 @@ def _merge_file(con: duckdb.DuckDBPyConnection, engine: Engine, file: Path, *, s
     rejected = int(rejected_row[0]) if rejected_row else 0
     con.execute(
         f"""
-        INSERT INTO {db}.rejects
+        INSERT INTO {db}.rejects (load_id, source_file, line, reject_reason, {CANONICAL}, _content)
         SELECT $load_id, n._file, n._line, n.reject_reason, {_prefixed('n')}, n._content
         FROM (
             SELECT c.*, {content_c} AS _content FROM checked AS c WHERE c.reject_reason IS NOT NULL
@@ -316,7 +347,7 @@ def _merge_file(con: duckdb.DuckDBPyConnection, engine: Engine, file: Path, *, s
         ANTI JOIN {db}.rejects AS r
             ON r.source_file = n._file AND r.line = n._line AND r.reject_reason = n.reject_reason
             AND r._content = n._content
-            AND r.interaction_id IS NOT DISTINCT FROM n.interaction_id
+            AND r.interaction_id IS NOT DISTINCT FROM n.interaction_id AND r.kind = 'interactions'
         ORDER BY n._seq
         """,
         {"load_id": load_id},
@@ -337,9 +368,56 @@ def _merge_file(con: duckdb.DuckDBPyConnection, engine: Engine, file: Path, *, s
         loaded_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         seconds=round(time.monotonic() - started, 3),
     )
+    _record_load(con, db, record)
+    return record
+
+
+def _store_catalog(con: duckdb.DuckDBPyConnection) -> str:
+    """The store's schema, qualified: Engine's temp tables (rejects, ...) shadow unqualified names."""
+    catalog = con.execute("SELECT current_database()").fetchall()[0]
+    return quote_identifier(str(catalog[0])) + ".main" if catalog else "main"
+
+
+def _merge_other(
+    con: duckdb.DuckDBPyConnection, engine: Engine, file: Path, kind: str, *, source_timezone: str
+) -> FileLoad:
+    """One agent state log or survey file (csmetrics.store_kinds), recorded in ``loads``."""
+    started = time.monotonic()
+    db = _store_catalog(con)
+    size = file.stat().st_size
+    sha = _sha256(file)
+    row = con.execute(f"SELECT coalesce(max(load_id), 0) + 1 FROM {db}.loads").fetchall()[0]
+    load_id = int(row[0]) if row else 1
+    del engine  # its temp tables (survey_rows) live on ``con``
+    if kind == "agent_states":
+        rows_read, counts = store_kinds.merge_states(con, db, file, load_id, source_timezone=source_timezone)
+    else:
+        rows_read, counts = store_kinds.merge_surveys(con, db, file, load_id)
+    record = FileLoad(
+        load_id=load_id,
+        file=str(file),
+        size_bytes=size,
+        sha256=sha,
+        rows_read=rows_read,
+        inserted=counts.get("inserted", 0),
+        updated=counts.get("updated", 0),
+        unchanged=counts.get("unchanged", 0),
+        older=0,
+        duplicates=counts.get("duplicates", 0),
+        rejected=counts.get("rejected", 0),
+        loaded_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        seconds=round(time.monotonic() - started, 3),
+        kind=kind,
+    )
+    _record_load(con, db, record)
+    return record
+
+
+def _record_load(con: duckdb.DuckDBPyConnection, db: str, record: FileLoad) -> None:
     con.execute(
-        f"INSERT INTO {db}.loads VALUES ($load_id, $file, $size, $sha, $rows_read, $inserted, $updated, "
-        "$unchanged, $older, $duplicates, $rejected, $loaded_at::TIMESTAMPTZ, $seconds)",
+        f"INSERT INTO {db}.loads (load_id, file, size_bytes, sha256, rows_read, inserted, updated, unchanged, "
+        "older, duplicates, rejected, loaded_at, seconds, kind) VALUES ($load_id, $file, $size, $sha, $rows_read, "
+        "$inserted, $updated, $unchanged, $older, $duplicates, $rejected, $loaded_at::TIMESTAMPTZ, $seconds, $kind)",
         {
             "load_id": record.load_id,
             "file": record.file,
@@ -354,9 +432,9 @@ def _merge_file(con: duckdb.DuckDBPyConnection, engine: Engine, file: Path, *, s
             "rejected": record.rejected,
             "loaded_at": record.loaded_at,
             "seconds": record.seconds,
+            "kind": record.kind,
         },
     )
-    return record
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -375,6 +453,7 @@ def store_engine(path: Path, *, wait: float = 60.0) -> Engine:
             f"SELECT {CANONICAL}, _file, _line, row_number() OVER (ORDER BY _load_id, _line) AS _seq, "
             "NULL::VARCHAR AS _bad_column, NULL::VARCHAR AS _bad_value FROM interactions"
         ).to_arrow_table()
+        store_kinds.restore(store, engine, path)  # agent states and survey answers, as --states / --surveys
     con.register("store_rows", arrow)
     con.execute("CREATE OR REPLACE TEMP TABLE loaded_rows AS SELECT * FROM store_rows")
     con.unregister("store_rows")
@@ -399,7 +478,7 @@ def info(path: Path, *, wait: float = 60.0) -> dict[str, Any]:
         loads = con.sql(
             "SELECT load_id, file, size_bytes, sha256, rows_read, inserted, updated, unchanged, older, "
             "duplicates, rejected, strftime(loaded_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS loaded_at, "
-            "seconds FROM loads ORDER BY load_id"
+            "seconds, kind FROM loads ORDER BY load_id"
         ).pl()
         meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
     first, last = span if span else (None, None)
@@ -420,7 +499,8 @@ def rejects(path: Path, *, wait: float = 60.0, load_id: int | None = None) -> pl
     """Rejected rows kept in the store, oldest load first."""
     with open_store(path, read_only=True, wait=wait) as con:
         return con.sql(
-            f"SELECT r.load_id, r.source_file, r.line, r.reject_reason, {_prefixed('r')} "
+            f"SELECT r.load_id, r.kind, r.source_file, r.line, r.reject_reason, {_prefixed('r')}, "
+            'r.state, r.started_at, r."at" '
             "FROM rejects AS r WHERE $load_id::BIGINT IS NULL OR r.load_id = $load_id "
             "ORDER BY r.load_id, r.source_file, r.line",
             params={"load_id": load_id},

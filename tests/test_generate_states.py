@@ -63,20 +63,34 @@ def test_every_contact_is_on_contact(generated):
     assert missing == []
     states = pl.read_csv(generated["states"])
     a02 = states.filter(pl.col("agent_id") == "A02").rows()
-    # A02: shift 14:45 (15:00 floored to 15 min, minus 15) to 15:30 (15:05:30 ceiled, plus 15).
+    # A02 answers at 10:00 EST only: the mid shift 10:00-18:30 EST (15:00Z-23:30Z). Planned aux time comes
+    # from hash(agent index 1, day, seed 42): huddle 0-15 min into the shift (the call wins, so it starts
+    # after the ACW), training 75-135, break 195-210, lunch 285-315, coaching 345-375, break 405-420.
     assert a02 == [
-        ("A02", "available", "2024-03-04T14:45:00Z", "2024-03-04T15:00:00Z"),
         ("A02", "on_contact", "2024-03-04T15:00:00Z", "2024-03-04T15:05:00Z"),
         ("A02", "acw", "2024-03-04T15:05:00Z", "2024-03-04T15:05:30Z"),
-        ("A02", "available", "2024-03-04T15:05:30Z", "2024-03-04T15:30:00Z"),
+        ("A02", "meeting", "2024-03-04T15:05:30Z", "2024-03-04T15:15:00Z"),
+        ("A02", "available", "2024-03-04T15:15:00Z", "2024-03-04T16:15:00Z"),
+        ("A02", "training", "2024-03-04T16:15:00Z", "2024-03-04T17:15:00Z"),
+        ("A02", "available", "2024-03-04T17:15:00Z", "2024-03-04T18:15:00Z"),
+        ("A02", "break", "2024-03-04T18:15:00Z", "2024-03-04T18:30:00Z"),
+        ("A02", "available", "2024-03-04T18:30:00Z", "2024-03-04T19:45:00Z"),
+        ("A02", "lunch", "2024-03-04T19:45:00Z", "2024-03-04T20:15:00Z"),
+        ("A02", "available", "2024-03-04T20:15:00Z", "2024-03-04T20:45:00Z"),
+        ("A02", "meeting", "2024-03-04T20:45:00Z", "2024-03-04T21:15:00Z"),
+        ("A02", "available", "2024-03-04T21:15:00Z", "2024-03-04T21:45:00Z"),
+        ("A02", "break", "2024-03-04T21:45:00Z", "2024-03-04T22:00:00Z"),
+        ("A02", "available", "2024-03-04T22:00:00Z", "2024-03-04T23:30:00Z"),
     ]
     a01 = states.filter(pl.col("agent_id") == "A01")
+    # A01 answers 09:00-15:00 EST: the early shift 08:00-16:30 EST (13:00Z-21:30Z).
+    assert a01.rows()[0][2] == "2024-03-04T13:00:00Z" and a01.rows()[-1][3] == "2024-03-04T21:30:00Z"
     # The overlapping chats are one on_contact stretch 14:00-14:20; chat 1's ACW is covered by chat 2.
     assert ("A01", "on_contact", "2024-03-04T14:00:00Z", "2024-03-04T14:20:00Z") in a01.rows()
     assert ("A01", "acw", "2024-03-04T20:30:00Z", "2024-03-04T20:32:00Z") in a01.rows()
-    # Monday: a meeting 30 min into the shift (13:45 + 30 = 14:15), the part after the chats: 14:20-14:30.
-    assert ("A01", "meeting", "2024-03-04T14:20:00Z", "2024-03-04T14:30:00Z") in a01.rows()
-    # A 7.25 h shift (13:45-21:00) has a lunch and two breaks.
+    # Monday (a weekday): the 15-minute team huddle, here at the start of the shift.
+    assert ("A01", "meeting", "2024-03-04T13:00:00Z", "2024-03-04T13:15:00Z") in a01.rows()
+    # An 8.5 h shift has a lunch and two breaks.
     assert a01.filter(pl.col("state") == "lunch").height == 1
     assert a01.filter(pl.col("state") == "break").height == 2
     roster = pl.read_csv(generated["roster"])
@@ -92,14 +106,14 @@ def test_generated_log_loads_cleanly_and_matches_hand_figures(generated, cli):
     assert doc["data_quality"]["states"]["rejected"]["total"] == 0
     assert doc["data_quality"]["states"]["cut_at_span_end"] == 0
     a02 = {r["agent"]: r for r in doc["rows"]}["A02"]
-    # A02: staffed 45 min, handling 5 + 0.5 = 5.5 min, available 15 + 24.5 = 39.5 min.
-    assert a02["staffed_hours"] == pytest.approx(45 / 60)
-    assert a02["occupancy"] == pytest.approx(5.5 / 45)
-    assert a02["contacts_per_agent_hour"] == pytest.approx(1 / 0.75)
+    # A02: staffed 510 min, handling 5 + 0.5 = 5.5 min, available 60 + 60 + 75 + 30 + 30 + 90 = 345 min.
+    assert a02["staffed_hours"] == pytest.approx(510 / 60)
+    assert a02["occupancy"] == pytest.approx(5.5 / (5.5 + 345))
+    assert a02["contacts_per_agent_hour"] == pytest.approx(1 / 8.5)
     a01 = {r["agent"]: r for r in doc["rows"]}["A01"]
-    # A01 handling: chats 14:00-14:20 (20 min) + call 30 min + ACW 2 min = 52 min of a 435-min shift.
+    # A01 handling: chats 14:00-14:20 (20 min) + call 30 min + ACW 2 min = 52 min of a 510-min shift.
     assert a01["handling_hours"] == pytest.approx(52 / 60)
-    assert a01["staffed_hours"] == pytest.approx(435 / 60)
+    assert a01["staffed_hours"] == pytest.approx(510 / 60)
     # Event shape gives the same report.
     events = cli_json(cli(*[generated["events"] if a == generated["states"] else a for a in args]))
     assert events["rows"] == doc["rows"]
