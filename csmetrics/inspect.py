@@ -197,6 +197,8 @@ def _describe_spec(spec: dict[str, Any]) -> str:
         return " + ".join(spec["derive"])
     if "date" in spec:
         return f"{spec['date']} + {spec['time']}"
+    if "first" in spec:
+        return " or else ".join(spec["first"])
     src = spec["from"]
     return " & ".join(src) if isinstance(src, list) else str(src)
 
