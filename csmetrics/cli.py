@@ -98,15 +98,25 @@ PresetOption = Annotated[
 SheetOption = Annotated[str | None, typer.Option("--sheet", help="Sheet of an .xlsx workbook (name or 0-based index).")]
 
 
-def _definitions(config: Path | None, sets: list[str] | None, tz: str | None) -> Definitions:
+def _definitions(
+    config: Path | None, sets: list[str] | None, tz: str | None, mapping: Any = None, *, quiet: bool = True
+) -> Definitions:
     path = find_config(config)
     values, _settings = read_config(path)
-    return resolve(
+    origin = f"mapping {mapping.name}" if mapping is not None else "mapping"
+    defs = resolve(
         config_path=path,
         config_values=values,
         assignments=parse_assignments(sets or []),
         overrides={"timezone": tz} if tz else {},
+        mapping_values=mapping.definitions if mapping is not None else None,
+        mapping_origin=origin,
     )
+    used = [n for n in (mapping.definitions if mapping is not None else {}) if defs.sources[n] == origin]
+    if used and not quiet:
+        shown = ", ".join(f"{n} = {defs[n]}" for n in used)
+        stderr.print(f"note: {origin} sets {shown} (override with --set)", soft_wrap=True)
+    return defs
 
 
 def _date(value: str | None, option: str) -> dt.date | None:
@@ -185,12 +195,12 @@ def report(
         if fmt == "parquet" and output is None and sys.stdout.isatty():
             msg = "Parquet is binary: write it to a file with -o FILE, or pipe stdout"
             raise ConfigError(msg)
-        definitions = _definitions(config, sets, tz)
+        chosen = choose_mapping(find_config(config), mapping, preset)
+        definitions = _definitions(config, sets, tz, chosen, quiet=quiet)
         first, last = _date(date_from, "--from"), _date(date_to, "--to")
         if first and last and first > last:
             msg = f"--from {first} is after --to {last}"
             raise ConfigError(msg)
-        chosen = choose_mapping(find_config(config), mapping, preset)
         engine = _engine(
             paths, db if paths else _store_path(db, config, required=True), wait, definitions,
             mapping=chosen, sheet=sheet if sheet is not None else (chosen.sheet if chosen else None),
@@ -352,13 +362,15 @@ def definitions(
     sets: SetOption = None,
     config: ConfigOption = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    mapping: MappingOption = None,
+    preset: PresetOption = None,
 ) -> None:
     """List every metric, its definition in words and the parameter values in effect."""
     with reporting_errors():
         if fmt not in ("table", "json"):
             msg = f"--format must be table or json, got {fmt!r}"
             raise ConfigError(msg)
-        defs = _definitions(config, sets, tz)
+        defs = _definitions(config, sets, tz, choose_mapping(find_config(config), mapping, preset))
         reg = load_registry()
         metrics = list(reg.metrics)
         if metric is not None:
@@ -505,9 +517,9 @@ def check(
         if fmt not in ("table", "json"):
             msg = f"--format must be table or json, got {fmt!r}"
             raise ConfigError(msg)
-        definitions = _definitions(config, sets, tz)
-        first, last = _date(date_from, "--from"), _date(date_to, "--to")
         chosen = choose_mapping(find_config(config), mapping, preset)
+        definitions = _definitions(config, sets, tz, chosen, quiet=quiet)
+        first, last = _date(date_from, "--from"), _date(date_to, "--to")
         engine = _engine(
             paths, db if paths else _store_path(db, config, required=True), wait, definitions,
             mapping=chosen, sheet=sheet if sheet is not None else (chosen.sheet if chosen else None),
