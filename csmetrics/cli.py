@@ -99,15 +99,25 @@ PresetOption = Annotated[
 SheetOption = Annotated[str | None, typer.Option("--sheet", help="Sheet of an .xlsx workbook (name or 0-based index).")]
 
 
-def _definitions(config: Path | None, sets: list[str] | None, tz: str | None) -> Definitions:
+def _definitions(
+    config: Path | None, sets: list[str] | None, tz: str | None, mapping: Any = None, *, quiet: bool = True
+) -> Definitions:
     path = find_config(config)
     values, _settings = read_config(path)
-    return resolve(
+    origin = f"mapping {mapping.name}" if mapping is not None else "mapping"
+    defs = resolve(
         config_path=path,
         config_values=values,
         assignments=parse_assignments(sets or []),
         overrides={"timezone": tz} if tz else {},
+        mapping_values=mapping.definitions if mapping is not None else None,
+        mapping_origin=origin,
     )
+    used = [n for n in (mapping.definitions if mapping is not None else {}) if defs.sources[n] == origin]
+    if used and not quiet:
+        shown = ", ".join(f"{n} = {defs[n]}" for n in used)
+        stderr.print(f"note: {origin} sets {shown} (override with --set)", soft_wrap=True)
+    return defs
 
 
 def _date(value: str | None, option: str) -> dt.date | None:
@@ -150,11 +160,14 @@ RosterOption = Annotated[
 
 def _open_inputs(
     paths: list[str] | None, *, db: Path | None, wait: float, definitions: Definitions, config: Path | None,
-    mapping: Path | None, preset: str | None, sheet: str | None, surveys: list[str] | None,
+    mapping: Any, sheet: str | None, surveys: list[str] | None,
     denominator: str | None, states: list[str] | None, roster: str | None,
 ) -> Engine:
-    """The engine holding every input of a report: files (or the store), surveys, states, roster."""
-    chosen = choose_mapping(find_config(config), mapping, preset)
+    """The engine holding every input of a report: files (or the store), surveys, states, roster.
+
+    ``mapping`` is the mapping chosen by ``choose_mapping`` (or None).
+    """
+    chosen = mapping
     engine = _engine(
         paths, db if paths else _store_path(db, config, required=True), wait, definitions,
         mapping=chosen, sheet=sheet if sheet is not None else (chosen.sheet if chosen else None),
@@ -220,10 +233,11 @@ def report(
         if fmt == "parquet" and output is None and sys.stdout.isatty():
             msg = "Parquet is binary: write it to a file with -o FILE, or pipe stdout"
             raise ConfigError(msg)
-        definitions = _definitions(config, sets, tz)
+        chosen = choose_mapping(find_config(config), mapping, preset)
+        definitions = _definitions(config, sets, tz, chosen, quiet=quiet)
         first, last = _period(date_from, date_to)
         engine = _open_inputs(
-            paths, db=db, wait=wait, definitions=definitions, config=config, mapping=mapping, preset=preset,
+            paths, db=db, wait=wait, definitions=definitions, config=config, mapping=chosen,
             sheet=sheet, surveys=surveys, denominator=denominator, states=states, roster=roster,
         )
         chosen_metrics = [m.strip() for m in metrics.split(",") if m.strip()] if metrics else None
@@ -384,13 +398,15 @@ def definitions(
     sets: SetOption = None,
     config: ConfigOption = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    mapping: MappingOption = None,
+    preset: PresetOption = None,
 ) -> None:
     """List every metric, its definition in words and the parameter values in effect."""
     with reporting_errors():
         if fmt not in ("table", "json"):
             msg = f"--format must be table or json, got {fmt!r}"
             raise ConfigError(msg)
-        defs = _definitions(config, sets, tz)
+        defs = _definitions(config, sets, tz, choose_mapping(find_config(config), mapping, preset))
         reg = load_registry()
         metrics = list(reg.metrics)
         if metric is not None:
@@ -541,10 +557,11 @@ def check(
         if fmt not in ("table", "json"):
             msg = f"--format must be table or json, got {fmt!r}"
             raise ConfigError(msg)
-        definitions = _definitions(config, sets, tz)
+        chosen = choose_mapping(find_config(config), mapping, preset)
+        definitions = _definitions(config, sets, tz, chosen, quiet=quiet)
         first, last = _period(date_from, date_to)
         engine = _open_inputs(
-            paths, db=db, wait=wait, definitions=definitions, config=config, mapping=mapping, preset=preset,
+            paths, db=db, wait=wait, definitions=definitions, config=config, mapping=chosen,
             sheet=sheet, surveys=surveys, denominator=denominator, states=states, roster=roster,
         )
         result = engine.report(definitions, group_by=by, date_from=first, date_to=last)

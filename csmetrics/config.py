@@ -1,4 +1,4 @@
-"""Parameter values: defaults < csmetrics.toml < --set NAME=VALUE < explicit options."""
+"""Parameter values: defaults < csmetrics.toml < mapping [definitions] < --set NAME=VALUE < explicit options."""
 
 from __future__ import annotations
 
@@ -85,8 +85,13 @@ def resolve(
     assignments: Mapping[str, Any] | None = None,
     overrides: Mapping[str, Any] | None = None,
     registry: Registry | None = None,
+    mapping_values: Mapping[str, Any] | None = None,
+    mapping_origin: str = "mapping",
 ) -> Definitions:
-    """Merge defaults < config file < ``--set`` < explicit options into checked values.
+    """Merge defaults < config file < mapping ``[definitions]`` < ``--set`` < explicit options.
+
+    ``mapping_values`` are the parameter values a mapping file says its export needs
+    (``mapping_origin`` names it, e.g. ``mapping examples/mappings/pwc_phonenow.toml``).
 
     Every unknown name and bad value is reported at once, with the valid names
     and ranges, as a :class:`ConfigError` (exit 2).
@@ -97,6 +102,7 @@ def resolve(
     problems: list[str] = []
     layers = [
         (f"config {config_path}" if config_path else "config", config_values or {}),
+        (mapping_origin, mapping_values or {}),
         ("--set", assignments or {}),
         ("option", overrides or {}),
     ]

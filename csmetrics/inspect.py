@@ -6,7 +6,6 @@ names and a few sample values, never on every row.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -197,8 +196,31 @@ def _describe_spec(spec: dict[str, Any]) -> str:
         return " + ".join(spec["derive"])
     if "date" in spec:
         return f"{spec['date']} + {spec['time']}"
+    if "first" in spec:
+        return " or else ".join(spec["first"])
     src = spec["from"]
     return " & ".join(src) if isinstance(src, list) else str(src)
+
+
+def toml_string(value: Any) -> str:
+    """A TOML basic string (or an array of them): non-ASCII kept as is, control characters escaped.
+
+    ``json.dumps`` is not TOML: it writes characters outside the BMP as surrogate pairs
+    (``\\ud83d\\udcde``), which TOML rejects.
+    """
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_string(v) for v in value) + "]"
+    out = []
+    for ch in str(value):
+        if ch in ('"', "\\"):
+            out.append("\\" + ch)
+        elif ch == "\t":
+            out.append(ch)
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
 
 
 def _looks(values: list[str], pattern: str) -> bool:
@@ -261,7 +283,7 @@ def _guess(columns: list[ColumnInfo]) -> tuple[dict[str, str], str, list[str]]:
     lines: dict[str, str] = {}
     proposed: dict[str, str] = {}
     notes: list[str] = []
-    q = json.dumps
+    q = toml_string
 
     def put(key: str, toml: str, how: str) -> None:
         lines[key] = f"{key} = {toml}"

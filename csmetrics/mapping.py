@@ -19,6 +19,12 @@ or a built-in preset, ``--preset NAME``)::
     talk_seconds = { from = "AvgTalkDuration", unit = "hms" }
     transferred = { from = "Xfer", true = ["X"], false = [""] }
     outcome = { from = "outcome", values = { AGENT = "answered", HANG = "abandoned", PHANTOM = "excluded" } }
+    offered_at = { first = ["Queue.EnqueueTimestamp", "InitiationTimestamp"] }  # first non-empty
+    outcome = { from = "InitiationMethod", values = { INBOUND = "" },           # "" = timestamps decide
+                when_empty = { column = "Queue.EnqueueTimestamp", values = { INBOUND = "excluded" } } }
+
+    [definitions]                 # parameter values this export needs (above csmetrics.toml, below --set)
+    abandon.short_abandon_seconds = 0
 
 Every export column named in a mapping is user input: it must appear in the file's
 DESCRIBE output (or be a field of a STRUCT column, ``Queue.EnqueueTimestamp``), and it
@@ -29,6 +35,7 @@ declared kind.
 
 from __future__ import annotations
 
+import json
 import tomllib
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -59,7 +66,7 @@ UNITS = {
 }
 SPEC_KEYS = frozenset(
     {"from", "unit", "format", "date", "time", "date_format", "start", "derive", "values", "default",
-     "true", "false", "optional", "separator", "present"}
+     "true", "false", "optional", "separator", "present", "first", "when_empty"}
 )
 DEFAULT_TRUE = ("true", "t", "yes", "y", "1")
 DEFAULT_FALSE = ("false", "f", "no", "n", "0")
@@ -86,6 +93,7 @@ class Mapping:
     date_format: str | None = None
     description: str = ""
     detect: tuple[str, ...] = ()
+    definitions: dict[str, Any] = field(default_factory=dict)  # [definitions], flattened parameter values
 
     # -- reading ------------------------------------------------------------------------
     @classmethod
@@ -95,9 +103,16 @@ class Mapping:
         except tomllib.TOMLDecodeError as e:
             msg = f"mapping {name}: not valid TOML: {e}"
             raise MappingError(msg) from e
-        unknown = set(data) - {"source", "columns", "preset"}
+        unknown = set(data) - {"source", "columns", "preset", "definitions"}
         if unknown:
-            msg = f"mapping {name}: unknown top-level key(s) {', '.join(sorted(unknown))}; use [source] and [columns]"
+            msg = (
+                f"mapping {name}: unknown top-level key(s) {', '.join(sorted(unknown))}; "
+                "use [source], [columns] and [definitions]"
+            )
+            raise MappingError(msg)
+        definitions_raw = data.get("definitions", {})
+        if not isinstance(definitions_raw, dict):
+            msg = f"mapping {name}: definitions must be a table of parameter values, e.g. [definitions] abandon.short_abandon_seconds = 0"
             raise MappingError(msg)
         source = data.get("source", {})
         bad = set(source) - {"timezone", "sheet", "date_format"}
@@ -129,6 +144,7 @@ class Mapping:
             date_format=source.get("date_format"),
             description=str(preset.get("description", "")),
             detect=tuple(preset.get("detect", ())),
+            definitions=_flatten(definitions_raw),
         )
 
     @classmethod
@@ -152,7 +168,9 @@ class Mapping:
         """Every export column this mapping reads (for matching a file to a preset)."""
         out: list[str] = []
         for spec in self.columns.values():
-            for k in ("from", "date", "time", "start"):
+            if isinstance(spec.get("when_empty"), dict):
+                out.append(spec["when_empty"]["column"])
+            for k in ("from", "date", "time", "start", "first"):
                 v = spec.get(k)
                 if isinstance(v, str):
                     out.append(v)
@@ -189,9 +207,16 @@ def _normalise(name: str, key: str, spec: Any) -> dict[str, Any]:
         msg = f"{where}: unknown option(s) {', '.join(sorted(bad))}; valid: {', '.join(sorted(SPEC_KEYS))}"
         raise MappingError(msg)
     kind = KEY_KINDS[key]
-    ways = [k for k in ("from", "date", "derive") if k in spec]
+    ways = [k for k in ("from", "date", "derive", "first") if k in spec]
     if len(ways) != 1:
-        msg = f"{where}: give exactly one of from = COLUMN, date = COLUMN (+ time = COLUMN), derive = [...]"
+        msg = (
+            f"{where}: give exactly one of from = COLUMN, date = COLUMN (+ time = COLUMN), derive = [...], "
+            "first = [COLUMN, ...]"
+        )
+        raise MappingError(msg)
+    first = spec.get("first")
+    if first is not None and (not isinstance(first, list) or not first or not all(isinstance(c, str) for c in first)):
+        msg = f"{where}: first = [COLUMN, COLUMN, ...] lists export columns, the first non-empty one is used; got {first!r}"
         raise MappingError(msg)
     src = spec.get("from")
     if isinstance(src, list) and (kind != "text" or not src or not all(isinstance(s, str) for s in src)):
@@ -223,13 +248,30 @@ def _normalise(name: str, key: str, spec: Any) -> dict[str, Any]:
             msg = f"{where}: values must be a table of export value = canonical value (text)"
             raise MappingError(msg)
         if kind == "outcome":
-            wrong = sorted({v for v in values.values()} - set(OUTCOMES))
+            wrong = sorted({v for v in values.values()} - {*OUTCOMES, ""})
             if wrong:
-                msg = f"{where}: outcome values must be {', '.join(OUTCOMES)}; got {', '.join(wrong)}"
+                msg = f"{where}: outcome values must be {', '.join(OUTCOMES)} or \"\" (the timestamps decide); got {', '.join(wrong)}"
                 raise MappingError(msg)
     elif kind == "outcome":
         msg = f"{where}: needs values = {{ EXPORT_VALUE = \"answered\"|\"abandoned\"|\"excluded\", ... }}"
         raise MappingError(msg)
+    if "when_empty" in spec:
+        w = spec["when_empty"]
+        ok = (
+            isinstance(w, dict) and set(w) == {"column", "values"} and isinstance(w["column"], str)
+            and isinstance(w["values"], dict) and all(isinstance(v, str) for v in w["values"].values())
+        )
+        if not ok or not isinstance(spec.get("from"), str) or "values" not in spec:
+            msg = (
+                f"{where}: when_empty = {{ column = \"OTHER COLUMN\", values = {{ VALUE = \"...\" }} }} goes with "
+                "from = COLUMN and values = {...}: while OTHER COLUMN is empty, its values are tried first"
+            )
+            raise MappingError(msg)
+        if kind == "outcome":
+            wrong = sorted(set(w["values"].values()) - {*OUTCOMES, ""})
+            if wrong:
+                msg = f"{where}: when_empty outcome values must be {', '.join(OUTCOMES)} or \"\"; got {', '.join(wrong)}"
+                raise MappingError(msg)
     for k in ("true", "false"):
         if k in spec and (kind != "boolean" or not isinstance(spec[k], list)):
             msg = f"{where}: {k} = [...] lists the export's words for {k} (boolean columns only)"
@@ -273,7 +315,8 @@ class _Compiler:
         self.params: dict[str, Any] = {"source_timezone": mapping.timezone or source_timezone}
         self.used: set[str] = set()
         self.layer1: list[str] = []  # parsed values "k__key" and raw values "r__key"
-        self.checks: list[tuple[str, str, str]] = []  # (key, export column, raw alias)
+        # (key, export column, raw alias, parsed alias, SQL true when an empty parsed value is intended)
+        self.checks: list[tuple[str, str, str, str, str]] = []
 
     # -- helpers -------------------------------------------------------------------------
     def bind(self, value: Any) -> str:
@@ -321,12 +364,38 @@ class _Compiler:
             return text
         cmp = f"lower({text})" if fold else text
         whens = " ".join(
-            f"WHEN {self.bind(k.lower() if fold else k)} THEN nullif({self.bind(v)}, '')" for k, v in (values or {}).items()
+            f"WHEN {cmp} = {self.bind(k.lower() if fold else k)} THEN nullif({self.bind(v)}, '')"
+            for k, v in (values or {}).items()
         )
+        when_empty = spec.get("when_empty")
+        if when_empty:  # a value conditional on another column: tried first while that column is empty
+            other_col = self.source(key, when_empty["column"])
+            if other_col is None:  # an optional key whose other column is absent: empty on every row
+                empty = "true"
+            else:
+                other_src, other_type = other_col
+                if type_family(other_type) == "json":
+                    other_src = f"({other_src} ->> '$')"
+                empty = f"({_text(other_src)} IS NULL)"
+            whens = " ".join(
+                f"WHEN {empty} AND {cmp} = {self.bind(k.lower() if fold else k)} THEN nullif({self.bind(v)}, '')"
+                for k, v in when_empty["values"].items()
+            ) + " " + whens
         other = f"nullif({self.bind(spec['default'])}, '')" if "default" in spec else (
             "NULL" if KEY_KINDS[key] == "outcome" else text
         )
-        return f"(CASE {cmp} {whens} ELSE {other} END)" if whens else f"(CASE WHEN {text} IS NULL THEN NULL ELSE {other} END)"
+        return f"(CASE {whens} ELSE {other} END)" if whens.strip() else f"(CASE WHEN {text} IS NULL THEN NULL ELSE {other} END)"
+
+    def intended_empty(self, key: str, spec: dict[str, Any], raw: str) -> str:
+        """SQL true when an empty parsed value is what the mapping asks for (a value mapped to "")."""
+        if spec.get("default") == "":
+            return "true"
+        fold = KEY_KINDS[key] in ("outcome", "direction", "channel", "boolean")
+        pairs = [*(spec.get("values") or {}).items(), *((spec.get("when_empty") or {}).get("values") or {}).items()]
+        empties = sorted({k.lower() if fold else k for k, v in pairs if v == ""})
+        if not empties:
+            return "false"
+        return f"list_contains({self.bind(empties)}, {f'lower({raw})' if fold else raw})"
 
     def duration(self, key: str, src: str, dtype: str, unit: str) -> str | None:
         family = type_family(dtype)
@@ -459,11 +528,60 @@ class _Compiler:
         raw = f"nullif(concat_ws(' ', {_text(d_src[0])}, {_text(t_src[0])}), '')"
         return f"timezone($source_timezone, {local})", raw, f"{spec['date']}+{spec['time']}"
 
+    def first(self, key: str, spec: dict[str, Any]) -> bool:
+        """``first = [A, B, ...]``: the first non-empty of the export columns present in the file.
+
+        Each column is read (and checked) on its own, as ``from = COLUMN`` with the key's other
+        options; columns absent from the file are skipped. False when none is present and the
+        key is optional.
+        """
+        columns = spec["first"]
+        parts: list[tuple[str, str, str]] = []
+        for column in columns:
+            if self._find(column) is None:
+                continue
+            built = self.direct(key, {**{k: v for k, v in spec.items() if k != "first"}, "from": column})
+            if built is not None:
+                parts.append(built)
+        if not parts:
+            if spec.get("optional"):
+                return False
+            found = ", ".join(n for n, _ in self.described) or "(none)"
+            msg = f"{self.where(key)}: none of the export columns {columns!r} is in {self.path} (found: {found})"
+            raise MappingError(msg)
+        for i, (expr, raw, column) in enumerate(parts):
+            parsed, raw_alias = quote_identifier(f"k__{key}__{i}"), quote_identifier(f"r__{key}__{i}")
+            self.layer1.append(f"{expr} AS {parsed}")
+            if raw != "NULL":
+                self.layer1.append(f"{raw} AS {raw_alias}")
+                self.checks.append((key, column, raw_alias, parsed, self.intended_empty(key, spec, raw_alias)))
+        self.layer1.append(f"coalesce({', '.join(p[0] for p in parts)}) AS {quote_identifier('k__' + key)}")
+        return True
+
+    def _find(self, column: str) -> bool | None:
+        """True when an export column (or a STRUCT field, ``Queue.EnqueueTimestamp``) is in the file."""
+        if column in self.types or column.strip().lower() in self.folded:
+            return True
+        head, _, rest = column.partition(".")
+        head_name = head if head in self.types else self.folded.get(head.strip().lower())
+        if head_name is None or not rest or not self.types[head_name].startswith("STRUCT"):
+            return None
+        sql = quote_identifier(head_name) + "".join("." + quote_identifier(p) for p in rest.split("."))
+        try:
+            self.con.execute(f"DESCRIBE SELECT {sql} FROM {self.reader}", self._reader_params()).fetchall()
+        except duckdb.Error:
+            return None
+        return True
+
     # -- assembling ----------------------------------------------------------------------
     def compile(self) -> CompiledMapping:
         present: set[str] = set()
         for key, spec in self.m.columns.items():
             if "derive" in spec:
+                continue
+            if "first" in spec:
+                if self.first(key, spec):
+                    present.add(key)
                 continue
             built = self.date_time(key, spec) if "date" in spec else self.direct(key, spec)
             if built is None:
@@ -473,7 +591,8 @@ class _Compiler:
             self.layer1.append(f"{expr} AS {quote_identifier('k__' + key)}")
             if raw != "NULL":
                 self.layer1.append(f"{raw} AS {quote_identifier('r__' + key)}")
-                self.checks.append((key, column, quote_identifier("r__" + key)))
+                ok = self.intended_empty(key, spec, quote_identifier("r__" + key))
+                self.checks.append((key, column, quote_identifier("r__" + key), quote_identifier("k__" + key), ok))
 
         resolving: list[str] = []
 
@@ -534,10 +653,13 @@ class _Compiler:
     def _check(self, inner: str, outcome: str | None, answered: str) -> None:
         """Raise naming mapping key, export column, line and value for anything unreadable."""
         cases = [
-            f"WHEN {raw} IS NOT NULL AND {quote_identifier('k__' + key)} IS NULL THEN {i}"
-            for i, (key, _col, raw) in enumerate(self.checks)
+            f"WHEN {raw} IS NOT NULL AND {parsed} IS NULL AND NOT ({ok}) THEN {i}"
+            for i, (_key, _col, raw, parsed, ok) in enumerate(self.checks)
         ]
-        values = [f"WHEN {raw} IS NOT NULL AND {quote_identifier('k__' + key)} IS NULL THEN {raw}" for key, _c, raw in self.checks]
+        values = [
+            f"WHEN {raw} IS NOT NULL AND {parsed} IS NULL AND NOT ({ok}) THEN {raw}"
+            for _key, _c, raw, parsed, ok in self.checks
+        ]
         if outcome is not None and answered != "NULL":
             # outbound calls need no answer time; they are left out of every metric
             inbound = (
@@ -567,10 +689,14 @@ class _Compiler:
                     "(map or derive answered_at for every answered contact)"
                 )
                 continue
-            key, column, _raw = self.checks[bad]
+            key, column, *_ = self.checks[bad]
             spec = self.m.columns[key]
             how = _expected(key, spec)
-            lines.append(f"line {line}: columns.{key} (export column {column!r}) cannot read {val!r}; expected {how}")
+            fix = self._fix(key, spec, val)
+            lines.append(
+                f"line {line}: columns.{key} (export column {column!r}) cannot read {val!r}; expected {how}"
+                + (f"; {fix}" if fix else "")
+            )
         more = f"\n  ({rows[0][3] - len(rows)} more not shown)" if rows[0][3] > len(rows) else ""
         msg = (
             f"{self.path}: {rows[0][3]} value(s) cannot be read with mapping {self.m.name}:\n  "
@@ -579,14 +705,49 @@ class _Compiler:
         raise InputError(msg)
 
 
+    def _fix(self, key: str, spec: dict[str, Any], value: str) -> str:
+        """How to fix a value a value map does not cover (empty for other kinds of error)."""
+        kind = KEY_KINDS[key]
+        if kind not in ("outcome", "direction", "boolean") or (kind == "boolean" and "values" not in spec):
+            return ""
+        choices = {
+            "outcome": '"answered", "abandoned", "excluded" or "" (the timestamps decide)',
+            "direction": '"inbound", "outbound" or "" (empty: inbound)',
+            "boolean": '"true" or "false"',
+        }[kind]
+        where = (
+            f"in a copy of the {self.m.name} (`csmetrics inspect FILE > mapping.toml` prints it), used with --mapping"
+            if self.m.name.startswith("preset ") else f"in {self.m.name}"
+        )
+        default = "" if kind == "outcome" else f", or set columns.{key}.default"
+        return (
+            f"to fix it, add {json.dumps(value, ensure_ascii=False)} = VALUE to columns.{key}.values "
+            f"(VALUE: {choices}){default} {where}"
+        )
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in table.items():
+        if isinstance(v, dict):
+            out.update(_flatten(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
 def _micros(seconds_sql: str) -> str:
     return f"to_microseconds(CAST(round({seconds_sql} * 1000000) AS BIGINT))"
 
 
 def _expected(key: str, spec: dict[str, Any]) -> str:
     kind = KEY_KINDS[key]
+    mapped = [*(spec.get("when_empty") or {}).get("values", {}), *(spec.get("values") or {})]
+    listed = ", ".join(repr(k) for k in dict.fromkeys(mapped))
     if kind == "outcome":
-        return "one of " + ", ".join(repr(k) for k in spec.get("values", {}))
+        return f"one of {listed} (the keys of columns.{key}.values)"
+    if kind == "direction":
+        return f"one of {listed} (the keys of columns.{key}.values) or inbound/outbound" if mapped else "inbound or outbound"
     if "date" in spec:
         fmt = spec.get("date_format") or "YYYY-MM-DD"
         return f"a date ({fmt}) and a clock time H:MM:SS"

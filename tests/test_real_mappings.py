@@ -142,9 +142,15 @@ def test_pwc_by_agent(cli, pwc_expected, path):
 
 
 def test_pwc_default_short_abandon_swallows_unknown_waits(cli):
-    # Unanswered calls record no wait, so they end at the offered time (wait 0): under the
-    # default 5 s short-abandon limit they are all short abandons (documented in the mapping).
+    # Unanswered calls record no wait, so they end at the offered time (wait 0). The mapping's
+    # [definitions] set abandon.short_abandon_seconds = 0, so a default run counts all 946 as
+    # abandoned (946 / 5000 = 0.1892); --set wins over the mapping, and the 5 s limit makes them
+    # all short abandons again.
     [row] = cli_json(cli("report", PWC_XLSX, "--mapping", PWC_MAP, "--format", "json", "-q"))["rows"]
+    assert (row["offered"], row["abandoned"], row["short_abandoned"]) == (5000, 946, 0)
+    assert row["abandon_rate"] == pytest.approx(0.1892)
+    args = ("report", PWC_XLSX, "--mapping", PWC_MAP, "--format", "json", "-q", "--set", "abandon.short_abandon_seconds=5")
+    [row] = cli_json(cli(*args))["rows"]
     assert (row["offered"], row["abandoned"], row["short_abandoned"]) == (4054, 0, 946)
 
 
