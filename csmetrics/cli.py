@@ -593,6 +593,9 @@ def load(
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table (summary on stderr) or json (on stdout).")] = "table",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on stderr but errors.")] = False,
+    mapping: MappingOption = None,
+    preset: PresetOption = None,
+    sheet: SheetOption = None,
 ) -> None:
     """Load exports into the store: idempotent, newest version of each contact wins, one transaction."""
     with reporting_errors():
@@ -601,7 +604,16 @@ def load(
             raise ConfigError(msg)
         path = _store_path(db, config, required=True)
         assert path is not None
-        definitions = _definitions(config, sets, None)
+        if kind not in (None, "interactions") and (mapping or preset):
+            msg = "--mapping/--preset read interaction exports; load agent states or surveys without them"
+            raise ConfigError(msg)
+        # A mapping (explicit, or `mapping = ...` in csmetrics.toml) reads interaction exports only.
+        chosen = choose_mapping(find_config(config), mapping, preset) if kind in (None, "interactions") else None
+        definitions = _definitions(config, sets, None, chosen, quiet=quiet)
+        load_options: dict[str, Any] = {
+            "source_timezone": definitions["source_timezone"], "wait": wait, "kind": kind, "mapping": chosen,
+            "sheet": sheet if sheet is not None else (chosen.sheet if chosen else None),
+        }
         show_progress = not quiet and stderr.is_terminal
         if show_progress:
             from rich.progress import Progress
@@ -612,11 +624,9 @@ def load(
                 def step(done: int, total: int, name: str) -> None:
                     bar.update(task, completed=done, total=total, description=f"loading {Path(name).name}" if name else "committing")
 
-                records = store.load_files(
-                    path, paths, source_timezone=definitions["source_timezone"], wait=wait, progress=step, kind=kind
-                )
+                records = store.load_files(path, paths, progress=step, **load_options)
         else:
-            records = store.load_files(path, paths, source_timezone=definitions["source_timezone"], wait=wait, kind=kind)
+            records = store.load_files(path, paths, **load_options)
         if fmt == "json":
             doc = {"store": str(path), "schema_version": store.STORE_SCHEMA_VERSION, "loads": [r.to_dict() for r in records]}
             write_stdout(_json(doc))

@@ -250,6 +250,8 @@ def load_files(
     wait: float = 60.0,
     progress: Callable[[int, int, str], None] | None = None,
     kind: str | None = None,
+    mapping: Any = None,
+    sheet: str | int | None = None,
 ) -> list[FileLoad]:
     """Load files into the store at ``path`` in one transaction; return one record per file.
 
@@ -257,6 +259,8 @@ def load_files(
     so loading night-by-night files in one call equals loading them one call at a time.
     ``kind`` (interactions, agent_states, surveys) applies to every file; without it each
     file's kind is detected from its columns (:func:`csmetrics.store_kinds.detect_kind`).
+    With ``mapping`` (a :class:`csmetrics.mapping.Mapping`, e.g. a preset) every file is an
+    interactions export read through it, as ``report --mapping`` reads it.
     """
     if kind is not None and kind not in store_kinds.KINDS:
         msg = f"--kind must be one of {', '.join(store_kinds.KINDS)}, got {kind!r}"
@@ -264,7 +268,12 @@ def load_files(
     files = [f.resolve() for f in expand_paths(patterns)]
     probe = duckdb.connect()
     try:
-        kinds = [kind or store_kinds.detect_kind(probe, f) for f in files]
+        if mapping is not None and kind not in (None, "interactions"):
+            msg = "--mapping/--preset read interaction exports; load agent states or surveys without them"
+            raise ConfigError(msg)
+        kinds = [
+            "interactions" if mapping is not None else kind or store_kinds.detect_kind(probe, f, sheet) for f in files
+        ]
     finally:
         probe.close()
     with open_store(path, read_only=False, wait=wait) as con:
@@ -276,7 +285,9 @@ def load_files(
                 if progress is not None:
                     progress(i, len(files), str(file))
                 if kinds[i] == "interactions":
-                    records.append(_merge_file(con, engine, file, source_timezone=source_timezone))
+                    records.append(
+                        _merge_file(con, engine, file, source_timezone=source_timezone, mapping=mapping, sheet=sheet)
+                    )
                 else:
                     records.append(_merge_other(con, engine, file, kinds[i], source_timezone=source_timezone))
             if progress is not None:
@@ -288,14 +299,17 @@ def load_files(
         return records
 
 
-def _merge_file(con: duckdb.DuckDBPyConnection, engine: Engine, file: Path, *, source_timezone: str) -> FileLoad:
+def _merge_file(
+    con: duckdb.DuckDBPyConnection, engine: Engine, file: Path, *, source_timezone: str,
+    mapping: Any = None, sheet: str | int | None = None,
+) -> FileLoad:
     started = time.monotonic()
     # Engine.load's temp tables (rejects, ...) shadow unqualified names: name the store's catalog.
     catalog = con.execute("SELECT current_database()").fetchall()[0]
     db = quote_identifier(str(catalog[0])) + ".main" if catalog else "main"
     size = file.stat().st_size
     sha = _sha256(file)
-    result = engine.load([str(file)], source_timezone=source_timezone)
+    result = engine.load([str(file)], source_timezone=source_timezone, mapping=mapping, sheet=sheet)
     row = con.execute(f"SELECT coalesce(max(load_id), 0) + 1 FROM {db}.loads").fetchall()[0]
     load_id = int(row[0]) if row else 1
     content_b = _CONTENT.format(t="b")

@@ -64,23 +64,21 @@ def test_every_contact_is_on_contact(generated):
     states = pl.read_csv(generated["states"])
     a02 = states.filter(pl.col("agent_id") == "A02").rows()
     # A02 answers at 10:00 EST only: the mid shift 10:00-18:30 EST (15:00Z-23:30Z). Planned aux time comes
-    # from hash(agent index 1, day, seed 42): huddle 0-15 min into the shift (the call wins, so it starts
-    # after the ACW), training 75-135, break 195-210, lunch 285-315, coaching 345-375, break 405-420.
+    # from hash(agent index 1, day, seed 42), in minutes into the shift: huddle 0-15 (the call wins, so it
+    # starts after the ACW), break 135-150, lunch 240-270, break 330-345, training 390-450.
     assert a02 == [
         ("A02", "on_contact", "2024-03-04T15:00:00Z", "2024-03-04T15:05:00Z"),
         ("A02", "acw", "2024-03-04T15:05:00Z", "2024-03-04T15:05:30Z"),
         ("A02", "meeting", "2024-03-04T15:05:30Z", "2024-03-04T15:15:00Z"),
-        ("A02", "available", "2024-03-04T15:15:00Z", "2024-03-04T16:15:00Z"),
-        ("A02", "training", "2024-03-04T16:15:00Z", "2024-03-04T17:15:00Z"),
-        ("A02", "available", "2024-03-04T17:15:00Z", "2024-03-04T18:15:00Z"),
-        ("A02", "break", "2024-03-04T18:15:00Z", "2024-03-04T18:30:00Z"),
-        ("A02", "available", "2024-03-04T18:30:00Z", "2024-03-04T19:45:00Z"),
-        ("A02", "lunch", "2024-03-04T19:45:00Z", "2024-03-04T20:15:00Z"),
-        ("A02", "available", "2024-03-04T20:15:00Z", "2024-03-04T20:45:00Z"),
-        ("A02", "meeting", "2024-03-04T20:45:00Z", "2024-03-04T21:15:00Z"),
-        ("A02", "available", "2024-03-04T21:15:00Z", "2024-03-04T21:45:00Z"),
-        ("A02", "break", "2024-03-04T21:45:00Z", "2024-03-04T22:00:00Z"),
-        ("A02", "available", "2024-03-04T22:00:00Z", "2024-03-04T23:30:00Z"),
+        ("A02", "available", "2024-03-04T15:15:00Z", "2024-03-04T17:15:00Z"),
+        ("A02", "break", "2024-03-04T17:15:00Z", "2024-03-04T17:30:00Z"),
+        ("A02", "available", "2024-03-04T17:30:00Z", "2024-03-04T19:00:00Z"),
+        ("A02", "lunch", "2024-03-04T19:00:00Z", "2024-03-04T19:30:00Z"),
+        ("A02", "available", "2024-03-04T19:30:00Z", "2024-03-04T20:30:00Z"),
+        ("A02", "break", "2024-03-04T20:30:00Z", "2024-03-04T20:45:00Z"),
+        ("A02", "available", "2024-03-04T20:45:00Z", "2024-03-04T21:30:00Z"),
+        ("A02", "training", "2024-03-04T21:30:00Z", "2024-03-04T22:30:00Z"),
+        ("A02", "available", "2024-03-04T22:30:00Z", "2024-03-04T23:30:00Z"),
     ]
     a01 = states.filter(pl.col("agent_id") == "A01")
     # A01 answers 09:00-15:00 EST: the early shift 08:00-16:30 EST (13:00Z-21:30Z).
@@ -106,9 +104,9 @@ def test_generated_log_loads_cleanly_and_matches_hand_figures(generated, cli):
     assert doc["data_quality"]["states"]["rejected"]["total"] == 0
     assert doc["data_quality"]["states"]["cut_at_span_end"] == 0
     a02 = {r["agent"]: r for r in doc["rows"]}["A02"]
-    # A02: staffed 510 min, handling 5 + 0.5 = 5.5 min, available 60 + 60 + 75 + 30 + 30 + 90 = 345 min.
+    # A02: staffed 510 min, handling 5 + 0.5 = 5.5 min, available 120 + 90 + 60 + 45 + 60 = 375 min.
     assert a02["staffed_hours"] == pytest.approx(510 / 60)
-    assert a02["occupancy"] == pytest.approx(5.5 / (5.5 + 345))
+    assert a02["occupancy"] == pytest.approx(5.5 / (5.5 + 375))
     assert a02["contacts_per_agent_hour"] == pytest.approx(1 / 8.5)
     a01 = {r["agent"]: r for r in doc["rows"]}["A01"]
     # A01 handling: chats 14:00-14:20 (20 min) + call 30 min + ACW 2 min = 52 min of a 510-min shift.

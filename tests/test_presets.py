@@ -96,3 +96,20 @@ def test_amazon_connect_by_queue(cli):
     # Billing: c-1 answered (20 s) + c-2 abandoned; Tech: c-3 answered (10 s)
     assert (rows["Billing"]["offered"], rows["Billing"]["abandon_rate"]) == (2, 0.5)
     assert (rows["Tech"]["offered"], rows["Tech"]["asa_seconds"]) == (1, 10.0)
+
+
+def test_load_with_a_preset_into_the_store_reports_like_file_mode(cli, tmp_path):
+    # The store keeps what the preset read: same rows as `report --preset`, and a reload is a no-op.
+    fixture = FIXTURES / "amazon-connect.ndjson"
+    db = tmp_path / "s.db"
+    first = cli("load", fixture, "--preset", "amazon-connect", "--db", db, "-f", "json", "-q")
+    assert first.exit_code == 0, first.stderr
+    [rec] = cli_json(first)["loads"]
+    assert (rec["inserted"], rec["kind"]) == (3, "interactions")  # c-1 twice -> one contact
+    stored = cli_json(cli("report", "--db", db, "-f", "json", "-q"))
+    direct = cli_json(cli("report", fixture, "--preset", "amazon-connect", "-f", "json", "-q"))
+    assert stored["rows"] == direct["rows"]
+    [again] = cli_json(cli("load", fixture, "--preset", "amazon-connect", "--db", db, "-f", "json", "-q"))["loads"]
+    assert (again["inserted"], again["updated"], again["unchanged"]) == (0, 0, 3)
+    refused = cli("load", fixture, "--preset", "amazon-connect", "--kind", "surveys", "--db", db)
+    assert refused.exit_code == 2 and "read interaction exports" in refused.stderr
