@@ -178,10 +178,13 @@ _CONTACT_STATUS = """
         CASE
             WHEN c.outcome = 'in_progress' THEN 'in_progress'
             WHEN c.direction <> 'inbound' THEN 'outbound'
-            WHEN s.interaction_id IS NULL THEN 'outside_period'
+            WHEN s._seq IS NULL THEN 'outside_period'
             WHEN c.outcome <> 'answered' THEN 'abandoned'
         END AS not_counted
-    FROM contacts AS c LEFT JOIN (SELECT interaction_id FROM scoped) AS s USING (interaction_id)
+    FROM contacts AS c LEFT JOIN (SELECT _seq FROM scoped) AS s USING (_seq)
+    WHERE c.interaction_id IN (
+        SELECT interaction_id FROM answer_checked UNION SELECT interaction_id FROM survey_checked
+    )
 """
 
 

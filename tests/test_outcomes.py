@@ -40,7 +40,11 @@ def statuses(path: Path, **params: object) -> dict[str, str | None]:
     engine = Engine()
     engine.load([str(path)])
     engine.report(resolve(assignments=values))
-    return dict(engine.con.execute("SELECT interaction_id, fcr_status FROM contact_outcomes").fetchall())
+    return dict(
+        engine.con.execute(
+            "SELECT c.interaction_id, o.fcr_status FROM contacts AS c LEFT JOIN contact_outcomes AS o USING (_seq)"
+        ).fetchall()
+    )
 
 
 def test_repeat_exactly_at_window_edge_counts_as_repeat(write_csv):

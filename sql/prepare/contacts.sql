@@ -1,7 +1,8 @@
 /* csmetrics
 description = """
 The valid contacts, one row per interaction_id, with the values every metric
-shares: the outcome, the wait, and the handle-time parts.
+shares: the outcome, the wait, and the handle-time parts. _seq (a unique
+integer: file and line) is the contact's key inside the pipeline.
 - outcome: answered (answered_at set), abandoned (no answered_at, ended_at set),
   in_progress (neither: excluded from every metric and counted).
 - wait_seconds: answered_at - offered_at when answered, ended_at - offered_at
@@ -11,7 +12,7 @@ shares: the outcome, the wait, and the handle-time parts.
 - hold_seconds, acw_seconds: as given, missing = 0; NULL when not answered.
 """
 */
-create or replace temp view contacts as
+create or replace temp table contacts as
 select
     interaction_id,
     offered_at,
@@ -42,6 +43,7 @@ select
     end as talk_seconds,
     case when answered_at is not null then coalesce(hold_seconds, 0) end as hold_seconds,
     case when answered_at is not null then coalesce(acw_seconds, 0) end as acw_seconds,
+    _seq,
     _file,
     _line
 from checked

@@ -32,7 +32,7 @@ with span as (
 
 participating as (
     select
-        interaction_id,
+        _seq,
         epoch_us(offered_at) as at_us,
         lag(epoch_us(offered_at)) over key_order as prev_us,
         lead(epoch_us(offered_at)) over key_order as next_us
@@ -50,7 +50,7 @@ participating as (
 
 status as (
     select
-        p.interaction_id,
+        p._seq,
         case
             when p.prev_us is not null and p.at_us - p.prev_us <= s.window_us then 'repeat'
             when p.at_us - s.window_us < s.first_us then 'censored'
@@ -64,18 +64,19 @@ status as (
 
 answers as (
     select
-        c.interaction_id,
+        c._seq,
         a.csat as csat_raw,
         a.nps as nps_raw
-    from contacts as c
-    left join contact_answers as a using (interaction_id)
+    from contact_answers as a
+    inner join contacts as c using (interaction_id)
 )
 
+-- One row per contact that has an FCR status or an answer (the others have neither).
 select
-    a.interaction_id,
+    _seq,
     st.fcr_status,
     case when csm_csat_binary(a.csat_raw) is null then csm_score_number(a.csat_raw) end as csat_number,
     csm_csat_binary(a.csat_raw) as csat_binary,
     cast(csm_score_number(a.nps_raw) as integer) as nps_score
-from answers as a
-left join status as st using (interaction_id)
+from status as st
+full outer join answers as a using (_seq)

@@ -9,15 +9,16 @@ survey answers) come from contact_outcomes, computed over all loaded contacts.
 """
 */
 select
-    c.*,
+    -- every contact column but the bulky ones no metric reads (_seq is the contact's key)
+    c.* exclude (interaction_id, updated_at, csat, nps, _file, _line),
     timezone($timezone, c.offered_at) as offered_local,
     c.outcome = 'answered' as is_answered,
     c.outcome = 'abandoned' and c.wait_seconds < $abandon_short_abandon_seconds as is_short_abandon,
     c.outcome = 'abandoned' and c.wait_seconds >= $abandon_short_abandon_seconds as is_abandoned,
     c.outcome = 'answered' and c.talk_seconds is not null as has_handle_time,
-    o.* exclude (interaction_id)
+    o.* exclude (_seq)
 from contacts as c
-left join contact_outcomes as o on o.interaction_id = c.interaction_id
+left join contact_outcomes as o on o._seq = c._seq
 where
     c.direction = 'inbound'
     and c.outcome <> 'in_progress'
