@@ -208,6 +208,11 @@ def main(argv: list[str] | None = None) -> int:
     ref_best = min(ref_runs, key=lambda r: r["seconds"])
     ratio = csm_best["seconds"] / ref_best["seconds"]
     met = ratio <= TARGET_RATIO
+    csm_cpu = csm_best["user_seconds"] + csm_best["system_seconds"]
+    ref_cpu = ref_best["user_seconds"] + ref_best["system_seconds"]
+    cpu_ratio = csm_cpu / ref_cpu if ref_cpu else float("nan")
+    # On a shared machine wall time also measures the neighbours: flag runs that got well under one core.
+    contended = any(r["seconds"] > 1.2 * (r["user_seconds"] + r["system_seconds"]) for r in (csm_best, ref_best))
 
     print()
     print(f"rows                 {rows:,} ({csm_doc['data_quality'].get('rows_read', rows):,} read by csmetrics)")
@@ -218,6 +223,10 @@ def main(argv: list[str] | None = None) -> int:
     print("                     (wall time of each child process, Python start-up and imports included;"
           f" best of {args.repeat})")
     print(f"ratio                {ratio:.2f}x  (target <= {TARGET_RATIO}x: {'MET' if met else 'NOT MET'})")
+    print(f"CPU time (user+sys)  csmetrics {csm_cpu:.1f} s, reference {ref_cpu:.1f} s, ratio {cpu_ratio:.2f}x")
+    if contended:
+        print("warning              the timed run got less than one core on average (wall > 1.2 x CPU): the machine"
+              " was busy, wall times are inflated; compare the CPU ratio too, or rerun with --repeat")
     if problems:
         print(f"figures              MISMATCH: {len(problems)} difference(s)")
         for p in problems[:50]:
@@ -238,18 +247,22 @@ def main(argv: list[str] | None = None) -> int:
         "csmetrics": {
             "seconds": csm_best["seconds"],
             "peak_rss_mib": csm_best["peak_rss_mib"],
+            "cpu_seconds": csm_cpu,
             "all_seconds": [r["seconds"] for r in csm_runs],
             "command": csm_cmd,
         },
         "reference": {
             "seconds": ref_best["seconds"],
             "peak_rss_mib": ref_best["peak_rss_mib"],
+            "cpu_seconds": ref_cpu,
             "all_seconds": [r["seconds"] for r in ref_runs],
             "sql": str(REFERENCE_SQL.relative_to(REPO)),
         },
         "ratio": ratio,
         "target_ratio": TARGET_RATIO,
         "target_met": met,
+        "cpu_ratio": cpu_ratio,
+        "contended": contended,
         "timing_note": "wall time of each child process, including Python start-up and imports",
         "figures_match": not problems,
         "report_rows": len(csm_doc["rows"]),

@@ -38,10 +38,12 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import hashlib
+import math
 import os
 import sys
 import time
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -68,6 +70,16 @@ VOICE_PATIENCE, CHAT_PATIENCE = 180, 360   # mean customer patience, seconds
 CUSTOMERS_PER_ROW, CUSTOMER_SKEW = 2.0, 1.5
 REPEAT_SHARE = 0.135                    # answered inbound contacts followed up
 OUTBOUND_SHARE = 0.034                   # of base contacts (~3% of all rows)
+# Staffing (see README "Agents and shifts").  Agents work in pods of identical
+# schedules; one pod serves POD_VOLUME of daily volume, --rows/--volume scale the
+# number of pods.  Times are minutes after local (New York) midnight.
+POD_VOLUME = 450
+AGENTS_PER_WEIGHT = 10.5                # agents on shift per pod per unit of weekday weight
+SHIFT_SHARES = (0.45, 0.2)              # of a day's agents on the early and the mid shift (rest late)
+SHIFT_LEN = 510                         # 8.5 h incl. lunch
+SHIFTS = {"early": 480, "mid": 600, "late": 690}   # 08:00-16:30, 10:00-18:30, 11:30-20:00 local
+CHUNK = 64                              # contacts per stage of the routing fold
+AGENT_BLOCK = 100                       # agent number = pod * 100 + index + 1
 CH_T = "ENUM('voice', 'chat', 'email')"
 DIR_T = "ENUM('inbound', 'outbound')"
 Q_T = "ENUM('sales', 'billing', 'support', 'tech')"
@@ -92,8 +104,23 @@ class Params:
         return self.volume * self.weight_sum * ROWS_PER_VOLUME_WEIGHT
 
     @property
-    def n_agents(self) -> int:
-        return max(30, round(self.volume / 15))
+    def n_pods(self) -> int:
+        return max(1, round(self.volume / POD_VOLUME))
+
+    @property
+    def agents_per_weight(self) -> float:
+        return AGENTS_PER_WEIGHT * self.volume / self.n_pods / POD_VOLUME
+
+    @property
+    def pod_size(self) -> int:
+        """Agents per pod (every agent of a pod works some days, not all)."""
+        return min(AGENT_BLOCK - 1, max(3, math.ceil(self.agents_per_weight * max(WEEKDAY_WEIGHTS))))
+
+    def on_shift(self, isodow: int) -> tuple[int, int, int]:
+        """(agents working, of which early, early + mid) per pod on an ISO weekday."""
+        n = min(self.pod_size, max(3, round(self.agents_per_weight * WEEKDAY_WEIGHTS[isodow - 1])))
+        e = max(1, min(n - 1, round(n * SHIFT_SHARES[0])))
+        return n, e, min(n - 1, e + round(n * SHIFT_SHARES[1]))
 
     @property
     def n_customers(self) -> int:
@@ -139,6 +166,54 @@ def _roll_open(epoch_col: str, key: str, salt: str, seed: int, alias: str) -> st
         ELSE epoch(timezone('{TZ}',
             (CASE WHEN hour({alias}) >= 20 THEN {alias}::DATE + 1 ELSE {alias}::DATE END)::TIMESTAMP
             + INTERVAL 8 HOUR + {jitter}))::BIGINT END"""
+
+
+def aux_sql(idx: str, dn: str, st: str, seed: int) -> str:
+    """SQL: an agent-day's planned auxiliary time, a LIST of STRUCT(kind, m0, m1).
+
+    ``idx``: the agent's index in its pod ((agent number - 1) % 100), ``dn``: the
+    local day as days since 1970-01-01, ``st``: shift start, minutes after local
+    midnight; m0/m1 are minutes after local midnight too.  Shared with
+    generate_states.py, which rebuilds the same schedule from the agent_id and
+    the day, so both scripts must hash the same BIGINTs.  All items start on a
+    15-minute boundary (if ``st`` does), starts are staggered between agents,
+    and items never overlap (minutes into the shift): huddle (meeting, 15 min,
+    weekdays) at 0-45; break (15 min) at 120-165; lunch (30/45/60/60 min) at
+    195-240; coaching (meeting, 30 min, one agent-day in three) at 300; break
+    (15 min) at 330-375; training (half the agent-days, 60 or 90 min) at
+    390-420, so that it never falls in the busy early morning."""
+    h = f"hash(({idx})::BIGINT, ({dn})::BIGINT, {int(seed)}::BIGINT, 'aux')"
+    bits = lambda shift, n: f"(({h} >> {shift}) % {n})::INTEGER"
+    st = f"({st})::INTEGER"
+    weekday = f"((({dn})::BIGINT + 3) % 7 < 5)"
+    train_len = f"CASE WHEN {bits(0, 2)} = 0 THEN CASE WHEN {bits(30, 2)} = 0 THEN 60 ELSE 90 END ELSE 0 END"
+    at = lambda base, shift, n=4: f"{st} + {base} + 15 * {bits(shift, n)}"  # staggered start
+    items = [
+        ("meeting", at(0, 3), f"{at(0, 3)} + CASE WHEN {weekday} THEN 15 ELSE 0 END"),
+        ("break", at(120, 5), f"{at(120, 5)} + 15"),
+        ("lunch", at(195, 9), f"{at(195, 9)} + [30, 45, 60, 60][{bits(13, 4)} + 1]"),
+        ("meeting", f"{st} + 300", f"{st} + 300 + CASE WHEN {bits(25, 3)} = 0 THEN 30 ELSE 0 END"),
+        ("break", at(330, 17), f"{at(330, 17)} + 15"),
+        ("training", at(390, 21, 3), f"{at(390, 21, 3)} + {train_len}"),
+    ]
+    lst = ", ".join(f"{{'kind': '{k}', 'm0': {a}, 'm1': {b}}}" for k, a, b in items)
+    return f"list_filter([{lst}], lambda x: x.m1 > x.m0)"
+
+
+def _route(acc: str, c: str, S: int) -> str:
+    """SQL: the seat (0-based) contact ``c`` is routed to, given the fold state
+    ``acc.free`` (per seat, the epoch at which it is next free).
+
+    Candidates are ranked by a preference class, then by the time the seat
+    became free (longest idle first), then by seat number.  Voice: an idle
+    voice agent (0), an idle chat/email agent with no chat open (1), else the
+    agent free soonest (3, an overlap).  Chat/email: a chat/email agent's free
+    first seat (0), their free second seat (1), an idle voice agent (2), else
+    the seat free soonest (3/4)."""
+    f = f"greatest({acc}.free[x % 128 + 1], {acc}.free[(x // 128) % 128 + 1])"
+    key = (f"(CASE WHEN {f} <= {c}.t THEN (x // 16384) % 8 ELSE x // 131072 END * 10000000000::BIGINT + {f})"
+           " * 10000 + x % 128")
+    return f"(list_min(list_transform(els[{c}.e], lambda x: {key})) % 10000)::INTEGER"
 
 
 def _outcome_ctes(prefix: str, src: str, seed: int) -> list[str]:
@@ -228,10 +303,20 @@ def build_sql(p: Params, text: bool = False) -> str:
     (for CSV/JSON); otherwise they are TIMESTAMPTZ values."""
     seed = int(p.seed)
     start = p.start.isoformat()
-    A, NC, days = p.n_agents, p.n_customers, p.days
+    NC, days = p.n_customers, p.days
+    P, S = p.n_pods, p.pod_size
     id_width = max(7, len(str(int(p.expected_rows * 1.3))))
     cust_width = max(5, len(str(NC)))
-    ag_width = max(2, len(str(A)))
+    ag_width = max(2, len(str((P - 1) * AGENT_BLOCK + S)))
+    start_dn = (p.start - _dt.date(1970, 1, 1)).days
+    n_work = "[" + ", ".join(str(p.on_shift(w)[0]) for w in range(1, 8)) + "]"
+    n_early = "[" + ", ".join(str(p.on_shift(w)[1]) for w in range(1, 8)) + "]"
+    offs = "[" + ", ".join(
+        str(int(_dt.datetime.combine(p.start + _dt.timedelta(d), _dt.time(12), ZoneInfo(TZ)).utcoffset().total_seconds()))
+        for d in range(-WARMUP_DAYS, days + 3)) + "]"
+    # routing fold stages: enough chunks for the busiest pod-day (~2.5x the pod volume)
+    nst = max(2, math.ceil(2.5 * p.volume / P / CHUNK) + 1)
+    n_mid = "[" + ", ".join(str(p.on_shift(w)[2]) for w in range(1, 8)) + "]"
     ww = "[" + ", ".join(str(w) for w in WEEKDAY_WEIGHTS) + "]"
     ukey = lambda salt: _u("key", salt, seed)  # noqa: E731
     ziv, _ = _normal_pair("d, s", "cnt", seed)
@@ -254,10 +339,6 @@ def build_sql(p: Params, text: bool = False) -> str:
         WHEN queue = 'support' THEN CASE WHEN {ukey('r')} < 0.35 THEN 'delivery' WHEN {ukey('r')} < 0.70 THEN 'password_reset'
                                         WHEN {ukey('r')} < 0.85 THEN 'outage' ELSE 'billing_question' END
         ELSE CASE WHEN {ukey('r')} < 0.55 THEN 'outage' ELSE 'password_reset' END END::{R_T}"""
-    # agents: contiguous block of the agent list per queue
-    agent_expr = f"""least({A}, 1 + floor(({ukey('ag')}
-        * CASE queue WHEN 'sales' THEN 0.22 WHEN 'billing' THEN 0.30 WHEN 'support' THEN 0.33 ELSE 0.15 END
-        + CASE queue WHEN 'sales' THEN 0.0 WHEN 'billing' THEN 0.22 WHEN 'support' THEN 0.52 ELSE 0.85 END) * {A}))"""
     local = lambda e: f"timezone('{TZ}', to_timestamp({e}))"  # noqa: E731
     period_end = (f"epoch(timezone('{TZ}', (DATE '{start}' + {days - 1})::TIMESTAMP"
                   f" + INTERVAL 20 HOUR))::BIGINT")
@@ -295,8 +376,8 @@ def build_sql(p: Params, text: bool = False) -> str:
         f"""base AS (SELECT key, h0, d, s, lf, off, direction, cust, is_repeat, channel, queue,
   {reason_expr} AS reason FROM base2)""",
     ]
-    narrow = f"""key, h0, d, off, ans, ended, channel, direction, queue, reason, cust::INTEGER AS cust,
-    CASE WHEN answered THEN {agent_expr} END::INTEGER AS agent, answered,
+    narrow = """key, h0, d, off, ans, ended, channel, direction, queue, reason, cust::INTEGER AS cust,
+    answered,
     CASE WHEN answered THEN talk END::INTEGER AS talk, CASE WHEN answered THEN hold END::INTEGER AS hold,
     CASE WHEN answered THEN acw END::INTEGER AS acw, transferred, complaint,
     csat::TINYINT AS csat, nps::TINYINT AS nps"""
@@ -329,7 +410,117 @@ def build_sql(p: Params, text: bool = False) -> str:
     ]
     ctes += _outcome_ctes("r", "rep", seed)
     ctes.append(f"rnar AS (SELECT {narrow} FROM rout)")
-    ctes.append("allc AS (SELECT * FROM bnar WHERE d >= 0 UNION ALL SELECT * FROM rnar)")
+    ctes.append("allc0 AS (SELECT * FROM bnar WHERE d >= 0 UNION ALL SELECT * FROM rnar)")
+    ctes += [
+        # Shifts: the same schedule in every pod.  Agent i of a pod has rank
+        # (i - day) mod S on a day; ranks below the day's head count work, the
+        # lowest ones on the early shift, then mid, then late.  In each shift
+        # the 2nd, 4th, 7th, 9th, ... agent (two in five) takes chat and email,
+        # the others voice.
+        f"""sched0 AS (
+  SELECT i, d, d + {start_dn} AS dn, ((i - d - {start_dn}) % {S} + {S}) % {S} AS r,
+    {n_work}[isodow(DATE '{start}' + d::INT)] AS n_d, {n_early}[isodow(DATE '{start}' + d::INT)] AS n_e,
+    {n_mid}[isodow(DATE '{start}' + d::INT)] AS n_m
+  FROM range({S}) t1(i), range(0, {days + 1}) t2(d)
+)""",
+        f"""sched AS (
+  SELECT i, d, dn,
+    CASE WHEN r < n_e THEN {SHIFTS['early']} WHEN r < n_m THEN {SHIFTS['mid']} ELSE {SHIFTS['late']} END AS st,
+    (CASE WHEN r < n_e THEN r WHEN r < n_m THEN r - n_e ELSE r - n_m END) % 5 IN (1, 3) AS digital
+  FROM sched0 WHERE r < n_d
+)""",
+        f"""slots AS (
+  SELECT i, d, slot, digital,
+    NOT list_bool_or(list_transform({aux_sql('i', 'dn', 'st', seed)},
+        lambda x: x.m0 <= slot * 15 AND slot * 15 < x.m1)) AS free
+  FROM (SELECT *, unnest(range(st // 15, (st + {SHIFT_LEN}) // 15)) AS slot FROM sched)
+)""",
+        # Agents a contact can go to in a local 15-minute slot: the free (on
+        # shift, not on planned auxiliary time) voice and chat/email agents;
+        # if nobody is free, everyone on shift.
+        """elig0 AS (
+  SELECT d, slot, CASE WHEN len(vf) + len(df) > 0 THEN vf ELSE va END AS vo,
+    CASE WHEN len(vf) + len(df) > 0 THEN df ELSE da END AS di
+  FROM (
+    SELECT d, slot,
+      coalesce(list(i ORDER BY i) FILTER (WHERE free AND NOT digital), []) AS vf,
+      coalesce(list(i ORDER BY i) FILTER (WHERE free AND digital), []) AS df,
+      coalesce(list(i ORDER BY i) FILTER (WHERE NOT digital), []) AS va,
+      coalesce(list(i ORDER BY i) FILTER (WHERE digital), []) AS da
+    FROM slots GROUP BY ALL)
+)""",
+        # Routing candidates per slot and pool, in preference classes (see
+        # _route): seat s (s2: a second seat that must be free too, else s),
+        # class when free (cf) and when busy (cb).
+        f"""elig AS (
+  SELECT d, slot, 'voice' AS pool,
+    list_concat(list_transform(vo, lambda e: e + 128 * e + 16384 * 0 + 131072 * 3),
+                list_transform(di, lambda e: e + 128 * (e + {S}) + 16384 * 1 + 131072 * 3)) AS el
+  FROM elig0
+  UNION ALL
+  SELECT d, slot, 'digital',
+    list_concat(list_transform(di, lambda e: e + 128 * e + 16384 * 0 + 131072 * 3),
+                list_transform(di, lambda e: (e + {S}) * 129 + 16384 * 1 + 131072 * 3),
+                list_transform(vo, lambda e: e * 129 + 16384 * 2 + 131072 * 4))
+  FROM elig0
+)""",
+        # local day and 15-minute slot of answered_at without a time-zone
+        # lookup per row: 08:00-20:00 local never straddles midnight or a DST
+        # switch, so (ans - 4.5 h) gives the local date and the day's offset the slot.
+        f"""allc1 AS (
+  SELECT * EXCLUDE (ad0), ad0 AS ad,
+    CASE WHEN answered THEN least(79, greatest(32,
+      ((ans + {offs}[ad0 + {WARMUP_DAYS + 1}]) % 86400) // 900)) END AS aslot
+  FROM (SELECT *,
+    CASE WHEN answered THEN floor({ukey('pod')} * {P})::INTEGER END AS pod,
+    CASE WHEN answered THEN (ans - 16200) // 86400 - {start_dn} END AS ad0
+    FROM allc0)
+)""",
+        # contacts per pod and local day in answer order, in chunks of CHUNK
+        f"""parts AS (
+  SELECT pod, ad, least(rk // {CHUNK}, {nst - 1}) AS ch,
+    list({{'k': key, 't': ans, 'be': be, 'v': v, 'e': (aslot - 32) * 2 + (NOT v)::INTEGER + 1}} ORDER BY rk) AS cs
+  FROM (
+    SELECT pod, ad, key, ans, ended + acw AS be, channel = 'voice' AS v, aslot,
+      row_number() OVER (PARTITION BY pod, ad ORDER BY ans, key) - 1 AS rk
+    FROM allc1
+    WHERE answered)
+  GROUP BY ALL
+)""",
+        # per day: the candidate lists of every slot and pool, indexed by c.e
+        """eltab AS (SELECT d, list(el ORDER BY slot, pool DESC) AS els FROM elig GROUP BY d)""",
+        f"""s0 AS MATERIALIZED (
+  SELECT DISTINCT pod, ad, NULL AS cs,
+    {{'free': list_transform(range({2 * S}), lambda j: 0::BIGINT), 'out': []::INTEGER[]}} AS r
+  FROM parts
+)""",
+    ]
+    # Routing, simulated per pod and day by a fold (list_reduce) over the
+    # contacts in answer order (see _route): every agent has a first seat (i),
+    # chat and email agents a second one (i + S) for a second chat.  The fold
+    # runs chunk by chunk, each stage starting from the previous one's state,
+    # so that the list of routing decisions it accumulates stays short.
+    upd = lambda fr, x: f"list_concat({fr}[:{x}], [greatest({fr}[{x} + 1], c.be)], {fr}[{x} + 2:])"
+    fold = (f"list_reduce(c.cs, lambda acc, c: list_transform([{_route('acc', 'c', S)}], lambda b: {{"
+            f"'free': CASE WHEN c.v AND b < {S} THEN {upd(upd('acc.free', 'b'), f'b + {S}')}"
+            f" ELSE {upd('acc.free', 'b')} END, 'out': list_append(acc.out, b)}})[1],"
+            " {'free': prev.r.free, 'out': []::INTEGER[]})")
+    for k in range(1, nst + 1):
+        ctes.append(f"""s{k} AS MATERIALIZED (
+  SELECT prev.pod, prev.ad, c.cs, coalesce({fold}, {{'free': prev.r.free, 'out': []::INTEGER[]}}) AS r
+  FROM s{k - 1} prev LEFT JOIN parts c ON c.pod = prev.pod AND c.ad = prev.ad AND c.ch = {k - 1}
+    LEFT JOIN eltab ON eltab.d = prev.ad
+)""")
+    ctes += [
+        "asg AS (" + " UNION ALL ".join(
+            f"SELECT unnest(cs).k AS key, unnest(r.out) AS seat FROM s{k} WHERE cs IS NOT NULL"
+            for k in range(1, nst + 1)) + ")",
+        f"""allc AS (
+  SELECT a.* EXCLUDE (pod, ad, aslot),
+    CASE WHEN a.answered THEN a.pod * {AGENT_BLOCK} + g.seat % {S} + 1 END::INTEGER AS agent
+  FROM allc1 a LEFT JOIN asg g ON g.key = a.key
+)""",
+    ]
 
     if p.clean:
         ctes.append("src AS (SELECT 0 AS grp, *, false AS is_dup, NULL::BIGINT AS rn_fix FROM allc)")
@@ -353,7 +544,7 @@ def build_sql(p: Params, text: bool = False) -> str:
   SELECT key, 'dup' FROM (SELECT key FROM bnar WHERE d = {dup_day} AND answered
                           ORDER BY off DESC, key DESC LIMIT 3)
 )""",
-            "rx AS (SELECT b.* FROM bnar b JOIN roles r USING (key) WHERE r.role = 'reexport')",
+            "rx AS (SELECT b.* FROM allc b JOIN roles r USING (key) WHERE r.role = 'reexport')",
             # id (rank by offered_at) of the re-exported row
             """rxrn AS (SELECT
     (SELECT count(*) FROM bnar a, rx WHERE a.d >= 0 AND (a.off < rx.off OR (a.off = rx.off AND a.key <= rx.key)))

@@ -4,20 +4,28 @@
 Everything is computed set-based in DuckDB (no per-row Python loop), and the
 result is deterministic: pseudo-randomness comes from ``hash(agent_id, day)``.
 
-Rules, per agent and local day (``--tz``, default America/New_York):
+Rules, per agent and local day (``--tz``, default America/New_York). The shift
+and break rules are the ones generate.py routes contacts by (imported from it):
 
-- shift: logged in from the first answered_at, floored to 15 minutes, minus
-  15 minutes, to the last contact's end (ended_at + acw_seconds), ceiled to 15
-  minutes, plus 15 minutes;
-- inside the shift, in this order of precedence:
-  ``on_contact`` from answered_at to ended_at of every contact of the agent
-  (overlapping chats are one on_contact stretch), ``acw`` for acw_seconds after
-  ended_at, then planned auxiliary time: ``meeting`` (Mondays, 15 min, 30 min
-  into the shift), ``training`` (one agent-day in five, 30 min, 1 h into the
-  shift), ``break`` (15 min at 1/4 and, for shifts of 6 h or more, 3/4 of the
-  shift), ``lunch`` (30 min at mid-shift, for shifts of 5 h or more), and
-  ``available`` for the rest. Contacts win over planned breaks: an agent is on
-  a contact whenever they handle one;
+- shift: the latest of generate.py's shifts (late 11:30-20:00, mid 10:00-18:30,
+  early 08:00-16:30 local, 8.5 h) whose start is at or before the agent's first
+  answered_at and whose end is after (or at most 15 minutes before) the last
+  one. Logged in at the shift start, logged out at the shift end, or at the end
+  of the last contact's ACW if that is later. Agent-days that fit no shift (not
+  from generate.py) fall back to first answered_at floored to 15 minutes minus
+  15 minutes until the last ACW end ceiled to 15 minutes plus 15 minutes;
+- planned auxiliary time, from ``generate.aux_sql`` (hash of the agent's index
+  in its pod, the day and ``--seed``): a 15-minute huddle (``meeting``,
+  weekdays), ``training`` (2 agent-days in 5, 60 or 90 min), two 15-minute
+  ``break``s, ``lunch`` (30-60 min) and a 30-minute coaching ``meeting`` (1
+  agent-day in 5), all at staggered times inside the shift;
+- inside the shift, in this order of precedence: ``on_contact`` from
+  answered_at to ended_at of every contact of the agent (overlapping chats are
+  one on_contact stretch), ``acw`` for acw_seconds after ended_at, then the
+  planned auxiliary time (meeting, training, lunch, break), and ``available``
+  for the rest. Contacts win over planned time: a call running into a break
+  shortens it (generate.py never routes a contact to an agent on planned time,
+  but a call answered before a break can run into it);
 - outside shifts the agent is logged out: no rows in the interval shape, a
   ``logged_out`` event in the event shape.
 
@@ -44,6 +52,9 @@ from pathlib import Path
 
 import duckdb
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import generate as gen  # (the shift and break rules are shared with the generator)
+
 TIMELINE_SQL = """
 create or replace temp table contacts as
 select
@@ -57,42 +68,57 @@ where nullif(trim(agent_id), '') is not null
     and csm_gen_ts(ended_at) >= csm_gen_ts(answered_at);
 
 create or replace temp table shifts as
-select
-    agent_id,
-    cast(timezone($tz, answered_at) as date) as local_day,
-    to_timestamp(floor(epoch(min(answered_at)) / 900) * 900) - interval 15 minutes as shift_start,
-    to_timestamp(ceil(epoch(max(ended_at + to_microseconds(cast(acw_seconds * 1000000 as bigint)))) / 900) * 900)
-        + interval 15 minutes as shift_end
-from contacts
-group by all;
-
-create or replace temp table planned as
-with s as (
-    select
-        *,
-        epoch(shift_end) - epoch(shift_start) as shift_seconds,
-        hash(agent_id, local_day, 'training') % 5 = 0 as has_training
-    from shifts
+with local as (
+    select *, timezone($tz, answered_at) as ans_local, cast(timezone($tz, answered_at) as date) as local_day
+    from contacts
 ),
 
-aux as (
-    select agent_id, 'meeting' as kind, shift_start + interval 30 minutes as t0, interval 15 minutes as len
-    from s where isodow(local_day) = 1 and shift_seconds >= 3 * 3600
-    union all
-    select agent_id, 'training', shift_start + interval 60 minutes, interval 30 minutes
-    from s where has_training and shift_seconds >= 4 * 3600
-    union all
-    select agent_id, 'break', shift_start + to_minutes(cast(round(shift_seconds / 240 / 5) * 5 as bigint)),
-        interval 15 minutes
-    from s where shift_seconds >= 2 * 3600
-    union all
-    select agent_id, 'lunch', shift_start + to_minutes(cast(round(shift_seconds / 120 / 5) * 5 as bigint)),
-        interval 30 minutes
-    from s where shift_seconds >= 5 * 3600
-    union all
-    select agent_id, 'break', shift_start + to_minutes(cast(round(shift_seconds * 3 / 240 / 5) * 5 as bigint)),
-        interval 15 minutes
-    from s where shift_seconds >= 6 * 3600
+days as (
+    select
+        agent_id,
+        local_day,
+        (epoch(min(ans_local)) - epoch(local_day::timestamp)) / 60 as first_m,
+        (epoch(max(ans_local)) - epoch(local_day::timestamp)) / 60 as last_m,
+        min(answered_at) as first_ans,
+        max(ended_at + to_microseconds(cast(acw_seconds * 1000000 as bigint))) as last_end
+    from local
+    group by agent_id, local_day
+),
+
+fit as (
+    select
+        *,
+        case
+            when first_m >= $late and last_m < $late + $shift_len + 15 then $late
+            when first_m >= $mid and last_m < $mid + $shift_len + 15 then $mid
+            when first_m >= $early and last_m < $early + $shift_len + 15 then $early
+        end as st
+    from days
+)
+
+select
+    agent_id,
+    local_day,
+    cast(local_day - date '1970-01-01' as bigint) as dn,
+    coalesce(
+        try_cast(regexp_extract(agent_id, '([0-9]+)$', 1) as bigint) - 1, cast(hash(agent_id) as bigint)
+    ) % $block as idx,
+    coalesce(st, (floor(first_m / 15) - 1) * 15) as st_m,
+    coalesce(
+        timezone($tz, local_day::timestamp + to_minutes(cast(st as bigint))),
+        to_timestamp(floor(epoch(first_ans) / 900) * 900) - interval 15 minutes
+    ) as shift_start,
+    case
+        when st is not null
+            then greatest(timezone($tz, local_day::timestamp + to_minutes(cast(st + $shift_len as bigint))), last_end)
+        else to_timestamp(ceil(epoch(last_end) / 900) * 900) + interval 15 minutes
+    end as shift_end
+from fit;
+
+create or replace temp table planned as
+with aux as (
+    select agent_id, local_day, unnest(csm_gen_aux(idx, dn, st_m)) as a
+    from shifts
 )
 
 select agent_id, 'shift' as kind, shift_start as t0, shift_end as t1 from shifts
@@ -102,7 +128,12 @@ union all
 select agent_id, 'acw', ended_at, ended_at + to_microseconds(cast(acw_seconds * 1000000 as bigint))
 from contacts where acw_seconds > 0
 union all
-select agent_id, kind, t0, t0 + len from aux;
+select
+    agent_id,
+    a.kind,
+    timezone($tz, local_day::timestamp + to_minutes(cast(a.m0 as bigint))),
+    timezone($tz, local_day::timestamp + to_minutes(cast(a.m1 as bigint)))
+from aux;
 
 create or replace temp table timeline as
 with events as (
@@ -232,13 +263,21 @@ order by agent_id
 """
 
 
-def build(con: duckdb.DuckDBPyConnection, interactions: Path, *, tz: str, source_tz: str = "UTC") -> None:
+def build(
+    con: duckdb.DuckDBPyConnection, interactions: Path, *, tz: str, source_tz: str = "UTC", seed: int = 42
+) -> None:
     """Create the temp tables ``contacts``, ``shifts``, ``planned`` and ``timeline`` in ``con``."""
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET VARIABLE source_tz = $tz", {"tz": source_tz})
     con.execute(TS_MACRO)
+    con.execute(f"create or replace temp macro csm_gen_aux(idx, dn, st) as {gen.aux_sql('idx', 'dn', 'st', seed)}")
+    values = {
+        "path": str(interactions), "tz": tz, "early": gen.SHIFTS["early"], "mid": gen.SHIFTS["mid"],
+        "late": gen.SHIFTS["late"],
+        "shift_len": gen.SHIFT_LEN, "block": gen.AGENT_BLOCK,
+    }
     for statement in (s for s in TIMELINE_SQL.split(";\n") if s.strip()):
-        params = {k: v for k, v in {"path": str(interactions), "tz": tz}.items() if f"${k}" in statement}
+        params = {k: v for k, v in values.items() if f"${k}" in statement}
         con.execute(statement, params)
 
 
@@ -257,10 +296,11 @@ def write(
     tz: str = "America/New_York",
     source_tz: str = "UTC",
     shape: str = "intervals",
+    seed: int = 42,
 ) -> tuple[int, int]:
     """Write the state log (and the roster); return their row counts."""
     con = duckdb.connect()
-    build(con, interactions, tz=tz, source_tz=source_tz)
+    build(con, interactions, tz=tz, source_tz=source_tz, seed=seed)
     n_states = _copy(con, INTERVALS_SQL if shape == "intervals" else EVENTS_SQL, states_out)
     n_roster = _copy(con, ROSTER_SQL, roster_out) if roster_out is not None else 0
     return n_states, n_roster
@@ -275,12 +315,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tz", default="America/New_York", help="local zone of the shifts (a shift = a local day)")
     parser.add_argument("--source-tz", default="UTC", help="zone of naive timestamps in the interactions")
     parser.add_argument("--shape", choices=("intervals", "events"), default="intervals")
+    parser.add_argument("--seed", type=int, default=42, help="the --seed given to generate.py (break/lunch times)")
     args = parser.parse_args(argv)
     if not args.interactions.is_file():
         print(f"{args.interactions}: no such file (run sample_data/generate.py first)", file=sys.stderr)
         return 2
     n_states, n_roster = write(
-        args.interactions, args.output, roster_out=args.roster, tz=args.tz, source_tz=args.source_tz, shape=args.shape
+        args.interactions, args.output, roster_out=args.roster, tz=args.tz, source_tz=args.source_tz, shape=args.shape,
+        seed=args.seed,
     )
     print(f"wrote {n_states} agent states to {args.output} and {n_roster} agents to {args.roster}", file=sys.stderr)
     return 0
