@@ -153,6 +153,9 @@ class MetricDefinition:
     notes: str = ""
     label: str = ""  # short column heading for tables
     source: str = "contacts"  # the table it reads: contacts (scoped), states (state_time), concurrency
+    # For a metric written as ``select columns('^grp__'), <aggregate> as <name> from scoped group by all``:
+    # the aggregate expression, so the engine can compute such metrics together in one pass.
+    aggregate: str | None = None
 
 
 @dataclass(frozen=True)

@@ -341,16 +341,30 @@ class Engine:
         groups = self._groups(groupings, values if agent_time else None)
         keys = list(groups.columns)
         rows = groups
+        # Metrics that are one aggregate over the scoped contacts run together, in one pass over the data;
+        # each is exactly its own file's expression (see registry.simple_aggregate).
+        fused = [m for m in chosen if m.source == "contacts" and m.aggregate is not None]
+        if fused:
+            select = ",\n    ".join(f"{m.aggregate} AS {quote_identifier(m.name)}" for m in fused)
+            uses = tuple(sorted({u for m in fused for u in m.uses}))
+            result = self._query(
+                f"SELECT columns('^grp__'),\n    {select}\nFROM scoped\nGROUP BY ALL",
+                self._binds(uses, values),
+                "metrics " + ", ".join(m.name for m in fused),
+            )
+            rows = rows.join(result, on=keys, how="left", nulls_equal=True)
         for m in chosen:
             if m.source != "contacts" and not agent_time:
                 rows = rows.with_columns(pl.lit(None, dtype=pl.Int64 if m.unit == "count" else pl.Float64).alias(m.name))
                 continue
-            result = self._query(m.sql, self._binds(m.uses, values), f"metric {m.name} ({m.path.name})")
-            rows = rows.join(result, on=keys, how="left", nulls_equal=True)
+            if m not in fused:
+                result = self._query(m.sql, self._binds(m.uses, values), f"metric {m.name} ({m.path.name})")
+                rows = rows.join(result, on=keys, how="left", nulls_equal=True)
             if m.unit == "count":
                 rows = rows.with_columns(pl.col(m.name).fill_null(0).cast(pl.Int64))
             elif m.source == "states" and m.unit == "hours":
                 rows = rows.with_columns(pl.col(m.name).fill_null(0.0))
+        rows = rows.select(keys + [m.name for m in chosen])
         rows = self._format_keys(rows, groupings, values)
 
         quality = self.load_quality()

@@ -59,6 +59,39 @@ COMMON_PARAMS: tuple[ParamSpec, ...] = (
 # Values bound by the engine itself, not by users.
 RUNTIME_BINDS = frozenset({"date_from", "date_to"})
 
+# A metric that is a single aggregate over the scoped contacts (most are). Anything else runs on its own.
+_SIMPLE_AGGREGATE = re.compile(
+    r"\A\s*select\s+columns\('\^grp__'\)\s*,\s*(?P<expr>.+?)\s+as\s+(?P<name>[a-z_][a-z0-9_]*)"
+    r"\s+from\s+scoped\s+group\s+by\s+all\s*;?\s*\Z",
+    re.DOTALL | re.IGNORECASE,
+)
+
+
+def simple_aggregate(sql: str, name: str) -> str | None:
+    """The aggregate expression of a metric body of the simple form, else None."""
+    body = HEADER.sub("", sql, count=1)
+    m = _SIMPLE_AGGREGATE.match(body)
+    if m is None or m.group("name") != name:
+        return None
+    expr = m.group("expr")
+    # One expression only: no top-level comma, no second FROM (a subquery would need its own pass).
+    if re.search(r"\bfrom\b", _STRIP.sub(" ", expr), re.IGNORECASE) or _top_level_comma(expr):
+        return None
+    return expr
+
+
+def _top_level_comma(expr: str) -> bool:
+    depth = 0
+    for ch in _STRIP.sub(" ", expr):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            return True
+    return False
+
+
 _STRIP = re.compile(r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'", re.DOTALL)
 _BIND = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -201,6 +234,7 @@ def load_registry(directory: Path | None = None) -> Registry:
                 sql=text,
                 params=tuple(specs),
                 uses=bind_names_used(text),
+                aggregate=simple_aggregate(text, name) if header.get("source", "contacts") == "contacts" else None,
                 notes=header.get("notes", ""),
                 label=header.get("label", name),
                 source=header.get("source", "contacts"),

@@ -52,8 +52,13 @@ counts as (
         count(*) filter (where is_offered) as offered,
         count(*) filter (where is_answered and is_complaint) as answered_complaints,
         count(*) filter (where is_answered) as answered,
-        count(distinct customer_id) filter (where is_offered and is_complaint) as complaining_customers,
-        count(distinct customer_id) filter (where is_offered) as customers,
+        -- distinct customers are costly to count: only under the customers denominator
+        count(distinct customer_id) filter (
+            where $complaint_denominator = 'customers' and is_offered and is_complaint
+        ) as complaining_customers,
+        count(distinct customer_id) filter (
+            where $complaint_denominator = 'customers' and is_offered
+        ) as customers,
         sum(external_count) as external_count
     from parts
     group by all

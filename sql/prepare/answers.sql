@@ -14,10 +14,10 @@ interaction answer with a valid survey answer for the same score is replaced.
 create or replace temp table answer_checked as
 with given as (
     select 'interactions' as input, _seq, _file, _line, interaction_id, 'csat' as score, csat as raw
-    from checked where reject_reason is null and csat is not null
+    from contacts where csat is not null
     union all
     select 'interactions', _seq, _file, _line, interaction_id, 'nps', nps
-    from checked where reject_reason is null and nps is not null
+    from contacts where nps is not null
     union all
     select 'surveys', _seq, _file, _line, interaction_id, 'csat', csat
     from survey_checked where reject_reason is null and csat is not null
@@ -38,11 +38,12 @@ checked_answers as (
 )
 
 select
-    *,
-    input = 'interactions' and reject_reason is null and count(*) filter (
-        where input = 'surveys' and reject_reason is null
-    ) over (partition by interaction_id, score) > 0 as replaced
-from checked_answers;
+    a.*,
+    -- a valid interaction answer is replaced when a valid survey answer for the same score exists
+    a.input = 'interactions' and a.reject_reason is null and (a.interaction_id, a.score) in (
+        select (interaction_id, score) from checked_answers where input = 'surveys' and reject_reason is null
+    ) as replaced
+from checked_answers as a;
 
 create or replace temp table contact_answers as
 select
