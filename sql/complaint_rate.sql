@@ -25,42 +25,59 @@ min = 0.000001
 max = 1000000000
 help = "Scale: the rate is per this many denominator units (e.g. 1000 = per 1,000)."
 */
-with parts as (
+with counts as (
+    -- the counts, in one pass over the contacts ...
     select
         columns('^grp__'),
-        (is_answered or is_abandoned) as is_offered,
-        is_answered,
-        coalesce(complaint, false) as is_complaint,
-        customer_id,
+        count(*) filter (where complaint and (is_answered or is_abandoned)) as complaints,
+        count(*) filter (where is_answered or is_abandoned) as offered,
+        count(*) filter (where complaint and is_answered) as answered_complaints,
+        count(*) filter (where is_answered) as answered,
+        0 as complaining_customers,
+        0 as customers,
         cast(null as double) as external_count
     from scoped
+    group by all
+    -- ... plus distinct customers, costly to count, so only under the customers denominator ...
     union all by name
     select
         columns('^grp__'),
-        false as is_offered,
-        false as is_answered,
-        false as is_complaint,
-        cast(null as varchar) as customer_id,
-        external_count
-    from complaint_denominator_scoped
-),
-
-counts as (
+        0 as complaints,
+        0 as offered,
+        0 as answered_complaints,
+        0 as answered,
+        count(distinct customer_id) filter (where complaint) as complaining_customers,
+        count(distinct customer_id) as customers,
+        cast(null as double) as external_count
+    from scoped
+    where $complaint_denominator = 'customers' and (is_answered or is_abandoned)
+    group by all
+    -- ... plus the external denominator per group (an empty table unless complaint.denominator = external)
+    union all by name
     select
         columns('^grp__'),
-        count(*) filter (where is_offered and is_complaint) as complaints,
-        count(*) filter (where is_offered) as offered,
-        count(*) filter (where is_answered and is_complaint) as answered_complaints,
-        count(*) filter (where is_answered) as answered,
-        -- distinct customers are costly to count: only under the customers denominator
-        count(distinct customer_id) filter (
-            where $complaint_denominator = 'customers' and is_offered and is_complaint
-        ) as complaining_customers,
-        count(distinct customer_id) filter (
-            where $complaint_denominator = 'customers' and is_offered
-        ) as customers,
+        0 as complaints,
+        0 as offered,
+        0 as answered_complaints,
+        0 as answered,
+        0 as complaining_customers,
+        0 as customers,
         sum(external_count) as external_count
-    from parts
+    from complaint_denominator_scoped
+    group by all
+),
+
+totals as (
+    select
+        columns('^grp__'),
+        sum(complaints) as complaints,
+        sum(offered) as offered,
+        sum(answered_complaints) as answered_complaints,
+        sum(answered) as answered,
+        sum(complaining_customers) as complaining_customers,
+        sum(customers) as customers,
+        sum(external_count) as external_count
+    from counts
     group by all
 )
 
@@ -72,4 +89,4 @@ select
         when 'customers' then complaining_customers / nullif(customers, 0)
         when 'external' then complaints / nullif(external_count, 0)
     end as complaint_rate
-from counts
+from totals

@@ -7,10 +7,20 @@ as the winner, merged) or 'older_version' (differing, superseded).
 """
 */
 create or replace temp table superseded as
-with repeated as (
-    select interaction_id
+with candidate_hashes as (
+    -- grouping 64-bit hashes is much cheaper than grouping the ids themselves;
+    -- a hash seen twice is only a candidate, checked exactly below
+    select hash(interaction_id) as h
     from loaded_rows
     where interaction_id is not null
+    group by h
+    having count(*) > 1
+),
+
+repeated as (
+    select interaction_id
+    from loaded_rows
+    where interaction_id is not null and hash(interaction_id) in (select h from candidate_hashes)
     group by interaction_id
     having count(*) > 1
 ),
