@@ -31,6 +31,8 @@ from csmetrics.states import RosterLoad, StatesLoad, load_roster, load_states
 SCHEMA_VERSION = "1.0"
 GROUP_PREFIX = "grp__"
 ALL_GROUP = "grp__all"
+# Contact columns that only feed group keys (or are constant in scope) and are left out of ``scoped``.
+SCOPE_DROPPED = ("direction", "channel", "queue", "reason", "offered_at")
 # Groupings agent-time metrics (source states / concurrency) can be split by: time buckets, agent, team.
 # Any other grouping (queue, channel, reason, ...) leaves them NULL: agent states have no queue.
 AGENT_TIME_KEYS = frozenset({"interval", "hour", "day", "week", "month", "agent", "team"})
@@ -414,7 +416,11 @@ class Engine:
             cols = [f"{g.sql} AS {quote_identifier(GROUP_PREFIX + g.key)}" for g in groupings]
         else:
             cols = [f"'all' AS {ALL_GROUP}"]
-        sql = f"CREATE OR REPLACE TEMP TABLE scoped AS SELECT {', '.join(cols)}, s.* FROM ({self._with_team(step.sql)}\n) AS s"
+        # The group keys are computed here; the raw columns they came from are not needed again (less to write).
+        sql = (
+            f"CREATE OR REPLACE TEMP TABLE scoped AS SELECT {', '.join(cols)}, "
+            f"s.* EXCLUDE ({', '.join(SCOPE_DROPPED)}) FROM ({self._with_team(step.sql)}\n) AS s"
+        )
         self._execute(sql, self._binds(step.uses, values), "sql/prepare/scope.sql")
 
     def _with_team(self, sql: str) -> str:

@@ -174,7 +174,7 @@ def rejects_sql() -> str:
 # outside --from/--to, or not answered (abandoned, short abandons included); otherwise an interaction's answer
 # is not counted when a valid survey answer replaces it (replaced_by_survey). Needs the report's ``scoped``.
 _CONTACT_STATUS = """
-    SELECT c.interaction_id,
+    SELECT c._seq AS contact_seq,
         CASE
             WHEN c.outcome = 'in_progress' THEN 'in_progress'
             WHEN c.direction <> 'inbound' THEN 'outbound'
@@ -182,9 +182,7 @@ _CONTACT_STATUS = """
             WHEN c.outcome <> 'answered' THEN 'abandoned'
         END AS not_counted
     FROM contacts AS c LEFT JOIN (SELECT _seq FROM scoped) AS s USING (_seq)
-    WHERE c.interaction_id IN (
-        SELECT interaction_id FROM answer_checked UNION SELECT interaction_id FROM survey_checked
-    )
+    WHERE c._seq IN (SELECT contact_seq FROM answer_checked UNION SELECT contact_seq FROM survey_checked)
 """
 
 
@@ -206,7 +204,7 @@ def answer_quality(con: duckdb.DuckDBPyConnection, *, surveys: bool) -> dict[str
         "SELECT a.input, CASE WHEN a.reject_reason IS NOT NULL THEN 'rejected' "
         "WHEN st.not_counted IS NOT NULL OR a.replaced THEN 'not_counted' ELSE 'used' END, "
         "coalesce(a.reject_reason, st.not_counted, CASE WHEN a.replaced THEN 'replaced_by_survey' END), count(*) "
-        "FROM answer_checked AS a JOIN st USING (interaction_id) GROUP BY ALL"
+        "FROM answer_checked AS a JOIN st USING (contact_seq) GROUP BY ALL"
     ).fetchall()
 
     def answers_of(input_name: str) -> dict[str, Any]:
@@ -228,7 +226,7 @@ def answer_quality(con: duckdb.DuckDBPyConnection, *, surveys: bool) -> dict[str
             "SELECT CASE WHEN s.reject_reason IS NOT NULL THEN 'rejected' "
             "WHEN st.not_counted IS NOT NULL THEN 'not_counted' ELSE 'used' END, "
             "coalesce(s.reject_reason, st.not_counted), count(*) "
-            "FROM survey_checked AS s LEFT JOIN st USING (interaction_id) GROUP BY ALL"
+            "FROM survey_checked AS s LEFT JOIN st USING (contact_seq) GROUP BY ALL"
         ).fetchall()
         used = sum(int(n) for kind, _, n in survey_rows if kind == "used")
         rejected = _counts([(why, n) for kind, why, n in survey_rows if kind == "rejected"])

@@ -13,16 +13,17 @@ interaction answer with a valid survey answer for the same score is replaced.
 */
 create or replace temp table answer_checked as
 with given as (
-    select 'interactions' as input, _seq, _file, _line, interaction_id, 'csat' as score, csat as raw
+    -- contact_seq: the _seq of the contact the answer belongs to
+    select 'interactions' as input, _seq, _seq as contact_seq, _file, _line, interaction_id, 'csat' as score, csat as raw
     from contacts where csat is not null
     union all
-    select 'interactions', _seq, _file, _line, interaction_id, 'nps', nps
+    select 'interactions', _seq, _seq, _file, _line, interaction_id, 'nps', nps
     from contacts where nps is not null
     union all
-    select 'surveys', _seq, _file, _line, interaction_id, 'csat', csat
+    select 'surveys', _seq, contact_seq, _file, _line, interaction_id, 'csat', csat
     from survey_checked where reject_reason is null and csat is not null
     union all
-    select 'surveys', _seq, _file, _line, interaction_id, 'nps', nps
+    select 'surveys', _seq, contact_seq, _file, _line, interaction_id, 'nps', nps
     from survey_checked where reject_reason is null and nps is not null
 ),
 
@@ -40,16 +41,16 @@ checked_answers as (
 select
     a.*,
     -- a valid interaction answer is replaced when a valid survey answer for the same score exists
-    a.input = 'interactions' and a.reject_reason is null and (a.interaction_id, a.score) in (
-        select (interaction_id, score) from checked_answers where input = 'surveys' and reject_reason is null
+    a.input = 'interactions' and a.reject_reason is null and (a.contact_seq, a.score) in (
+        select (contact_seq, score) from checked_answers where input = 'surveys' and reject_reason is null
     ) as replaced
 from checked_answers as a;
 
 create or replace temp table contact_answers as
 select
-    interaction_id,
+    contact_seq,
     any_value(raw) filter (where score = 'csat') as csat,
     any_value(raw) filter (where score = 'nps') as nps
 from answer_checked
 where reject_reason is null and not replaced
-group by interaction_id
+group by contact_seq

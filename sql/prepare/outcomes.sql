@@ -64,11 +64,10 @@ status as (
 
 answers as (
     select
-        c._seq,
-        a.csat as csat_raw,
-        a.nps as nps_raw
-    from contact_answers as a
-    inner join contacts as c using (interaction_id)
+        contact_seq as _seq,
+        csat as csat_raw,
+        nps as nps_raw
+    from contact_answers
 )
 
 -- One row per contact that has an FCR status or an answer (the others have neither).

@@ -13,12 +13,13 @@ create or replace temp table survey_checked as
 with base as (
     select
         s.*,
+        c._seq as contact_seq,
         case
             when s.interaction_id is null then 'missing_interaction_id'
             when c.interaction_id is null then 'survey_without_contact'
         end as base_reason
     from survey_rows as s
-    left join (select interaction_id from contacts) as c using (interaction_id)
+    left join (select interaction_id, _seq from contacts) as c using (interaction_id)
 )
 
 select
