@@ -130,6 +130,12 @@ def _date(value: str | None, option: str) -> dt.date | None:
         raise ConfigError(msg) from None
 
 
+def _require_format(fmt: str, allowed: tuple[str, ...]) -> None:
+    if fmt not in allowed:
+        msg = f"--format must be one of {', '.join(allowed)}, got {fmt!r}"
+        raise ConfigError(msg)
+
+
 def _period(date_from: str | None, date_to: str | None) -> tuple[dt.date | None, dt.date | None]:
     first, last = _date(date_from, "--from"), _date(date_to, "--to")
     if first and last and first > last:
@@ -227,9 +233,7 @@ def report(
 ) -> None:
     """Compute the metrics for interaction exports (or the store, --db), by the chosen groups and period."""
     with reporting_errors():
-        if fmt not in FORMATS:
-            msg = f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}"
-            raise ConfigError(msg)
+        _require_format(fmt, FORMATS)
         if fmt == "parquet" and output is None and sys.stdout.isatty():
             msg = "Parquet is binary: write it to a file with -o FILE, or pipe stdout"
             raise ConfigError(msg)
@@ -302,9 +306,7 @@ def fcr_windows(
     from csmetrics.outcomes import fcr_by_window, parse_windows
 
     with reporting_errors():
-        if fmt not in FORMATS:
-            msg = f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}"
-            raise ConfigError(msg)
+        _require_format(fmt, FORMATS)
         definitions = _definitions(config, sets, tz)
         hours = parse_windows(windows, definitions)
         first, last = _period(date_from, date_to)
@@ -403,9 +405,7 @@ def definitions(
 ) -> None:
     """List every metric, its definition in words and the parameter values in effect."""
     with reporting_errors():
-        if fmt not in ("table", "json"):
-            msg = f"--format must be table or json, got {fmt!r}"
-            raise ConfigError(msg)
+        _require_format(fmt, ("table", "json"))
         defs = _definitions(config, sets, tz, choose_mapping(find_config(config), mapping, preset))
         reg = load_registry()
         metrics = list(reg.metrics)
@@ -554,9 +554,7 @@ def check(
 ) -> None:
     """Evaluate the targets on the report's rows; exit 4 when any target is missed."""
     with reporting_errors():
-        if fmt not in ("table", "json"):
-            msg = f"--format must be table or json, got {fmt!r}"
-            raise ConfigError(msg)
+        _require_format(fmt, ("table", "json"))
         chosen = choose_mapping(find_config(config), mapping, preset)
         definitions = _definitions(config, sets, tz, chosen, quiet=quiet)
         first, last = _period(date_from, date_to)
@@ -599,9 +597,7 @@ def load(
 ) -> None:
     """Load exports into the store: idempotent, newest version of each contact wins, one transaction."""
     with reporting_errors():
-        if fmt not in ("table", "json"):
-            msg = f"--format must be table or json, got {fmt!r}"
-            raise ConfigError(msg)
+        _require_format(fmt, ("table", "json"))
         path = _store_path(db, config, required=True)
         assert path is not None
         if kind not in (None, "interactions") and (mapping or preset):
@@ -653,9 +649,7 @@ def db_info(
 ) -> None:
     """Tables, rows, time span and loads of the store."""
     with reporting_errors():
-        if fmt not in ("table", "json"):
-            msg = f"--format must be table or json, got {fmt!r}"
-            raise ConfigError(msg)
+        _require_format(fmt, ("table", "json"))
         path = _store_path(db, config, required=True)
         assert path is not None
         doc = store.info(path, wait=wait)
@@ -686,9 +680,7 @@ def db_rejects(
 ) -> None:
     """Rows rejected by loads, with their source file, line and reason."""
     with reporting_errors():
-        if fmt not in ("table", "json", "csv"):
-            msg = f"--format must be table, json or csv, got {fmt!r}"
-            raise ConfigError(msg)
+        _require_format(fmt, ("table", "json", "csv"))
         path = _store_path(db, config, required=True)
         assert path is not None
         frame = store.rejects(path, wait=wait, load_id=load_id)
@@ -729,9 +721,7 @@ def inspect_command(
     from csmetrics.inspect import inspect_file
 
     with reporting_errors():
-        if fmt not in ("toml", "json"):
-            msg = f"--format must be toml or json, got {fmt!r}"
-            raise ConfigError(msg)
+        _require_format(fmt, ("toml", "json"))
         if not path.is_file():
             msg = f"{path}: no such file"
             raise InputError(msg)
