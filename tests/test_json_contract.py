@@ -11,7 +11,10 @@ from referencing import Registry, Resource
 
 from csmetrics import cli as cli_module
 
-SCHEMAS = {name: json.loads((ROOT / "docs" / name).read_text()) for name in ("report.schema.json", "store.schema.json")}
+SCHEMAS = {
+    name: json.loads((ROOT / "docs" / name).read_text())
+    for name in ("report.schema.json", "store.schema.json", "commands.schema.json")
+}
 REGISTRY = Registry().with_resources([(s["$id"], Resource.from_contents(s)) for s in SCHEMAS.values()])
 ROWS = f"""
 {HEADER}
@@ -51,6 +54,20 @@ def test_every_command_json_validates(write_csv, cli, tmp_path):
         r = cli("check", "--db", db, "--by", "queue", *[x for t in targets for x in ("-t", t)], "-f", "json")
         assert r.exit_code == code
         validate(json.loads(r.stdout), "store.schema.json", "check")
+
+
+def test_definitions_inspect_and_fcr_windows_json_validate(write_csv, cli):
+    path = write_csv(ROWS)
+    for args in (("definitions",), ("definitions", "service_level"), ("definitions", "--tz", "Europe/Paris")):
+        r = cli(*args, "-f", "json")
+        assert r.exit_code == 0, r.stderr
+        validate(json.loads(r.stdout), "commands.schema.json", "definitions")
+    r = cli("inspect", path, "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    validate(json.loads(r.stdout), "commands.schema.json", "inspect")
+    r = cli("fcr-windows", path, "--windows", "1,24", "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    validate(json.loads(r.stdout), "report.schema.json")
 
 
 def test_schema_rejects_a_broken_document(write_csv, cli):
