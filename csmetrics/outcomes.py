@@ -181,9 +181,14 @@ _CONTACT_STATUS = """
             WHEN s._seq IS NULL THEN 'outside_period'
             WHEN c.outcome <> 'answered' THEN 'abandoned'
         END AS not_counted
-    FROM contacts AS c LEFT JOIN (SELECT _seq FROM scoped) AS s USING (_seq)
-    WHERE c._seq IN (SELECT contact_seq FROM answer_checked UNION SELECT contact_seq FROM survey_checked)
+    FROM (SELECT _seq, outcome, direction FROM contacts WHERE _seq IN (SELECT _seq FROM answered_contacts)) AS c
+    LEFT JOIN (SELECT _seq FROM scoped WHERE _seq IN (SELECT _seq FROM answered_contacts)) AS s USING (_seq)
 """
+# The contacts that have an answer: both sides above are cut to them before they are joined.
+_ANSWERED_CONTACTS = (
+    "answered_contacts AS (SELECT contact_seq AS _seq FROM answer_checked "
+    "UNION SELECT contact_seq FROM survey_checked WHERE contact_seq IS NOT NULL)"
+)
 
 
 def _counts(pairs: list[tuple[Any, Any]]) -> dict[str, Any]:
@@ -200,7 +205,7 @@ def answer_quality(con: duckdb.DuckDBPyConnection, *, surveys: bool) -> dict[str
     per survey row, plus the same per-answer object for the answers of rows that are not rejected.
     """
     rows = con.execute(
-        f"WITH st AS ({_CONTACT_STATUS}) "
+        f"WITH {_ANSWERED_CONTACTS}, st AS ({_CONTACT_STATUS}) "
         "SELECT a.input, CASE WHEN a.reject_reason IS NOT NULL THEN 'rejected' "
         "WHEN st.not_counted IS NOT NULL OR a.replaced THEN 'not_counted' ELSE 'used' END, "
         "coalesce(a.reject_reason, st.not_counted, CASE WHEN a.replaced THEN 'replaced_by_survey' END), count(*) "
@@ -222,7 +227,7 @@ def answer_quality(con: duckdb.DuckDBPyConnection, *, surveys: bool) -> dict[str
     out: dict[str, Any] = {"answers": answers_of("interactions")}
     if surveys:
         survey_rows = con.execute(
-            f"WITH st AS ({_CONTACT_STATUS}) "
+            f"WITH {_ANSWERED_CONTACTS}, st AS ({_CONTACT_STATUS}) "
             "SELECT CASE WHEN s.reject_reason IS NOT NULL THEN 'rejected' "
             "WHEN st.not_counted IS NOT NULL THEN 'not_counted' ELSE 'used' END, "
             "coalesce(s.reject_reason, st.not_counted), count(*) "

@@ -69,7 +69,7 @@ _SIMPLE_AGGREGATE = re.compile(
 
 def simple_aggregate(sql: str, name: str) -> str | None:
     """The aggregate expression of a metric body of the simple form, else None."""
-    body = HEADER.sub("", sql, count=1)
+    body = re.sub(r"\A(\s*--[^\n]*\n)*", "", HEADER.sub("", sql, count=1))  # leading comment lines
     m = _SIMPLE_AGGREGATE.match(body)
     if m is None or m.group("name") != name:
         return None

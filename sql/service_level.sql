@@ -25,27 +25,24 @@ answered = "answered within T / answered: abandons ignored (ICMI #2)"
 exclude_early_abandons = "answered within T / (answered + abandoned with wait > T): early abandons dropped (ICMI #4)"
 early_abandons_met = "(answered within T + abandoned with wait <= T) / (answered + abandoned): early abandons count as met (ICMI #1, Amazon Connect)"
 */
-with counts as (
-    select
-        columns('^grp__'),
-        count(*) filter (where is_answered) as answered,
-        count(*) filter (where is_abandoned) as abandoned,
-        count(*) filter (
-            where is_answered and wait_seconds <= $service_level_threshold_seconds
-        ) as answered_within,
-        count(*) filter (
-            where is_abandoned and wait_seconds <= $service_level_threshold_seconds
-        ) as abandoned_within
-    from scoped
-    group by all
-)
-
+-- A<=T = answered with wait <= threshold (inclusive); short abandons are in no count.
 select
     columns('^grp__'),
     case $service_level_denominator
-        when 'offered' then answered_within / nullif(answered + abandoned, 0)
-        when 'answered' then answered_within / nullif(answered, 0)
-        when 'exclude_early_abandons' then answered_within / nullif(answered + abandoned - abandoned_within, 0)
-        when 'early_abandons_met' then (answered_within + abandoned_within) / nullif(answered + abandoned, 0)
+        when 'offered' then
+            count(*) filter (where is_answered and wait_seconds <= $service_level_threshold_seconds)
+            / nullif(count(*) filter (where is_answered or is_abandoned), 0)
+        when 'answered' then
+            count(*) filter (where is_answered and wait_seconds <= $service_level_threshold_seconds)
+            / nullif(count(*) filter (where is_answered), 0)
+        when 'exclude_early_abandons' then
+            count(*) filter (where is_answered and wait_seconds <= $service_level_threshold_seconds)
+            / nullif(count(*) filter (
+                where is_answered or (is_abandoned and wait_seconds > $service_level_threshold_seconds)
+            ), 0)
+        when 'early_abandons_met' then
+            count(*) filter (where (is_answered or is_abandoned) and wait_seconds <= $service_level_threshold_seconds)
+            / nullif(count(*) filter (where is_answered or is_abandoned), 0)
     end as service_level
-from counts
+from scoped
+group by all

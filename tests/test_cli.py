@@ -172,7 +172,7 @@ def test_definitions_command(cli):
     assert (sl["value"], sl["default"], sl["source"]) == (15, 20, "--set")
     assert {m["name"] for m in doc["metrics"]} >= {"service_level", "asa_seconds", "aht_seconds"}
     shown = cli_json(cli("definitions", "service_level", "--format", "json"))
-    assert "answered_within" in shown["sql"]
+    assert "wait_seconds <= $service_level_threshold_seconds" in shown["sql"]
     assert cli("definitions", "nope").exit_code == 2
     assert "Parameters in effect" in cli("definitions").stdout
 
