@@ -182,10 +182,30 @@ def load_file(
         msg = f"{path}: needs an answered_at or an ended_at column to tell answered from abandoned (found: {found})"
         raise InputError(msg)
 
-    sql = f"INSERT INTO {quote_identifier(table)} " + typed_select(path, INTERACTION_COLUMNS, by_key, fmt, reader)
-    params: dict[str, Any] = {"path": str(path), "file": str(path), "file_index": file_index}
-    if "$path" not in reader:
-        del params["path"]
+    rows = insert_typed(
+        con, path, table=table, columns=INTERACTION_COLUMNS, by_key=by_key, fmt=fmt, reader=reader,
+        file_index=file_index, source_timezone=source_timezone,
+    )
+    return SourceFile(path=path, format=fmt, rows=rows, ignored_columns=tuple(ignored))
+
+
+def insert_typed(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    *,
+    table: str,
+    columns: tuple[Column, ...],
+    by_key: dict[str, tuple[str, str]],
+    fmt: str,
+    reader: str,
+    file_index: int,
+    source_timezone: str,
+) -> int:
+    """Append one file's rows to ``table`` through :func:`typed_select`; return how many."""
+    sql = f"INSERT INTO {quote_identifier(table)} " + typed_select(path, columns, by_key, fmt, reader)
+    params: dict[str, Any] = {"file": str(path), "file_index": file_index}
+    if "$path" in reader:
+        params["path"] = str(path)
     if "$source_timezone" in sql:
         params["source_timezone"] = source_timezone
     try:
@@ -193,8 +213,7 @@ def load_file(
     except duckdb.Error as e:
         msg = f"{path}: cannot be read: {_first_line(e)}"
         raise InputError(msg) from e
-    rows = int(inserted[0]) if inserted else 0
-    return SourceFile(path=path, format=fmt, rows=rows, ignored_columns=tuple(ignored))
+    return int(inserted[0]) if inserted else 0
 
 
 def typed_select(

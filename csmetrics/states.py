@@ -18,18 +18,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
 from csmetrics.errors import InputError
 from csmetrics.loading import (
-    typed_select,
+    insert_typed,
     POSITION_LABEL,
     READERS,
     SourceFile,
     _describe,
-    _first_line,
     detect_format,
     expand_paths,
 )
@@ -97,17 +95,10 @@ def _append(
     source_timezone: str,
 ) -> int:
     """Insert one file's rows into ``table``; unreadable values are marked in _bad_column/_bad_value."""
-    reader = READERS[fmt]
-    sql = f"INSERT INTO {quote_identifier(table)} " + typed_select(path, columns, by_key, fmt, reader)
-    params: dict[str, Any] = {"path": str(path), "file": str(path), "file_index": file_index}
-    if "$source_timezone" in sql:
-        params["source_timezone"] = source_timezone
-    try:
-        inserted = con.execute(sql, params).fetchall()[0]
-    except duckdb.Error as e:
-        msg = f"{path}: cannot be read: {_first_line(e)}"
-        raise InputError(msg) from e
-    return int(inserted[0]) if inserted else 0
+    return insert_typed(
+        con, path, table=table, columns=columns, by_key=by_key, fmt=fmt, reader=READERS[fmt],
+        file_index=file_index, source_timezone=source_timezone,
+    )
 
 
 def _check_unreadable(con: duckdb.DuckDBPyConnection, table: str, files: list[SourceFile], what: str) -> None:
