@@ -86,6 +86,10 @@ SetOption = Annotated[
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help="Read parameters from this TOML file (default ./csmetrics.toml).")
 ]
+FromOption = Annotated[str | None, typer.Option("--from", help="First local date (inclusive), YYYY-MM-DD.")]
+ToOption = Annotated[str | None, typer.Option("--to", help="Last local date (inclusive), YYYY-MM-DD.")]
+ReportFormatOption = Annotated[str, typer.Option("--format", "-f", help=f"Output format: {', '.join(FORMATS)}.")]
+OutputOption = Annotated[Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")]
 TzOption = Annotated[str | None, typer.Option("--tz", help="Report time zone (same as --set timezone=...).")]
 
 
@@ -202,13 +206,13 @@ def report(
             "team (needs --roster).",
         ),
     ] = None,
-    date_from: Annotated[str | None, typer.Option("--from", help="First local date (inclusive), YYYY-MM-DD.")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Last local date (inclusive), YYYY-MM-DD.")] = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
     tz: TzOption = None,
     sets: SetOption = None,
     config: ConfigOption = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help=f"Output format: {', '.join(FORMATS)}.")] = "table",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")] = None,
+    fmt: ReportFormatOption = "table",
+    output: OutputOption = None,
     rejects: Annotated[
         Path | None, typer.Option("--rejects", help="Write rejected rows with their reason to this CSV/Parquet/JSON file.")
     ] = None,
@@ -294,13 +298,13 @@ def fcr_windows(
         str, typer.Option("--windows", "-w", help="Comma list of repeat windows in hours.")
     ] = "1,12,24,72,168",
     by: Annotated[str | None, typer.Option("--by", "-b", help="Groupings, as for report.")] = None,
-    date_from: Annotated[str | None, typer.Option("--from", help="First local date (inclusive), YYYY-MM-DD.")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Last local date (inclusive), YYYY-MM-DD.")] = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
     tz: TzOption = None,
     sets: SetOption = None,
     config: ConfigOption = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help=f"Output format: {', '.join(FORMATS)}.")] = "table",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")] = None,
+    fmt: ReportFormatOption = "table",
+    output: OutputOption = None,
 ) -> None:
     """FCR, repeat rate and their counts at several repeat windows side by side (one row per window)."""
     from csmetrics.outcomes import fcr_by_window, parse_windows
@@ -534,8 +538,8 @@ def check(
     ] = None,
     target: TargetOption = None,
     by: Annotated[str | None, typer.Option("--by", "-b", help="Group the report (as in `report --by`).")] = None,
-    date_from: Annotated[str | None, typer.Option("--from", help="First local date (inclusive), YYYY-MM-DD.")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Last local date (inclusive), YYYY-MM-DD.")] = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
     tz: TzOption = None,
     sets: SetOption = None,
     config: ConfigOption = None,

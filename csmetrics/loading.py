@@ -135,6 +135,29 @@ def _first_line(e: Exception) -> str:
     return text.splitlines()[0] if text else type(e).__name__
 
 
+def match_columns(
+    path: Path, described: list[tuple[str, str]], columns: tuple[Column, ...]
+) -> tuple[dict[str, tuple[str, str]], list[str]]:
+    """Match a file's header (case-insensitive, trimmed) to ``columns``.
+
+    Returns canonical name -> (source name, DuckDB type), and the source columns that match none.
+    Two source columns naming the same canonical column are an InputError.
+    """
+    known = {c.name for c in columns}
+    by_key: dict[str, tuple[str, str]] = {}
+    ignored: list[str] = []
+    for name, dtype in described:
+        key = name.strip().lower()
+        if key not in known:
+            ignored.append(name)
+        elif key in by_key:
+            msg = f"{path}: columns {by_key[key][0]!r} and {name!r} both name the {key} column; keep one"
+            raise InputError(msg)
+        else:
+            by_key[key] = (name, dtype)
+    return by_key, ignored
+
+
 def load_file(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -159,17 +182,7 @@ def load_file(
     described = _describe(con, reader, path)
     if mapping is not None:
         return _load_mapped(con, path, fmt, reader, described, file_index, source_timezone, table, mapping)
-    by_key: dict[str, tuple[str, str]] = {}
-    ignored: list[str] = []
-    for name, dtype in described:
-        key = name.strip().lower()
-        if key in COLUMNS_BY_NAME:
-            if key in by_key:
-                msg = f"{path}: columns {by_key[key][0]!r} and {name!r} both name the {key} column; keep one"
-                raise InputError(msg)
-            by_key[key] = (name, dtype)
-        else:
-            ignored.append(name)
+    by_key, ignored = match_columns(path, described, INTERACTION_COLUMNS)
     found = ", ".join(n for n, _ in described) or "(none)"
     missing = [c for c in REQUIRED_COLUMNS if c not in by_key]
     if missing:

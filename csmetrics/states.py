@@ -24,6 +24,7 @@ import duckdb
 from csmetrics.errors import InputError
 from csmetrics.loading import (
     insert_typed,
+    match_columns,
     POSITION_LABEL,
     READERS,
     SourceFile,
@@ -70,37 +71,6 @@ def _create(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[Column, .
     )
 
 
-def _map_columns(path: Path, described: list[tuple[str, str]], columns: tuple[Column, ...]) -> dict[str, tuple[str, str]]:
-    known = {c.name for c in columns}
-    by_key: dict[str, tuple[str, str]] = {}
-    for name, dtype in described:
-        key = name.strip().lower()
-        if key in known:
-            if key in by_key:
-                msg = f"{path}: columns {by_key[key][0]!r} and {name!r} both name the {key} column; keep one"
-                raise InputError(msg)
-            by_key[key] = (name, dtype)
-    return by_key
-
-
-def _append(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    *,
-    table: str,
-    columns: tuple[Column, ...],
-    by_key: dict[str, tuple[str, str]],
-    fmt: str,
-    file_index: int,
-    source_timezone: str,
-) -> int:
-    """Insert one file's rows into ``table``; unreadable values are marked in _bad_column/_bad_value."""
-    return insert_typed(
-        con, path, table=table, columns=columns, by_key=by_key, fmt=fmt, reader=READERS[fmt],
-        file_index=file_index, source_timezone=source_timezone,
-    )
-
-
 def _check_unreadable(con: duckdb.DuckDBPyConnection, table: str, files: list[SourceFile], what: str) -> None:
     rows = con.execute(
         f"SELECT _file, _line, _bad_column, _bad_value, count(*) OVER () FROM {quote_identifier(table)} "
@@ -128,7 +98,7 @@ def load_states(con: duckdb.DuckDBPyConnection, patterns: list[str], *, source_t
     for index, path in enumerate(paths):
         fmt = detect_format(path)
         described = _describe(con, READERS[fmt], path)
-        by_key = _map_columns(path, described, STATE_COLUMNS)
+        by_key, ignored = match_columns(path, described, STATE_COLUMNS)
         found = ", ".join(n for n, _ in described) or "(none)"
         missing = [c for c in ("agent_id", "state") if c not in by_key]
         shapes = [s for s, cols in SHAPES.items() if all(c in by_key for c in cols)]
@@ -151,12 +121,11 @@ def load_states(con: duckdb.DuckDBPyConnection, patterns: list[str], *, source_t
             msg = f"{path}: {shape}-shaped, but {result.files[0].path} is {result.shape}-shaped; give one shape"
             raise InputError(msg)
         result.shape = shape
-        rows = _append(
-            con, path, table=STATES_TABLE, columns=STATE_COLUMNS, by_key=by_key, fmt=fmt,
+        rows = insert_typed(
+            con, path, table=STATES_TABLE, columns=STATE_COLUMNS, by_key=by_key, fmt=fmt, reader=READERS[fmt],
             file_index=index, source_timezone=source_timezone,
         )
-        ignored = tuple(n for n, _ in described if n.strip().lower() not in by_key)
-        result.files.append(SourceFile(path=path, format=fmt, rows=rows, ignored_columns=ignored))
+        result.files.append(SourceFile(path=path, format=fmt, rows=rows, ignored_columns=tuple(ignored)))
     _check_unreadable(con, STATES_TABLE, result.files, "agent state log")
     return result
 
@@ -166,7 +135,7 @@ def load_roster(con: duckdb.DuckDBPyConnection, path_text: str) -> RosterLoad:
     [path] = expand_paths([path_text])
     fmt = detect_format(path)
     described = _describe(con, READERS[fmt], path)
-    by_key = _map_columns(path, described, ROSTER_COLUMNS)
+    by_key, _ignored = match_columns(path, described, ROSTER_COLUMNS)
     missing = [c.name for c in ROSTER_COLUMNS if c.required and c.name not in by_key]
     if missing:
         found = ", ".join(n for n, _ in described) or "(none)"
@@ -174,8 +143,9 @@ def load_roster(con: duckdb.DuckDBPyConnection, path_text: str) -> RosterLoad:
         raise InputError(msg)
     staging = "loaded_roster"
     _create(con, staging, ROSTER_COLUMNS)
-    rows = _append(
-        con, path, table=staging, columns=ROSTER_COLUMNS, by_key=by_key, fmt=fmt, file_index=0, source_timezone="UTC"
+    rows = insert_typed(
+        con, path, table=staging, columns=ROSTER_COLUMNS, by_key=by_key, fmt=fmt, reader=READERS[fmt],
+        file_index=0, source_timezone="UTC",
     )
     label = POSITION_LABEL[fmt]
     problems = con.execute(
