@@ -24,7 +24,7 @@ from csmetrics.definitions import Definitions, MetricDefinition
 from csmetrics.errors import ConfigError, QueryError
 from csmetrics.grouping import Grouping, parse_group_by
 from csmetrics.loading import LoadResult, load_interactions
-from csmetrics.registry import Registry, load_registry
+from csmetrics.registry import Registry, load_registry, reads_scoped
 from csmetrics.schema import quote_identifier
 from csmetrics.states import RosterLoad, StatesLoad, load_roster, load_states
 
@@ -37,6 +37,28 @@ SCOPE_DROPPED = ("direction", "channel", "queue", "reason", "offered_at")
 # Any other grouping (queue, channel, reason, ...) leaves them NULL: agent states have no queue.
 AGENT_TIME_KEYS = frozenset({"interval", "hour", "day", "week", "month", "agent", "team"})
 AGENT_TIME_TABLES = {"states": "state_time", "concurrency": "concurrency_time"}
+# Counted in the metrics pass for data_quality (not metrics; dropped from the rows).
+_SCOPE_TOTALS = (
+    "count(*) AS __contacts",
+    "count(*) FILTER (WHERE is_answered AND NOT has_handle_time) AS __handle_time_unknown",
+    "min(CAST(offered_local AS DATE)) AS __first_day",
+    "max(CAST(offered_local AS DATE)) AS __last_day",
+)
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """Where statements read the scoped contacts: a CTE over ``sql`` (with its binds), or, when ``sql`` is
+    empty, the stored table ``scoped``."""
+
+    sql: str
+    binds: dict[str, Any]
+
+    def with_scoped(self, query: str) -> str:
+        """``query`` (a SELECT, possibly with its own WITH) reading ``scoped``."""
+        if not self.sql:
+            return query
+        return f"WITH scoped AS ({self.sql}\n)\nSELECT * FROM (\n{query.strip().rstrip(';')}\n)"
 
 
 @dataclass
@@ -332,36 +354,46 @@ class Engine:
         outcomes.check_definitions(definitions)
         self._prepare({name: definitions[name] for name in outcomes.PREPARE_PARAMS})
         self._run_step("outcomes", values)
-        self._scope(groupings, values)
-        if any(m.name == "complaint_rate" for m in chosen):
-            outcomes.scope_denominators(self.con, definitions, groupings, self._binds(("timezone",), values),
-                                        date_from, date_to)
+        external = any(m.name == "complaint_rate" for m in chosen) and outcomes.scope_denominators(
+            self.con, definitions, groupings, date_from, date_to
+        )
+        # Metrics that are one aggregate over the scoped contacts (all of them today) run together, in one
+        # pass; each is exactly its own file's expression (see registry.simple_aggregate). The scoped
+        # contacts are then a CTE of that pass, never stored: writing 10 million rows costs more than
+        # reading them again. Only a metric that is not a single aggregate makes `scoped` a table.
+        fused = [m for m in chosen if m.source == "contacts" and m.aggregate is not None]
+        alone = [m for m in chosen if m.source == "contacts" and m.aggregate is None]
+        scope = self._scope_select(groupings, values, external=external)
+        if alone:
+            self._execute(f"CREATE OR REPLACE TEMP TABLE scoped AS {scope.sql}", scope.binds, "sql/prepare/scope.sql")
+            scope = _Scope("", {})
         agent_time = all(g.key in AGENT_TIME_KEYS for g in groupings)
         if agent_time:
-            self._agent_time(groupings, values)
+            self._agent_time(groupings, values, scope)
 
-        groups = self._groups(groupings, values if agent_time else None)
+        # The pass also counts what data_quality needs: contacts in the report, handle time unknown, and
+        # the first and last local day (the period when --from/--to are not given).
+        select = [f"{m.aggregate} AS {quote_identifier(m.name)}" for m in fused] + list(_SCOPE_TOTALS)
+        uses = tuple(sorted({u for m in fused for u in m.uses}))
+        columns = ",\n    ".join(select)
+        result = self._query(
+            scope.with_scoped(f"SELECT columns('^grp__'),\n    {columns}\nFROM scoped\nGROUP BY ALL"),
+            self._binds(uses, values) | scope.binds,
+            "metrics " + ", ".join(m.name for m in fused),
+        )
+        groups = self._groups(groupings, result, values if agent_time else None)
         keys = list(groups.columns)
-        rows = groups
-        # Metrics that are one aggregate over the scoped contacts run together, in one pass over the data;
-        # each is exactly its own file's expression (see registry.simple_aggregate).
-        fused = [m for m in chosen if m.source == "contacts" and m.aggregate is not None]
-        if fused:
-            select = ",\n    ".join(f"{m.aggregate} AS {quote_identifier(m.name)}" for m in fused)
-            uses = tuple(sorted({u for m in fused for u in m.uses}))
-            result = self._query(
-                f"SELECT columns('^grp__'),\n    {select}\nFROM scoped\nGROUP BY ALL",
-                self._binds(uses, values),
-                "metrics " + ", ".join(m.name for m in fused),
-            )
-            rows = rows.join(result, on=keys, how="left", nulls_equal=True)
+        rows = groups.join(result, on=keys, how="left", nulls_equal=True)
         for m in chosen:
             if m.source != "contacts" and not agent_time:
                 rows = rows.with_columns(pl.lit(None, dtype=pl.Int64 if m.unit == "count" else pl.Float64).alias(m.name))
                 continue
             if m not in fused:
-                result = self._query(m.sql, self._binds(m.uses, values), f"metric {m.name} ({m.path.name})")
-                rows = rows.join(result, on=keys, how="left", nulls_equal=True)
+                sql, binds = m.sql, self._binds(m.uses, values)
+                if reads_scoped(sql):
+                    sql, binds = scope.with_scoped(sql), binds | scope.binds
+                metric = self._query(sql, binds, f"metric {m.name} ({m.path.name})")
+                rows = rows.join(metric, on=keys, how="left", nulls_equal=True)
             if m.unit == "count":
                 rows = rows.with_columns(pl.col(m.name).fill_null(0).cast(pl.Int64))
             elif m.source == "states" and m.unit == "hours":
@@ -370,19 +402,23 @@ class Engine:
         rows = self._format_keys(rows, groupings, values)
 
         quality = self.load_quality()
-        scope_row = self.con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE is_answered AND NOT has_handle_time), "
-            "min(cast(offered_local AS date)), max(cast(offered_local AS date)) FROM scoped"
-        ).fetchall()[0]
-        assert scope_row is not None
-        in_report, handle_unknown, first_day, last_day = scope_row
+        totals = result.select(
+            pl.col("__contacts").sum(), pl.col("__handle_time_unknown").sum(),
+            pl.col("__first_day").min(), pl.col("__last_day").max(),
+        ).row(0)
+        in_report, handle_unknown, first_day, last_day = totals
         inbound_done = self.con.execute(
             "SELECT count(*) FROM contacts WHERE direction = 'inbound' AND outcome <> 'in_progress'"
         ).fetchall()[0]
-        quality["contacts_in_report"] = int(in_report)
-        quality["outside_period"] = int(inbound_done[0] if inbound_done else 0) - int(in_report)
-        quality["handle_time_unknown"] = int(handle_unknown)
-        quality.update(outcomes.answer_quality(self.con, surveys=self.surveys_read is not None))
+        quality["contacts_in_report"] = int(in_report or 0)
+        quality["outside_period"] = int(inbound_done[0] if inbound_done else 0) - int(in_report or 0)
+        quality["handle_time_unknown"] = int(handle_unknown or 0)
+        quality.update(
+            outcomes.answer_quality(
+                self.con, surveys=self.surveys_read is not None, timezone=values["timezone"],
+                date_from=date_from, date_to=date_to,
+            )
+        )
         states_quality = self.states_quality()
         if states_quality is not None:
             if not agent_time:
@@ -410,18 +446,29 @@ class Engine:
             state_rejects=self.state_rejects(),
         )
 
-    def _scope(self, groupings: list[Grouping], values: Mapping[str, Any]) -> None:
+    def _scope_select(self, groupings: list[Grouping], values: Mapping[str, Any], *, external: bool) -> _Scope:
+        """The scoped contacts (scope.sql) with the report's group keys (grp__*) and external_count."""
         step = self.registry.step("scope")
         if groupings:
             cols = [f"{g.sql} AS {quote_identifier(GROUP_PREFIX + g.key)}" for g in groupings]
         else:
             cols = [f"'all' AS {ALL_GROUP}"]
-        # The group keys are computed here; the raw columns they came from are not needed again (less to write).
+        # The group keys are computed here; the raw columns they came from are not needed again.
         sql = (
-            f"CREATE OR REPLACE TEMP TABLE scoped AS SELECT {', '.join(cols)}, "
-            f"s.* EXCLUDE ({', '.join(SCOPE_DROPPED)}) FROM ({self._with_team(step.sql)}\n) AS s"
+            f"SELECT {', '.join(cols)}, s.* EXCLUDE ({', '.join(SCOPE_DROPPED)}) "
+            f"FROM ({self._with_team(step.sql)}\n) AS s"
         )
-        self._execute(sql, self._binds(step.uses, values), "sql/prepare/scope.sql")
+        if external:
+            # complaint.denominator = external: each contact carries its group's count (one row per group).
+            keys = [quote_identifier(GROUP_PREFIX + g.key) for g in groupings] or [ALL_GROUP]
+            on = " AND ".join(f"g.{k} IS NOT DISTINCT FROM d.{k}" for k in keys)
+            sql = (
+                f"SELECT g.*, d.external_count FROM ({sql}) AS g "
+                f"LEFT JOIN complaint_denominator_grouped AS d ON {on}"
+            )
+        else:
+            sql = f"SELECT *, CAST(NULL AS DOUBLE) AS external_count FROM ({sql})"
+        return _Scope(sql, self._binds(step.uses, values))
 
     def _with_team(self, sql: str) -> str:
         """Add the roster's team to rows that have an agent_id (when a roster is loaded)."""
@@ -429,7 +476,7 @@ class Engine:
             return sql
         return f"SELECT t.*, r.team FROM ({sql}\n) AS t LEFT JOIN roster AS r ON r.agent_id = t.agent_id"
 
-    def _agent_time(self, groupings: list[Grouping], values: Mapping[str, Any]) -> None:
+    def _agent_time(self, groupings: list[Grouping], values: Mapping[str, Any], scope: _Scope) -> None:
         """Build state_time (with --states) and concurrency_time with the same grp__ columns as scoped."""
         if groupings:
             cols = [f"{g.sql} AS {quote_identifier(GROUP_PREFIX + g.key)}" for g in groupings]
@@ -439,27 +486,35 @@ class Engine:
         steps = ([("state_time", "state")] if self.states_result is not None else []) + [("concurrency_time", "level")]
         for name, kind in steps:
             step = self.registry.step(name)
-            sql = (
-                f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {', '.join(cols)}, s.agent_id, s.{kind}, "
+            select = (
+                f"SELECT {', '.join(cols)}, s.agent_id, s.{kind}, "
                 f"sum(s.seconds) AS seconds FROM ({self._with_team(step.sql)}\n) AS s GROUP BY ALL"
             )
-            self._execute(sql, self._binds(step.uses, values), f"sql/prepare/{name}.sql")
+            binds = self._binds(step.uses, values)
+            if reads_scoped(step.sql):
+                select, binds = scope.with_scoped(select), binds | scope.binds
+            self._execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {select}", binds, f"sql/prepare/{name}.sql")
 
-    def _groups(self, groupings: list[Grouping], values: Mapping[str, Any] | None = None) -> pl.DataFrame:
+    def _groups(
+        self, groupings: list[Grouping], result: pl.DataFrame, values: Mapping[str, Any] | None = None
+    ) -> pl.DataFrame:
+        """The report's rows: the groups with scoped contacts (``result``), plus, for agent-time groupings,
+        groups with only agent time (an hour with staffed time but no contact offered)."""
+        contact_groups = result.select(pl.col(f"^{GROUP_PREFIX}.*$"))
         if not groupings:
             return pl.DataFrame({ALL_GROUP: ["all"]})
-        listing = "SELECT DISTINCT columns('^grp__') FROM scoped"
+        if values is None:
+            return contact_groups
+        listing = "SELECT DISTINCT columns('^grp__') FROM concurrency_time"
         binds: dict[str, Any] = {}
-        if values is not None:
-            # Groups with only agent time (an hour with staffed time but no contact offered) are rows too.
-            listing += " UNION SELECT DISTINCT columns('^grp__') FROM concurrency_time"
-            if self.states_result is not None:
-                listing += (
-                    " UNION SELECT DISTINCT columns('^grp__') FROM state_time "
-                    "WHERE NOT csm_state_in(state, $states_unstaffed)"
-                )
-                binds["states_unstaffed"] = values["states_unstaffed"]
-        return self._query(listing, binds, "listing groups")
+        if self.states_result is not None:
+            listing += (
+                " UNION SELECT DISTINCT columns('^grp__') FROM state_time "
+                "WHERE NOT csm_state_in(state, $states_unstaffed)"
+            )
+            binds["states_unstaffed"] = values["states_unstaffed"]
+        agent_groups = self._query(listing, binds, "listing groups")
+        return pl.concat([contact_groups, agent_groups], how="vertical_relaxed").unique(maintain_order=True)
 
     def _format_keys(self, rows: pl.DataFrame, groupings: list[Grouping], values: Mapping[str, Any]) -> pl.DataFrame:
         """Typed group keys -> their output text, rows sorted by the typed keys (time order)."""

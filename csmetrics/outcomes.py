@@ -172,17 +172,17 @@ def rejects_sql() -> str:
 
 # Why a valid answer of a contact is not counted, first that applies: the contact is in progress, outbound,
 # outside --from/--to, or not answered (abandoned, short abandons included); otherwise an interaction's answer
-# is not counted when a valid survey answer replaces it (replaced_by_survey). Needs the report's ``scoped``.
+# is not counted when a valid survey answer replaces it (replaced_by_survey). The same rules as scope.sql.
 _CONTACT_STATUS = """
-    SELECT c._seq AS contact_seq,
+    SELECT _seq AS contact_seq,
         CASE
-            WHEN c.outcome = 'in_progress' THEN 'in_progress'
-            WHEN c.direction <> 'inbound' THEN 'outbound'
-            WHEN s._seq IS NULL THEN 'outside_period'
-            WHEN c.outcome <> 'answered' THEN 'abandoned'
+            WHEN outcome = 'in_progress' THEN 'in_progress'
+            WHEN direction <> 'inbound' THEN 'outbound'
+            WHEN NOT csm_in_period(offered_at, $timezone, $date_from::date, $date_to::date) THEN 'outside_period'
+            WHEN outcome <> 'answered' THEN 'abandoned'
         END AS not_counted
-    FROM (SELECT _seq, outcome, direction FROM contacts WHERE _seq IN (SELECT _seq FROM answered_contacts)) AS c
-    LEFT JOIN (SELECT _seq FROM scoped WHERE _seq IN (SELECT _seq FROM answered_contacts)) AS s USING (_seq)
+    FROM contacts
+    WHERE _seq IN (SELECT _seq FROM answered_contacts)
 """
 # The contacts that have an answer: both sides above are cut to them before they are joined.
 _ANSWERED_CONTACTS = (
@@ -196,20 +196,29 @@ def _counts(pairs: list[tuple[Any, Any]]) -> dict[str, Any]:
     return {"total": sum(by_reason.values()), "by_reason": by_reason}
 
 
-def answer_quality(con: duckdb.DuckDBPyConnection, *, surveys: bool) -> dict[str, Any]:
-    """Accounting of survey answers (after a report built ``scoped``).
+def answer_quality(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    surveys: bool,
+    timezone: str,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> dict[str, Any]:
+    """Accounting of survey answers for a report over ``date_from``..``date_to`` in ``timezone``.
 
     ``answers``: the csat/nps values on valid contacts' interaction rows,
     read = used + rejected.total + not_counted.total (counted per answer: a row with csat and nps gives two).
     ``surveys`` (only when survey files were read): rows_read = used + rejected.total + not_counted.total
     per survey row, plus the same per-answer object for the answers of rows that are not rejected.
     """
+    period = {"timezone": timezone, "date_from": date_from, "date_to": date_to}
     rows = con.execute(
         f"WITH {_ANSWERED_CONTACTS}, st AS ({_CONTACT_STATUS}) "
         "SELECT a.input, CASE WHEN a.reject_reason IS NOT NULL THEN 'rejected' "
         "WHEN st.not_counted IS NOT NULL OR a.replaced THEN 'not_counted' ELSE 'used' END, "
         "coalesce(a.reject_reason, st.not_counted, CASE WHEN a.replaced THEN 'replaced_by_survey' END), count(*) "
-        "FROM answer_checked AS a JOIN st USING (contact_seq) GROUP BY ALL"
+        "FROM answer_checked AS a JOIN st USING (contact_seq) GROUP BY ALL",
+        period,
     ).fetchall()
 
     def answers_of(input_name: str) -> dict[str, Any]:
@@ -231,7 +240,8 @@ def answer_quality(con: duckdb.DuckDBPyConnection, *, surveys: bool) -> dict[str
             "SELECT CASE WHEN s.reject_reason IS NOT NULL THEN 'rejected' "
             "WHEN st.not_counted IS NOT NULL THEN 'not_counted' ELSE 'used' END, "
             "coalesce(s.reject_reason, st.not_counted), count(*) "
-            "FROM survey_checked AS s LEFT JOIN st USING (contact_seq) GROUP BY ALL"
+            "FROM survey_checked AS s LEFT JOIN st USING (contact_seq) GROUP BY ALL",
+            period,
         ).fetchall()
         used = sum(int(n) for kind, _, n in survey_rows if kind == "used")
         rejected = _counts([(why, n) for kind, why, n in survey_rows if kind == "rejected"])
@@ -331,11 +341,11 @@ def scope_denominators(
     con: duckdb.DuckDBPyConnection,
     definitions: Definitions,
     groupings: list[Grouping],
-    tz_bind: Mapping[str, Any],
     date_from: dt.date | None,
     date_to: dt.date | None,
-) -> None:
-    """``complaint_denominator_scoped``: the external counts with the report's group columns."""
+) -> bool:
+    """Under complaint.denominator=external, build ``complaint_denominator_grouped``: the --denominator
+    counts summed per report group (grp__* columns). Returns whether it was built (False otherwise)."""
     files = con.execute("SELECT path, has_queue FROM complaint_denominator_files").fetchall()
     external = definitions["complaint.denominator"] == "external"
     if files and not external:
@@ -345,11 +355,7 @@ def scope_denominators(
         )
         raise ConfigError(msg)
     if not external:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE complaint_denominator_scoped AS "
-            "SELECT columns('^grp__'), CAST(NULL AS DOUBLE) AS external_count FROM scoped LIMIT 0"
-        )
-        return
+        return False
     if not files:
         msg = "complaint.denominator=external needs the counts: give --denominator FILE (columns date,count[,queue])"
         raise ConfigError(msg)
@@ -368,15 +374,22 @@ def scope_denominators(
         cols = [f"{g.sql} AS {quote_identifier('grp__' + g.key)}" for g in groupings]
     else:
         cols = ["'all' AS grp__all"]
+    # Days in the file are local dates in the report time zone already. Without --from/--to the period is
+    # the first to the last local day of the report's contacts.
     sql = (
-        f"CREATE OR REPLACE TEMP TABLE complaint_denominator_scoped AS SELECT {', '.join(cols)}, external_count "
+        f"CREATE OR REPLACE TEMP TABLE complaint_denominator_grouped AS SELECT {', '.join(cols)}, "
+        "sum(external_count) AS external_count "
         "FROM (SELECT CAST(d.day AS TIMESTAMP) AS offered_local, d.queue, d.external_count "
         "FROM complaint_denominators AS d, "
-        "(SELECT min(CAST(offered_local AS DATE)) AS lo, max(CAST(offered_local AS DATE)) AS hi FROM scoped) AS s "
-        "WHERE d.day >= coalesce($date_from::date, s.lo) AND d.day <= coalesce($date_to::date, s.hi))"
+        "(SELECT min(CAST(timezone($timezone, offered_at) AS DATE)) AS lo, "
+        "max(CAST(timezone($timezone, offered_at) AS DATE)) AS hi FROM contacts "
+        "WHERE direction = 'inbound' AND outcome <> 'in_progress' "
+        "AND csm_in_period(offered_at, $timezone, $date_from::date, $date_to::date)) AS s "
+        "WHERE d.day >= coalesce($date_from::date, s.lo) AND d.day <= coalesce($date_to::date, s.hi)) "
+        "GROUP BY ALL"
     )
-    del tz_bind  # days in the file are local dates in the report time zone already
-    con.execute(sql, {"date_from": date_from, "date_to": date_to})
+    con.execute(sql, {"timezone": definitions["timezone"], "date_from": date_from, "date_to": date_to})
+    return True
 
 
 # -- checks across parameters ------------------------------------------------------------------

@@ -96,6 +96,11 @@ _STRIP = re.compile(r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'", re.DOTALL)
 _BIND = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
+def reads_scoped(sql: str) -> bool:
+    """Whether an SQL text reads the report's ``scoped`` contacts (outside comments and string literals)."""
+    return re.search(r"\bscoped\b", _STRIP.sub(" ", HEADER.sub("", sql, count=1))) is not None
+
+
 def bind_names_used(sql: str) -> tuple[str, ...]:
     """The ``$name`` parameters an SQL text uses, ignoring comments and string literals."""
     return tuple(sorted(set(_BIND.findall(_STRIP.sub(" ", sql)))))

@@ -6,6 +6,7 @@ import polars as pl
 from conftest import ROOT
 
 from csmetrics import Engine, resolve
+from csmetrics.grouping import parse_group_by
 from csmetrics.registry import load_registry, simple_aggregate
 
 SAMPLE = ROOT / "sample_data" / "interactions.csv"
@@ -19,7 +20,9 @@ def test_fused_metrics_equal_their_own_files():
     fused = [m for m in load_registry().metrics if m.aggregate is not None]
     assert len(fused) >= 20  # most metrics are a single aggregate
     values = definitions.bind_values() | {"date_from": None, "date_to": None}
-    # The report left `scoped` in place: run each file alone and compare with the report's column.
+    # The report reads `scoped` as a CTE; store it to run each file alone and compare with the report's column.
+    scope = engine._scope_select(parse_group_by("day,queue"), values, external=False)
+    engine._execute(f"CREATE TEMP TABLE scoped AS {scope.sql}", scope.binds, "scope")
     keys = engine._query("SELECT DISTINCT grp__day, grp__queue FROM scoped", {}, "keys")
     for m in fused:
         alone = engine._query(m.sql, {u: values[u] for u in m.uses}, m.name)

@@ -4,6 +4,8 @@ Helpers for time buckets that are correct across DST changes. A bucket is the
 local (report time zone) start of the interval; its key is that local start
 written in ISO 8601 with the UTC offset in force at the bucket's start, so the
 repeated 01:00 hour of a fall-back night gives two different keys.
+csm_in_period: an instant's local date (in zone tz) is inside --from/--to
+(inclusive; a NULL bound is open).
 """
 */
 create or replace temp macro csm_bucket_instant(instant, local_ts, local_bucket) as
@@ -15,3 +17,7 @@ create or replace temp macro csm_iso_with_offset(local_bucket, bucket_instant) a
     || lpad(cast(floor(abs(epoch(local_bucket) - epoch(bucket_instant)) / 3600) as integer)::varchar, 2, '0')
     || ':'
     || lpad(cast(floor(mod(abs(epoch(local_bucket) - epoch(bucket_instant)), 3600) / 60) as integer)::varchar, 2, '0');
+
+create or replace temp macro csm_in_period(instant, tz, date_from, date_to) as
+    (date_from is null or cast(timezone(tz, instant) as date) >= date_from)
+    and (date_to is null or cast(timezone(tz, instant) as date) <= date_to);

@@ -6,6 +6,9 @@ the time bucket of its offered_at in the report time zone. Short abandons
 (abandoned with wait < abandon.short_abandon_seconds) are flagged here and left
 out of every figure except short_abandoned. Per-contact outcomes (FCR status,
 survey answers) come from contact_outcomes, computed over all loaded contacts.
+The engine adds the report's group keys (grp__*) and external_count (the
+group's complaint denominator from --denominator FILE, else NULL), and reads
+this query once, in the pass that computes every metric (it is not stored).
 """
 */
 select
@@ -22,5 +25,4 @@ left join contact_outcomes as o on o._seq = c._seq
 where
     c.direction = 'inbound'
     and c.outcome <> 'in_progress'
-    and ($date_from::date is null or cast(timezone($timezone, c.offered_at) as date) >= $date_from::date)
-    and ($date_to::date is null or cast(timezone($timezone, c.offered_at) as date) <= $date_to::date)
+    and csm_in_period(c.offered_at, $timezone, $date_from::date, $date_to::date)

@@ -7,6 +7,10 @@ Reading survey answers, which are loaded as text (a number, or good/bad for csat
   answer, see answers.sql), never clipped.
 The CSAT scale in force is kept in the one-row table csat_scale (see csat_scale.sql),
 so that the answer checks (answers.sql) need no parameters.
+- csm_nps_margin: the 95 % margin of error of an NPS, in points, from the counts
+  of promoters and detractors among the responses: 1.96 x 100 x
+  sqrt((p + d - (p - d)^2) / n) with p, d the promoter and detractor shares
+  (NULL without responses; 0 when every answer is in one category).
 """
 */
 create or replace temp macro csm_score_number(raw) as try_cast(raw as double);
@@ -31,4 +35,14 @@ create or replace temp macro csm_nps_valid(raw) as
         and csm_score_number(raw) = floor(csm_score_number(raw))
         and csm_score_number(raw) between 0 and 10,
         false
+    );
+
+create or replace temp macro csm_nps_margin(promoters, detractors, responses) as
+    1.96 * 100 * sqrt(
+        greatest(
+            promoters / nullif(responses, 0) + detractors / nullif(responses, 0)
+            - (promoters / nullif(responses, 0) - detractors / nullif(responses, 0))
+            * (promoters / nullif(responses, 0) - detractors / nullif(responses, 0)),
+            0
+        ) / nullif(responses, 0)
     );
