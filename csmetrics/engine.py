@@ -353,7 +353,6 @@ class Engine:
         values = definitions.bind_values() | {"date_from": date_from, "date_to": date_to}
         outcomes.check_definitions(definitions)
         self._prepare({name: definitions[name] for name in outcomes.PREPARE_PARAMS})
-        self._run_step("outcomes", values)
         external = any(m.name == "complaint_rate" for m in chosen) and outcomes.scope_denominators(
             self.con, definitions, groupings, date_from, date_to
         )
@@ -361,15 +360,20 @@ class Engine:
         # pass; each is exactly its own file's expression (see registry.simple_aggregate). The scoped
         # contacts are then a CTE of that pass, never stored: writing 10 million rows costs more than
         # reading them again. Only a metric that is not a single aggregate makes `scoped` a table.
+        agent_time = all(g.key in AGENT_TIME_KEYS for g in groupings)
         fused = [m for m in chosen if m.source == "contacts" and m.aggregate is not None]
-        alone = [m for m in chosen if m.source == "contacts" and m.aggregate is None]
+        # Other metrics that read `scoped` (contacts_per_agent_hour with --states): then it is read more
+        # than once, and stored.
+        alone = [
+            m for m in chosen
+            if m not in fused and (m.source == "contacts" or agent_time) and reads_scoped(m.sql)
+        ]
         scope = self._scope_select(groupings, values, external=external)
         if alone:
             self._execute(f"CREATE OR REPLACE TEMP TABLE scoped AS {scope.sql}", scope.binds, "sql/prepare/scope.sql")
             scope = _Scope("", {})
-        agent_time = all(g.key in AGENT_TIME_KEYS for g in groupings)
         if agent_time:
-            self._agent_time(groupings, values, scope)
+            self._agent_time(groupings, values)
 
         # The pass also counts what data_quality needs: contacts in the report, handle time unknown, and
         # the first and last local day (the period when --from/--to are not given).
@@ -389,10 +393,7 @@ class Engine:
                 rows = rows.with_columns(pl.lit(None, dtype=pl.Int64 if m.unit == "count" else pl.Float64).alias(m.name))
                 continue
             if m not in fused:
-                sql, binds = m.sql, self._binds(m.uses, values)
-                if reads_scoped(sql):
-                    sql, binds = scope.with_scoped(sql), binds | scope.binds
-                metric = self._query(sql, binds, f"metric {m.name} ({m.path.name})")
+                metric = self._query(m.sql, self._binds(m.uses, values), f"metric {m.name} ({m.path.name})")
                 rows = rows.join(metric, on=keys, how="left", nulls_equal=True)
             if m.unit == "count":
                 rows = rows.with_columns(pl.col(m.name).fill_null(0).cast(pl.Int64))
@@ -454,7 +455,10 @@ class Engine:
         else:
             cols = [f"'all' AS {ALL_GROUP}"]
         # The group keys are computed here; the raw columns they came from are not needed again.
+        # Per-contact outcomes (outcomes.sql: FCR status over all loaded contacts, survey answers) are a CTE.
+        outcomes_step = self.registry.step("outcomes")
         sql = (
+            f"WITH contact_outcomes AS ({outcomes_step.sql}\n) "
             f"SELECT {', '.join(cols)}, s.* EXCLUDE ({', '.join(SCOPE_DROPPED)}) "
             f"FROM ({self._with_team(step.sql)}\n) AS s"
         )
@@ -468,7 +472,7 @@ class Engine:
             )
         else:
             sql = f"SELECT *, CAST(NULL AS DOUBLE) AS external_count FROM ({sql})"
-        return _Scope(sql, self._binds(step.uses, values))
+        return _Scope(sql, self._binds(tuple(sorted({*step.uses, *outcomes_step.uses})), values))
 
     def _with_team(self, sql: str) -> str:
         """Add the roster's team to rows that have an agent_id (when a roster is loaded)."""
@@ -476,7 +480,7 @@ class Engine:
             return sql
         return f"SELECT t.*, r.team FROM ({sql}\n) AS t LEFT JOIN roster AS r ON r.agent_id = t.agent_id"
 
-    def _agent_time(self, groupings: list[Grouping], values: Mapping[str, Any], scope: _Scope) -> None:
+    def _agent_time(self, groupings: list[Grouping], values: Mapping[str, Any]) -> None:
         """Build state_time (with --states) and concurrency_time with the same grp__ columns as scoped."""
         if groupings:
             cols = [f"{g.sql} AS {quote_identifier(GROUP_PREFIX + g.key)}" for g in groupings]
@@ -486,14 +490,11 @@ class Engine:
         steps = ([("state_time", "state")] if self.states_result is not None else []) + [("concurrency_time", "level")]
         for name, kind in steps:
             step = self.registry.step(name)
-            select = (
-                f"SELECT {', '.join(cols)}, s.agent_id, s.{kind}, "
+            sql = (
+                f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {', '.join(cols)}, s.agent_id, s.{kind}, "
                 f"sum(s.seconds) AS seconds FROM ({self._with_team(step.sql)}\n) AS s GROUP BY ALL"
             )
-            binds = self._binds(step.uses, values)
-            if reads_scoped(step.sql):
-                select, binds = scope.with_scoped(select), binds | scope.binds
-            self._execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {select}", binds, f"sql/prepare/{name}.sql")
+            self._execute(sql, self._binds(step.uses, values), f"sql/prepare/{name}.sql")
 
     def _groups(
         self, groupings: list[Grouping], result: pl.DataFrame, values: Mapping[str, Any] | None = None

@@ -39,10 +39,15 @@ def statuses(path: Path, **params: object) -> dict[str, str | None]:
     values = {k.replace("__", "."): v for k, v in params.items()}
     engine = Engine()
     engine.load([str(path)])
-    engine.report(resolve(assignments=values))
+    definitions = resolve(assignments=values)
+    engine.report(definitions)
+    step = engine.registry.step("outcomes")  # the query contact_outcomes, run inside a report's pass
+    binds = {name: definitions.bind_values()[name] for name in step.uses}
     return dict(
         engine.con.execute(
-            "SELECT c.interaction_id, o.fcr_status FROM contacts AS c LEFT JOIN contact_outcomes AS o USING (_seq)"
+            f"WITH contact_outcomes AS ({step.sql}) "
+            "SELECT c.interaction_id, o.fcr_status FROM contacts AS c LEFT JOIN contact_outcomes AS o USING (_seq)",
+            binds,
         ).fetchall()
     )
 

@@ -1,7 +1,7 @@
 /* csmetrics
 description = """
 How many contacts each agent has in progress, over time, from the answered
-contacts in the report (scoped): a contact is in progress from answered_at to
+contacts in the report (as scope.sql): a contact is in progress from answered_at to
 ended_at (after-contact work is not counted). Set-based sweep: every contact
 gives +1 at answered_at and -1 at ended_at; a running sum per agent (ends
 before starts at the same instant, so back-to-back contacts never overlap)
@@ -14,9 +14,14 @@ ended_at <= answered_at, are left out.
 """
 */
 with worked as (
+    -- the answered contacts of the report (the rule of scope.sql)
     select agent_id, answered_at, ended_at
-    from scoped
-    where is_answered and agent_id is not null and ended_at > answered_at
+    from contacts
+    where
+        outcome = 'answered'
+        and csm_in_report(direction, outcome, offered_at, $timezone, $date_from::date, $date_to::date)
+        and agent_id is not null
+        and ended_at > answered_at
 ),
 
 events as (

@@ -6,6 +6,8 @@ written in ISO 8601 with the UTC offset in force at the bucket's start, so the
 repeated 01:00 hour of a fall-back night gives two different keys.
 csm_in_period: an instant's local date (in zone tz) is inside --from/--to
 (inclusive; a NULL bound is open).
+csm_in_report: a contact is in the report: inbound, not in progress, offered
+inside --from/--to (scope.sql; also concurrency_time.sql and the answer accounting).
 """
 */
 create or replace temp macro csm_bucket_instant(instant, local_ts, local_bucket) as
@@ -21,3 +23,6 @@ create or replace temp macro csm_iso_with_offset(local_bucket, bucket_instant) a
 create or replace temp macro csm_in_period(instant, tz, date_from, date_to) as
     (date_from is null or cast(timezone(tz, instant) as date) >= date_from)
     and (date_to is null or cast(timezone(tz, instant) as date) <= date_to);
+
+create or replace temp macro csm_in_report(direction, outcome, offered_at, tz, date_from, date_to) as
+    direction = 'inbound' and outcome <> 'in_progress' and csm_in_period(offered_at, tz, date_from, date_to);

@@ -1,7 +1,9 @@
 /* csmetrics
 description = """
 Per-contact customer outcomes, computed over ALL loaded contacts (whatever
---from/--to selects), then joined into the scoped contacts.
+--from/--to selects), then joined into the scoped contacts: the query
+contact_outcomes that scope.sql reads (the engine runs it inside the report's
+one pass; it is not stored).
 
 First-contact resolution (fcr.window_hours, fcr.match). Participating contacts:
 inbound, answered, with a customer_id (and a reason when fcr.match =
@@ -21,7 +23,6 @@ when it has one, else the interaction's valid value; out-of-range answers are ab
 csat_number is a numeric answer, csat_binary a good (true) / bad (false) answer.
 """
 */
-create or replace temp table contact_outcomes as
 with span as (
     select
         epoch_us(min(offered_at)) as first_us,

@@ -22,7 +22,4 @@ select
     o.* exclude (_seq)
 from contacts as c
 left join contact_outcomes as o on o._seq = c._seq
-where
-    c.direction = 'inbound'
-    and c.outcome <> 'in_progress'
-    and csm_in_period(c.offered_at, $timezone, $date_from::date, $date_to::date)
+where csm_in_report(c.direction, c.outcome, c.offered_at, $timezone, $date_from::date, $date_to::date)
