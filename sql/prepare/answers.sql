@@ -13,17 +13,18 @@ interaction answer with a valid survey answer for the same score is replaced.
 */
 create or replace temp table answer_checked as
 with given as (
-    -- contact_seq: the _seq of the contact the answer belongs to
-    select 'interactions' as input, _seq, _seq as contact_seq, _file, _line, interaction_id, 'csat' as score, csat as raw
+    -- _seq: the row the answer is on (an interaction or a survey row; its file, line and other
+    -- values are looked up there when rejects are listed); contact_seq: the contact it belongs to
+    select 'interactions' as input, _seq, _seq as contact_seq, 'csat' as score, csat as raw
     from contacts where csat is not null
     union all
-    select 'interactions', _seq, _seq, _file, _line, interaction_id, 'nps', nps
+    select 'interactions', _seq, _seq, 'nps', nps
     from contacts where nps is not null
     union all
-    select 'surveys', _seq, contact_seq, _file, _line, interaction_id, 'csat', csat
+    select 'surveys', _seq, contact_seq, 'csat', csat
     from survey_checked where reject_reason is null and csat is not null
     union all
-    select 'surveys', _seq, contact_seq, _file, _line, interaction_id, 'nps', nps
+    select 'surveys', _seq, contact_seq, 'nps', nps
     from survey_checked where reject_reason is null and nps is not null
 ),
 

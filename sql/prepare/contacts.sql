@@ -2,7 +2,8 @@
 description = """
 The valid contacts, one row per interaction_id, with the values every metric
 shares: the outcome, the wait, and the handle-time parts. _seq (a unique
-integer: file and line) is the contact's key inside the pipeline.
+integer: file and line) is the contact's key inside the pipeline; the file,
+line and updated_at of a contact stay in loaded_rows (read through checked).
 - outcome: answered (answered_at set), abandoned (no answered_at, ended_at set),
   in_progress (neither: excluded from every metric and counted).
 - wait_seconds: answered_at - offered_at when answered, ended_at - offered_at
@@ -18,7 +19,6 @@ select
     offered_at,
     answered_at,
     ended_at,
-    updated_at,
     coalesce(channel, 'voice') as channel,
     coalesce(direction, 'inbound') as direction,
     queue,
@@ -43,8 +43,6 @@ select
     end as talk_seconds,
     case when answered_at is not null then coalesce(hold_seconds, 0) end as hold_seconds,
     case when answered_at is not null then coalesce(acw_seconds, 0) end as acw_seconds,
-    _seq,
-    _file,
-    _line
+    _seq
 from checked
 where reject_reason is null

@@ -13,7 +13,7 @@ this query once, in the pass that computes every metric (it is not stored).
 */
 select
     -- every contact column but the bulky ones no metric reads (_seq is the contact's key)
-    c.* exclude (interaction_id, updated_at, csat, nps, _file, _line),
+    c.* exclude (interaction_id, csat, nps),
     timezone($timezone, c.offered_at) as offered_local,
     c.outcome = 'answered' as is_answered,
     c.outcome = 'abandoned' and c.wait_seconds < $abandon_short_abandon_seconds as is_short_abandon,
