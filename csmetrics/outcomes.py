@@ -170,24 +170,13 @@ def rejects_sql() -> str:
     )
 
 
-# Why a valid answer of a contact is not counted, first that applies: the contact is in progress, outbound,
-# outside --from/--to, or not answered (abandoned, short abandons included); otherwise an interaction's answer
-# is not counted when a valid survey answer replaces it (replaced_by_survey). The same rules as scope.sql.
-_CONTACT_STATUS = """
-    SELECT _seq AS contact_seq,
-        CASE
-            WHEN outcome = 'in_progress' THEN 'in_progress'
-            WHEN direction <> 'inbound' THEN 'outbound'
-            WHEN NOT csm_in_period(offered_at, $timezone, $date_from::date, $date_to::date) THEN 'outside_period'
-            WHEN outcome <> 'answered' THEN 'abandoned'
-        END AS not_counted
-    FROM contacts
-    WHERE _seq IN (SELECT _seq FROM answered_contacts)
-"""
-# The contacts that have an answer: both sides above are cut to them before they are joined.
-_ANSWERED_CONTACTS = (
-    "answered_contacts AS (SELECT contact_seq AS _seq FROM answer_checked "
-    "UNION SELECT contact_seq FROM survey_checked WHERE contact_seq IS NOT NULL)"
+# Why a valid answer of a contact is not counted (csm_not_counted in sql/prepare/macros.sql): the contact is in
+# progress, outbound, outside --from/--to, or not answered; otherwise an interaction's answer is not counted when
+# a valid survey answer replaces it (replaced_by_survey). answer_checked and survey_checked carry the contact's
+# outcome, direction and offered_at, so no join is needed.
+_NOT_COUNTED = (
+    "csm_not_counted(contact_outcome, contact_direction, contact_offered_at, "
+    "$timezone, $date_from::date, $date_to::date)"
 )
 
 
@@ -213,11 +202,10 @@ def answer_quality(
     """
     period = {"timezone": timezone, "date_from": date_from, "date_to": date_to}
     rows = con.execute(
-        f"WITH {_ANSWERED_CONTACTS}, st AS ({_CONTACT_STATUS}) "
-        "SELECT a.input, CASE WHEN a.reject_reason IS NOT NULL THEN 'rejected' "
-        "WHEN st.not_counted IS NOT NULL OR a.replaced THEN 'not_counted' ELSE 'used' END, "
-        "coalesce(a.reject_reason, st.not_counted, CASE WHEN a.replaced THEN 'replaced_by_survey' END), count(*) "
-        "FROM answer_checked AS a JOIN st USING (contact_seq) GROUP BY ALL",
+        f"SELECT input, CASE WHEN reject_reason IS NOT NULL THEN 'rejected' "
+        f"WHEN {_NOT_COUNTED} IS NOT NULL OR replaced THEN 'not_counted' ELSE 'used' END, "
+        f"coalesce(reject_reason, {_NOT_COUNTED}, CASE WHEN replaced THEN 'replaced_by_survey' END), count(*) "
+        "FROM answer_checked GROUP BY ALL",
         period,
     ).fetchall()
 
@@ -236,11 +224,10 @@ def answer_quality(
     out: dict[str, Any] = {"answers": answers_of("interactions")}
     if surveys:
         survey_rows = con.execute(
-            f"WITH {_ANSWERED_CONTACTS}, st AS ({_CONTACT_STATUS}) "
-            "SELECT CASE WHEN s.reject_reason IS NOT NULL THEN 'rejected' "
-            "WHEN st.not_counted IS NOT NULL THEN 'not_counted' ELSE 'used' END, "
-            "coalesce(s.reject_reason, st.not_counted), count(*) "
-            "FROM survey_checked AS s LEFT JOIN st USING (contact_seq) GROUP BY ALL",
+            f"SELECT CASE WHEN reject_reason IS NOT NULL THEN 'rejected' "
+            f"WHEN {_NOT_COUNTED} IS NOT NULL THEN 'not_counted' ELSE 'used' END, "
+            f"coalesce(reject_reason, {_NOT_COUNTED}), count(*) "
+            "FROM survey_checked GROUP BY ALL",
             period,
         ).fetchall()
         used = sum(int(n) for kind, _, n in survey_rows if kind == "used")

@@ -14,17 +14,20 @@ interaction answer with a valid survey answer for the same score is replaced.
 create or replace temp table answer_checked as
 with given as (
     -- _seq: the row the answer is on (an interaction or a survey row; its file, line and other
-    -- values are looked up there when rejects are listed); contact_seq: the contact it belongs to
-    select 'interactions' as input, _seq, _seq as contact_seq, 'csat' as score, csat as raw
+    -- values are looked up there when rejects are listed); contact_seq: the contact it belongs to,
+    -- with what the answer accounting needs to know of it (csm_not_counted)
+    select
+        'interactions' as input, _seq, _seq as contact_seq, 'csat' as score, csat as raw,
+        outcome as contact_outcome, direction as contact_direction, offered_at as contact_offered_at
     from contacts where csat is not null
     union all
-    select 'interactions', _seq, _seq, 'nps', nps
+    select 'interactions', _seq, _seq, 'nps', nps, outcome, direction, offered_at
     from contacts where nps is not null
     union all
-    select 'surveys', _seq, contact_seq, 'csat', csat
+    select 'surveys', _seq, contact_seq, 'csat', csat, contact_outcome, contact_direction, contact_offered_at
     from survey_checked where reject_reason is null and csat is not null
     union all
-    select 'surveys', _seq, contact_seq, 'nps', nps
+    select 'surveys', _seq, contact_seq, 'nps', nps, contact_outcome, contact_direction, contact_offered_at
     from survey_checked where reject_reason is null and nps is not null
 ),
 

@@ -7,7 +7,11 @@ repeated 01:00 hour of a fall-back night gives two different keys.
 csm_in_period: an instant's local date (in zone tz) is inside --from/--to
 (inclusive; a NULL bound is open).
 csm_in_report: a contact is in the report: inbound, not in progress, offered
-inside --from/--to (scope.sql; also concurrency_time.sql and the answer accounting).
+inside --from/--to (scope.sql; also concurrency_time.sql).
+csm_not_counted: why a valid survey answer of a contact does not count in a
+report, first that applies (NULL when it counts): the contact is in_progress,
+outbound, outside_period, or abandoned (not answered; short abandons included).
+The same rules as csm_in_report, for the answer accounting in data_quality.
 """
 */
 create or replace temp macro csm_bucket_instant(instant, local_ts, local_bucket) as
@@ -26,3 +30,11 @@ create or replace temp macro csm_in_period(instant, tz, date_from, date_to) as
 
 create or replace temp macro csm_in_report(direction, outcome, offered_at, tz, date_from, date_to) as
     direction = 'inbound' and outcome <> 'in_progress' and csm_in_period(offered_at, tz, date_from, date_to);
+
+create or replace temp macro csm_not_counted(outcome, direction, offered_at, tz, date_from, date_to) as
+    case
+        when outcome = 'in_progress' then 'in_progress'
+        when direction <> 'inbound' then 'outbound'
+        when not csm_in_period(offered_at, tz, date_from, date_to) then 'outside_period'
+        when outcome <> 'answered' then 'abandoned'
+    end;

@@ -14,12 +14,16 @@ with base as (
     select
         s.*,
         c._seq as contact_seq,
+        -- what the answer accounting needs to know of the contact (csm_not_counted)
+        c.outcome as contact_outcome,
+        c.direction as contact_direction,
+        c.offered_at as contact_offered_at,
         case
             when s.interaction_id is null then 'missing_interaction_id'
             when c.interaction_id is null then 'survey_without_contact'
         end as base_reason
     from survey_rows as s
-    left join (select interaction_id, _seq from contacts) as c using (interaction_id)
+    left join (select interaction_id, _seq, outcome, direction, offered_at from contacts) as c using (interaction_id)
 )
 
 select
