@@ -140,6 +140,7 @@ class Engine:
         self._run_step("score_macros")
         outcomes.create_input_tables(self.con)
         self._prepared_with: tuple[Any, ...] | None = None
+        self._counts: tuple[int, int, int] | None = None  # see _contact_counts
 
     # -- running SQL ------------------------------------------------------------------
     def _execute(self, sql: str, params: Mapping[str, Any], where: str) -> duckdb.DuckDBPyConnection:
@@ -218,6 +219,7 @@ class Engine:
         self._run_step("csat_scale", binds)
         self._run_step("checked")
         self._run_step("contacts")
+        self._counts = None
         self._run_step("surveys")
         self._run_step("answers")
         self._execute(outcomes.rejects_sql(), {}, "collecting rejected rows and answers")
@@ -291,11 +293,7 @@ class Engine:
         by_reason = dict(
             self.con.execute("SELECT reject_reason, count(*) FROM rejects GROUP BY ALL ORDER BY ALL").fetchall()
         )
-        outcome_row = self.con.execute(
-            "SELECT count(*) FILTER (WHERE outcome = 'in_progress'), "
-            "count(*) FILTER (WHERE direction <> 'inbound' AND outcome <> 'in_progress'), count(*) FROM contacts"
-        ).fetchall()[0]
-        in_progress, outbound, contacts = outcome_row if outcome_row else (0, 0, 0)
+        in_progress, outbound, contacts = self._contact_counts()
         return {
             "rows_read": self.load_result.rows_read,
             "files": [
@@ -323,6 +321,16 @@ class Engine:
             "in_progress": int(in_progress),
             "outbound": int(outbound),
         }
+
+    def _contact_counts(self) -> tuple[int, int, int]:
+        """(in progress, outbound not in progress, all) valid contacts, counted once per load."""
+        if self._counts is None:
+            row = self.con.execute(
+                "SELECT count(*) FILTER (WHERE outcome = 'in_progress'), "
+                "count(*) FILTER (WHERE direction <> 'inbound' AND outcome <> 'in_progress'), count(*) FROM contacts"
+            ).fetchall()[0]
+            self._counts = (int(row[0]), int(row[1]), int(row[2]))
+        return self._counts
 
     def rejects(self) -> pl.DataFrame:
         return self._query("SELECT * FROM rejects", {}, "reading rejected rows")
@@ -408,11 +416,10 @@ class Engine:
             pl.col("__first_day").min(), pl.col("__last_day").max(),
         ).row(0)
         in_report, handle_unknown, first_day, last_day = totals
-        inbound_done = self.con.execute(
-            "SELECT count(*) FROM contacts WHERE direction = 'inbound' AND outcome <> 'in_progress'"
-        ).fetchall()[0]
+        in_progress, outbound, contacts = self._contact_counts()
+        inbound_done = contacts - in_progress - outbound  # the contacts a report can count, in any period
         quality["contacts_in_report"] = int(in_report or 0)
-        quality["outside_period"] = int(inbound_done[0] if inbound_done else 0) - int(in_report or 0)
+        quality["outside_period"] = inbound_done - int(in_report or 0)
         quality["handle_time_unknown"] = int(handle_unknown or 0)
         quality.update(
             outcomes.answer_quality(

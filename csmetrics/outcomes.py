@@ -156,7 +156,7 @@ def rejects_sql() -> str:
         "UNION ALL BY NAME "
         "SELECT 0 AS _input, c._seq, CASE a.score WHEN 'csat' THEN 1 ELSE 2 END AS _k, c._file AS source_file, "
         f"c._line AS line, a.reject_reason, {row_values} "
-        "FROM answer_checked AS a JOIN checked AS c ON c._seq = a._seq "
+        "FROM answer_checked AS a JOIN loaded_rows AS c ON c._seq = a._seq "
         "WHERE a.input = 'interactions' AND a.reject_reason IS NOT NULL "
         "UNION ALL BY NAME "
         "SELECT 1 AS _input, _seq, 0 AS _k, _file AS source_file, _line AS line, reject_reason, interaction_id, csat, nps "
