@@ -62,5 +62,4 @@ select
 from pieces
 where
     piece_end > piece_start
-    and ($date_from::date is null or cast(timezone($timezone, piece_start) as date) >= $date_from::date)
-    and ($date_to::date is null or cast(timezone($timezone, piece_start) as date) <= $date_to::date)
+    and csm_in_period(piece_start, $timezone, $date_from::date, $date_to::date)

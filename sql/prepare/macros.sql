@@ -5,7 +5,7 @@ local (report time zone) start of the interval; its key is that local start
 written in ISO 8601 with the UTC offset in force at the bucket's start, so the
 repeated 01:00 hour of a fall-back night gives two different keys.
 csm_in_period: an instant's local date (in zone tz) is inside --from/--to
-(inclusive; a NULL bound is open).
+(inclusive; a NULL bound is open). Used by every step that cuts to the period.
 csm_in_report: a contact is in the report: inbound, not in progress, offered
 inside --from/--to (scope.sql; also concurrency_time.sql).
 csm_not_counted: why a valid survey answer of a contact does not count in a
