@@ -22,15 +22,20 @@ import polars as pl
 from csmetrics import outcomes
 from csmetrics.definitions import Definitions, MetricDefinition
 from csmetrics.errors import ConfigError, QueryError
-from csmetrics.grouping import Grouping, parse_group_by
+from csmetrics.grouping import (
+    ALL_GROUP,
+    GROUP_PREFIX,
+    Grouping,
+    group_columns,
+    group_key,
+    parse_group_by,
+)
 from csmetrics.loading import LoadResult, load_interactions
 from csmetrics.registry import Registry, load_registry, reads_scoped
 from csmetrics.schema import quote_identifier
 from csmetrics.states import RosterLoad, StatesLoad, load_roster, load_states
 
 SCHEMA_VERSION = "1.0"
-GROUP_PREFIX = "grp__"
-ALL_GROUP = "grp__all"
 # Contact columns that only feed group keys (or are constant in scope) and are left out of ``scoped``.
 SCOPE_DROPPED = ("direction", "channel", "queue", "reason", "offered_at")
 # Groupings agent-time metrics (source states / concurrency) can be split by: time buckets, agent, team.
@@ -367,11 +372,10 @@ class Engine:
         # Metrics that are one aggregate over the scoped contacts (all of them today) run together, in one
         # pass; each is exactly its own file's expression (see registry.simple_aggregate). The scoped
         # contacts are then a CTE of that pass, never stored: writing 10 million rows costs more than
-        # reading them again. Only a metric that is not a single aggregate makes `scoped` a table.
+        # reading them again. Only when another metric reads `scoped` too (contacts_per_agent_hour with
+        # --states) is it read more than once, and stored.
         agent_time = all(g.key in AGENT_TIME_KEYS for g in groupings)
         fused = [m for m in chosen if m.source == "contacts" and m.aggregate is not None]
-        # Other metrics that read `scoped` (contacts_per_agent_hour with --states): then it is read more
-        # than once, and stored.
         alone = [
             m for m in chosen
             if m not in fused and (m.source == "contacts" or agent_time) and reads_scoped(m.sql)
@@ -457,10 +461,7 @@ class Engine:
     def _scope_select(self, groupings: list[Grouping], values: Mapping[str, Any], *, external: bool) -> _Scope:
         """The scoped contacts (scope.sql) with the report's group keys (grp__*) and external_count."""
         step = self.registry.step("scope")
-        if groupings:
-            cols = [f"{g.sql} AS {quote_identifier(GROUP_PREFIX + g.key)}" for g in groupings]
-        else:
-            cols = [f"'all' AS {ALL_GROUP}"]
+        cols = group_columns(groupings)
         # The group keys are computed here; the raw columns they came from are not needed again.
         # Per-contact outcomes (outcomes.sql: FCR status over all loaded contacts, survey answers) are a CTE.
         outcomes_step = self.registry.step("outcomes")
@@ -471,7 +472,7 @@ class Engine:
         )
         if external:
             # complaint.denominator = external: each contact carries its group's count (one row per group).
-            keys = [quote_identifier(GROUP_PREFIX + g.key) for g in groupings] or [ALL_GROUP]
+            keys = [group_key(g) for g in groupings] or [ALL_GROUP]
             on = " AND ".join(f"g.{k} IS NOT DISTINCT FROM d.{k}" for k in keys)
             sql = (
                 f"SELECT g.*, d.external_count FROM ({sql}) AS g "
@@ -489,10 +490,7 @@ class Engine:
 
     def _agent_time(self, groupings: list[Grouping], values: Mapping[str, Any]) -> None:
         """Build state_time (with --states) and concurrency_time with the same grp__ columns as scoped."""
-        if groupings:
-            cols = [f"{g.sql} AS {quote_identifier(GROUP_PREFIX + g.key)}" for g in groupings]
-        else:
-            cols = [f"'all' AS {ALL_GROUP}"]
+        cols = group_columns(groupings)
         # Pieces are summed per group and agent (and state / level): metrics read far fewer rows.
         steps = ([("state_time", "state")] if self.states_result is not None else []) + [("concurrency_time", "level")]
         for name, kind in steps:
@@ -508,9 +506,9 @@ class Engine:
     ) -> pl.DataFrame:
         """The report's rows: the groups with scoped contacts (``result``), plus, for agent-time groupings,
         groups with only agent time (an hour with staffed time but no contact offered)."""
-        contact_groups = result.select(pl.col(f"^{GROUP_PREFIX}.*$"))
         if not groupings:
             return pl.DataFrame({ALL_GROUP: ["all"]})
+        contact_groups = result.select(pl.col(f"^{GROUP_PREFIX}.*$"))
         if values is None:
             return contact_groups
         listing = "SELECT DISTINCT columns('^grp__') FROM concurrency_time"
@@ -528,7 +526,7 @@ class Engine:
         """Typed group keys -> their output text, rows sorted by the typed keys (time order)."""
         if not groupings:
             return rows.drop(ALL_GROUP)
-        typed = [quote_identifier(GROUP_PREFIX + g.key) for g in groupings]
+        typed = [group_key(g) for g in groupings]
         select = [f"{g.format_sql.format(k=t)} AS {quote_identifier(g.key)}" for g, t in zip(groupings, typed, strict=True)]
         sql = (
             f"SELECT {', '.join(select)}, * EXCLUDE ({', '.join(typed)}) FROM report_rows "

@@ -9,6 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from csmetrics.errors import ConfigError
+from csmetrics.schema import quote_identifier
+
+GROUP_PREFIX = "grp__"
+ALL_GROUP = "grp__all"  # the one constant group of a report without --by
 
 
 @dataclass(frozen=True)
@@ -78,3 +82,15 @@ def parse_group_by(text: str | None) -> list[Grouping]:
             raise ConfigError(msg)
         chosen.append(g)
     return chosen
+
+
+def group_key(grouping: Grouping) -> str:
+    """The quoted typed key column of a grouping: ``"grp__<key>"``."""
+    return quote_identifier(GROUP_PREFIX + grouping.key)
+
+
+def group_columns(groupings: list[Grouping]) -> list[str]:
+    """The SELECT items that compute the typed key columns (a constant grp__all without groupings)."""
+    if not groupings:
+        return [f"'all' AS {ALL_GROUP}"]
+    return [f"{g.sql} AS {group_key(g)}" for g in groupings]

@@ -21,7 +21,7 @@ import polars as pl
 
 from csmetrics.definitions import Definitions
 from csmetrics.errors import ConfigError, InputError
-from csmetrics.grouping import Grouping, parse_group_by
+from csmetrics.grouping import Grouping, group_columns, parse_group_by
 from csmetrics.loading import POSITION_LABEL, POSITIONS, READERS, detect_format, expand_paths
 from csmetrics.schema import (
     COLUMNS_BY_NAME,
@@ -357,10 +357,7 @@ def scope_denominators(
         if g.name == "queue" and not has_queue:
             msg = f"--by queue with complaint.denominator=external needs a queue column in {files[0][0]}"
             raise ConfigError(msg)
-    if groupings:
-        cols = [f"{g.sql} AS {quote_identifier('grp__' + g.key)}" for g in groupings]
-    else:
-        cols = ["'all' AS grp__all"]
+    cols = group_columns(groupings)
     # Days in the file are local dates in the report time zone already. Without --from/--to the period is
     # the first to the last local day of the report's contacts.
     sql = (
