@@ -97,8 +97,14 @@ def csmetrics_command() -> list[str]:
 def generate(rows: int, path: Path) -> float:
     path.parent.mkdir(parents=True, exist_ok=True)
     cmd = [
-        sys.executable, str(REPO / "sample_data" / "generate.py"),
-        "--rows", str(rows), "--format", "parquet", "-o", str(path),
+        sys.executable,
+        str(REPO / "sample_data" / "generate.py"),
+        "--rows",
+        str(rows),
+        "--format",
+        "parquet",
+        "-o",
+        str(path),
     ]
     print(f"generating {rows:,} rows: {' '.join(cmd[1:])}", flush=True)
     start = time.perf_counter()
@@ -166,7 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rows", type=int, default=10_000_000, help="approximate rows to generate (default 10,000,000)")
     ap.add_argument("--keep", action="store_true", help=f"reuse {PARQUET.relative_to(REPO)} if it exists")
     ap.add_argument("--tz", default="America/New_York", help="report time zone (default America/New_York)")
-    ap.add_argument("--repeat", type=int, default=1, help="timed runs of each side, alternating (default 1); best is reported")
+    ap.add_argument(
+        "--repeat", type=int, default=1, help="timed runs of each side, alternating (default 1); best is reported"
+    )
     args = ap.parse_args(argv)
     if args.repeat < 1:
         ap.error("--repeat must be >= 1")
@@ -183,8 +191,20 @@ def main(argv: list[str] | None = None) -> int:
 
     csm_json = OUT / "csmetrics_report.json"
     ref_json = OUT / "reference_report.json"
-    csm_cmd = [*csmetrics_command(), "report", str(PARQUET), "--by", "day,queue", "--tz", args.tz,
-               "--format", "json", "-q", "-o", str(csm_json)]
+    csm_cmd = [
+        *csmetrics_command(),
+        "report",
+        str(PARQUET),
+        "--by",
+        "day,queue",
+        "--tz",
+        args.tz,
+        "--format",
+        "json",
+        "-q",
+        "-o",
+        str(csm_json),
+    ]
     ref_cmd = [sys.executable, "-c", REFERENCE_CODE, str(REFERENCE_SQL), str(PARQUET), args.tz, str(ref_json)]
 
     csm_runs: list[dict[str, Any]] = []
@@ -193,8 +213,11 @@ def main(argv: list[str] | None = None) -> int:
         for name, cmd, runs in (("csmetrics", csm_cmd, csm_runs), ("reference", ref_cmd, ref_runs)):
             r = run_measured(cmd)
             runs.append(r)
-            print(f"  run {i + 1}/{args.repeat} {name:<9} {r['seconds']:7.2f} s  peak {mib(r['peak_rss_mib'])}  "
-                  f"(cpu {r['user_seconds'] + r['system_seconds']:.1f} s)", flush=True)
+            print(
+                f"  run {i + 1}/{args.repeat} {name:<9} {r['seconds']:7.2f} s  peak {mib(r['peak_rss_mib'])}  "
+                f"(cpu {r['user_seconds'] + r['system_seconds']:.1f} s)",
+                flush=True,
+            )
             if r["returncode"] != 0:
                 print(f"{name} failed (exit {r['returncode']}):\n{r['stderr']}", file=sys.stderr)
                 return 2
@@ -220,13 +243,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"report rows          {len(csm_doc['rows'])} (day x queue), {len(metrics)} metrics compared")
     print(f"csmetrics            {csm_best['seconds']:.2f} s   peak RSS {mib(csm_best['peak_rss_mib'])}")
     print(f"hand-written query   {ref_best['seconds']:.2f} s   peak RSS {mib(ref_best['peak_rss_mib'])}")
-    print("                     (wall time of each child process, Python start-up and imports included;"
-          f" best of {args.repeat})")
+    print(
+        "                     (wall time of each child process, Python start-up and imports included;"
+        f" best of {args.repeat})"
+    )
     print(f"ratio                {ratio:.2f}x  (target <= {TARGET_RATIO}x: {'MET' if met else 'NOT MET'})")
     print(f"CPU time (user+sys)  csmetrics {csm_cpu:.1f} s, reference {ref_cpu:.1f} s, ratio {cpu_ratio:.2f}x")
     if contended:
-        print("warning              the timed run got less than one core on average (wall > 1.2 x CPU): the machine"
-              " was busy, wall times are inflated; compare the CPU ratio too, or rerun with --repeat")
+        print(
+            "warning              the timed run got less than one core on average (wall > 1.2 x CPU): the machine"
+            " was busy, wall times are inflated; compare the CPU ratio too, or rerun with --repeat"
+        )
     if problems:
         print(f"figures              MISMATCH: {len(problems)} difference(s)")
         for p in problems[:50]:

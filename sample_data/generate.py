@@ -49,41 +49,55 @@ import duckdb
 
 TZ = "America/New_York"
 COLUMNS = [
-    "interaction_id", "offered_at", "answered_at", "ended_at", "channel",
-    "direction", "queue", "agent_id", "customer_id", "reason", "talk_seconds",
-    "hold_seconds", "acw_seconds", "transferred", "complaint", "csat", "nps",
+    "interaction_id",
+    "offered_at",
+    "answered_at",
+    "ended_at",
+    "channel",
+    "direction",
+    "queue",
+    "agent_id",
+    "customer_id",
+    "reason",
+    "talk_seconds",
+    "hold_seconds",
+    "acw_seconds",
+    "transferred",
+    "complaint",
+    "csat",
+    "nps",
 ]
 
 # Mon..Sun weights (ISO day of week 1..7).
 WEEKDAY_WEIGHTS = [1.25, 1.10, 1.00, 1.00, 0.95, 0.45, 0.30]
-OPEN_SLOT, CLOSE_SLOT = 32, 80          # 15-minute slots: 08:00 .. 20:00 local
-DEFAULT_VOLUME = 450                    # base contacts on a weight-1.0 day
+OPEN_SLOT, CLOSE_SLOT = 32, 80  # 15-minute slots: 08:00 .. 20:00 local
+DEFAULT_VOLUME = 450  # base contacts on a weight-1.0 day
 # Rows produced per unit of volume per unit of weekday weight (base contacts +
 # outage spike + repeat contacts), measured empirically; used only to turn
 # --rows into a volume.
 ROWS_PER_VOLUME_WEIGHT = 1.149
-KEY_STRIDE = 100_000_000                # key = ((day + WARMUP_DAYS)*96 + slot) * stride + k
+KEY_STRIDE = 100_000_000  # key = ((day + WARMUP_DAYS)*96 + slot) * stride + k
 # Contacts are also simulated for a few days before --start (and not written)
 # so that their follow-up contacts land in the first days, as in a real export.
 WARMUP_DAYS = 3
-VOICE_PATIENCE, CHAT_PATIENCE = 180, 360   # mean customer patience, seconds
+VOICE_PATIENCE, CHAT_PATIENCE = 180, 360  # mean customer patience, seconds
 CUSTOMERS_PER_ROW, CUSTOMER_SKEW = 2.0, 1.5
-REPEAT_SHARE = 0.135                    # answered inbound contacts followed up
-OUTBOUND_SHARE = 0.034                   # of base contacts (~3% of all rows)
+REPEAT_SHARE = 0.135  # answered inbound contacts followed up
+OUTBOUND_SHARE = 0.034  # of base contacts (~3% of all rows)
 # Staffing (see README "Agents and shifts").  Agents work in pods of identical
 # schedules; one pod serves POD_VOLUME of daily volume, --rows/--volume scale the
 # number of pods.  Times are minutes after local (New York) midnight.
 POD_VOLUME = 450
-AGENTS_PER_WEIGHT = 10.5                # agents on shift per pod per unit of weekday weight
-SHIFT_SHARES = (0.45, 0.2)              # of a day's agents on the early and the mid shift (rest late)
-SHIFT_LEN = 510                         # 8.5 h incl. lunch
-SHIFTS = {"early": 480, "mid": 600, "late": 690}   # 08:00-16:30, 10:00-18:30, 11:30-20:00 local
-CHUNK = 64                              # contacts per stage of the routing fold
-AGENT_BLOCK = 100                       # agent number = pod * 100 + index + 1
+AGENTS_PER_WEIGHT = 10.5  # agents on shift per pod per unit of weekday weight
+SHIFT_SHARES = (0.45, 0.2)  # of a day's agents on the early and the mid shift (rest late)
+SHIFT_LEN = 510  # 8.5 h incl. lunch
+SHIFTS = {"early": 480, "mid": 600, "late": 690}  # 08:00-16:30, 10:00-18:30, 11:30-20:00 local
+CHUNK = 64  # contacts per stage of the routing fold
+AGENT_BLOCK = 100  # agent number = pod * 100 + index + 1
 CH_T = "ENUM('voice', 'chat', 'email')"
 DIR_T = "ENUM('inbound', 'outbound')"
 Q_T = "ENUM('sales', 'billing', 'support', 'tech')"
-R_T = ("ENUM('billing_question', 'outage', 'upgrade', 'cancel', 'password_reset', 'delivery')")
+R_T = "ENUM('billing_question', 'outage', 'upgrade', 'cancel', 'password_reset', 'delivery')"
 
 
 @dataclass(frozen=True)
@@ -96,8 +110,7 @@ class Params:
 
     @property
     def weight_sum(self) -> float:
-        return sum(WEEKDAY_WEIGHTS[(self.start + _dt.timedelta(d)).isoweekday() - 1]
-                   for d in range(self.days))
+        return sum(WEEKDAY_WEIGHTS[(self.start + _dt.timedelta(d)).isoweekday() - 1] for d in range(self.days))
 
     @property
     def expected_rows(self) -> float:
@@ -146,8 +159,8 @@ def _u(key: str, salt: str, seed: int) -> str:
     re-hashed (much cheaper than hashing a string salt on every row).
     Otherwise ``hash(<key>, seed, salt)``."""
     if key == "key":
-        return f"(((hash(xor(h0, {_salt(salt)}::UBIGINT)) >> 11)::DOUBLE + 0.5) * {2.0 ** -53!r})"
-    return f"(((hash({key}, {seed}, '{salt}') >> 11)::DOUBLE + 0.5) * {2.0 ** -53!r})"
+        return f"(((hash(xor(h0, {_salt(salt)}::UBIGINT)) >> 11)::DOUBLE + 0.5) * {2.0**-53!r})"
+    return f"(((hash({key}, {seed}, '{salt}') >> 11)::DOUBLE + 0.5) * {2.0**-53!r})"
 
 
 def _normal_pair(key: str, salt: str, seed: int) -> tuple[str, str]:
@@ -183,11 +196,17 @@ def aux_sql(idx: str, dn: str, st: str, seed: int) -> str:
     (15 min) at 330-375; training (half the agent-days, 60 or 90 min) at
     390-420, so that it never falls in the busy early morning."""
     h = f"hash(({idx})::BIGINT, ({dn})::BIGINT, {int(seed)}::BIGINT, 'aux')"
-    bits = lambda shift, n: f"(({h} >> {shift}) % {n})::INTEGER"
+
+    def bits(shift, n):
+        return f"(({h} >> {shift}) % {n})::INTEGER"
+
     st = f"({st})::INTEGER"
     weekday = f"((({dn})::BIGINT + 3) % 7 < 5)"
     train_len = f"CASE WHEN {bits(0, 2)} = 0 THEN CASE WHEN {bits(30, 2)} = 0 THEN 60 ELSE 90 END ELSE 0 END"
-    at = lambda base, shift, n=4: f"{st} + {base} + 15 * {bits(shift, n)}"  # staggered start
+
+    def at(base, shift, n=4):
+        return f"{st} + {base} + 15 * {bits(shift, n)}"  # staggered start
+
     items = [
         ("meeting", at(0, 3), f"{at(0, 3)} + CASE WHEN {weekday} THEN 15 ELSE 0 END"),
         ("break", at(120, 5), f"{at(120, 5)} + 15"),
@@ -211,8 +230,10 @@ def _route(acc: str, c: str, S: int) -> str:
     first seat (0), their free second seat (1), an idle voice agent (2), else
     the seat free soonest (3/4)."""
     f = f"greatest({acc}.free[x % 128 + 1], {acc}.free[(x // 128) % 128 + 1])"
-    key = (f"(CASE WHEN {f} <= {c}.t THEN (x // 16384) % 8 ELSE x // 131072 END * 10000000000::BIGINT + {f})"
-           " * 10000 + x % 128")
+    key = (
+        f"(CASE WHEN {f} <= {c}.t THEN (x // 16384) % 8 ELSE x // 131072 END * 10000000000::BIGINT + {f})"
+        " * 10000 + x % 128"
+    )
     return f"(list_min(list_transform(els[{c}.e], lambda x: {key})) % 10000)::INTEGER"
 
 
@@ -237,19 +258,19 @@ def _outcome_ctes(prefix: str, src: str, seed: int) -> list[str]:
         f"""{prefix}1 AS (
   SELECT c.*,
     CASE
-      WHEN direction = 'outbound' THEN 5 + floor({U('ring')} * 20)::BIGINT
-      WHEN channel = 'email' THEN 60 + least(86400, floor(-ln({U('w')}) * (5400 + 7200 * lf)))::BIGINT
-      WHEN {U('busy')} < CASE channel WHEN 'voice' THEN 0.08 + 0.32 * lf ELSE 0.15 + 0.45 * lf END
-        THEN 2 + floor(-ln({U('w')}) * CASE channel WHEN 'voice' THEN 28 + 45 * lf ELSE 40 + 90 * lf END)::BIGINT
-      ELSE floor({U('w')} * CASE channel WHEN 'voice' THEN 5 ELSE 12 END)::BIGINT
+      WHEN direction = 'outbound' THEN 5 + floor({U("ring")} * 20)::BIGINT
+      WHEN channel = 'email' THEN 60 + least(86400, floor(-ln({U("w")}) * (5400 + 7200 * lf)))::BIGINT
+      WHEN {U("busy")} < CASE channel WHEN 'voice' THEN 0.08 + 0.32 * lf ELSE 0.15 + 0.45 * lf END
+        THEN 2 + floor(-ln({U("w")}) * CASE channel WHEN 'voice' THEN 28 + 45 * lf ELSE 40 + 90 * lf END)::BIGINT
+      ELSE floor({U("w")} * CASE channel WHEN 'voice' THEN 5 ELSE 12 END)::BIGINT
     END AS wait,
     CASE WHEN direction = 'outbound' OR channel = 'email' THEN NULL
-         ELSE -ln({U('pat')}) * CASE channel WHEN 'voice' THEN {VOICE_PATIENCE} ELSE {CHAT_PATIENCE} END END AS patience,
-    {U('xfer')} < CASE WHEN direction = 'outbound' THEN 0.02 WHEN channel = 'voice' THEN 0.095
+         ELSE -ln({U("pat")}) * CASE channel WHEN 'voice' THEN {VOICE_PATIENCE} ELSE {CHAT_PATIENCE} END END AS patience,
+    {U("xfer")} < CASE WHEN direction = 'outbound' THEN 0.02 WHEN channel = 'voice' THEN 0.095
                         WHEN channel = 'chat' THEN 0.07 ELSE 0.04 END AS xfer0,
     greatest(15, round(exp(ln({talk_mean}) - 0.5 * pow({sigma}, 2) + {sigma} * {zt})))::BIGINT AS talk0,
-    CASE WHEN channel = 'voice' AND {U('h')} < CASE direction WHEN 'inbound' THEN 0.35 ELSE 0.10 END
-         THEN 5 + round(-ln({U('hd')}) * 55)::BIGINT ELSE 0 END AS hold,
+    CASE WHEN channel = 'voice' AND {U("h")} < CASE direction WHEN 'inbound' THEN 0.35 ELSE 0.10 END
+         THEN 5 + round(-ln({U("hd")}) * 55)::BIGINT ELSE 0 END AS hold,
     greatest(0, round(exp(ln(CASE channel WHEN 'voice' THEN 40 WHEN 'chat' THEN 30 ELSE 60 END)
                            - 0.125 + 0.5 * {za})))::BIGINT AS acw
   FROM {src} c
@@ -259,7 +280,7 @@ def _outcome_ctes(prefix: str, src: str, seed: int) -> list[str]:
   SELECT * EXCLUDE (talk0, xfer0),
     NOT coalesce(patience < wait, false) AS answered,
     NOT coalesce(patience < wait, false) AND xfer0 AS transferred,
-    talk0 + CASE WHEN xfer0 THEN 30 + round(-ln({U('xt')}) * 150)::BIGINT ELSE 0 END AS talk,
+    talk0 + CASE WHEN xfer0 THEN 30 + round(-ln({U("xt")}) * 150)::BIGINT ELSE 0 END AS talk,
     CASE WHEN channel = 'email' THEN timezone('{TZ}', to_timestamp(off + wait)) END AS eloc
   FROM {prefix}1
 )""",
@@ -267,7 +288,7 @@ def _outcome_ctes(prefix: str, src: str, seed: int) -> list[str]:
         f"""{prefix}3 AS (
   SELECT * EXCLUDE (eloc),
     CASE WHEN NOT answered THEN NULL
-         WHEN channel = 'email' THEN {_roll_open('off + wait', 'key', 'er', seed, 'eloc')}
+         WHEN channel = 'email' THEN {_roll_open("off + wait", "key", "er", seed, "eloc")}
          ELSE off + wait END AS ans
   FROM {prefix}2
 )""",
@@ -277,8 +298,8 @@ def _outcome_ctes(prefix: str, src: str, seed: int) -> list[str]:
     CASE WHEN answered THEN ans + talk + hold ELSE off + floor(patience)::BIGINT END AS ended,
     least(1.5, coalesce(ans - off, wait)
                / CASE channel WHEN 'voice' THEN 120.0 WHEN 'chat' THEN 240.0 ELSE 28800.0 END) AS lw,
-    answered AND direction = 'inbound' AND {U('sv')} < 0.20 AS survey_csat,
-    answered AND direction = 'inbound' AND {U('nv')} < 0.15 AS survey_nps
+    answered AND direction = 'inbound' AND {U("sv")} < 0.20 AS survey_csat,
+    answered AND direction = 'inbound' AND {U("nv")} < 0.15 AS survey_nps
   FROM {prefix}3
 )""",
         # 5. csat / nps / complaint, worse after long waits, transfers, repeats
@@ -288,7 +309,7 @@ def _outcome_ctes(prefix: str, src: str, seed: int) -> list[str]:
         4.35 - 0.8 * lw - 0.8 * transferred::INT - 0.3 * is_repeat::INT + 0.85 * {zc})))::INT END AS csat,
     CASE WHEN survey_nps THEN least(10, greatest(0, round(
         8.6 - 1.2 * lw - 1.2 * transferred::INT - 0.6 * is_repeat::INT + 1.9 * {zn})))::INT END AS nps,
-    {U('cmp')} < CASE WHEN direction = 'outbound' THEN 0.004
+    {U("cmp")} < CASE WHEN direction = 'outbound' THEN 0.004
                      ELSE 0.007 + 0.025 * lw + 0.04 * transferred::INT + 0.015 * is_repeat::INT
                           + 0.01 * (NOT answered)::INT END AS complaint
   FROM {prefix}4
@@ -311,9 +332,20 @@ def build_sql(p: Params, text: bool = False) -> str:
     start_dn = (p.start - _dt.date(1970, 1, 1)).days
     n_work = "[" + ", ".join(str(p.on_shift(w)[0]) for w in range(1, 8)) + "]"
     n_early = "[" + ", ".join(str(p.on_shift(w)[1]) for w in range(1, 8)) + "]"
-    offs = "[" + ", ".join(
-        str(int(_dt.datetime.combine(p.start + _dt.timedelta(d), _dt.time(12), ZoneInfo(TZ)).utcoffset().total_seconds()))
-        for d in range(-WARMUP_DAYS, days + 3)) + "]"
+    offs = (
+        "["
+        + ", ".join(
+            str(
+                int(
+                    _dt.datetime.combine(p.start + _dt.timedelta(d), _dt.time(12), ZoneInfo(TZ))
+                    .utcoffset()
+                    .total_seconds()
+                )
+            )
+            for d in range(-WARMUP_DAYS, days + 3)
+        )
+        + "]"
+    )
     # routing fold stages: enough chunks for the busiest pod-day (~2.5x the pod volume)
     nst = max(2, math.ceil(2.5 * p.volume / P / CHUNK) + 1)
     n_mid = "[" + ", ".join(str(p.on_shift(w)[2]) for w in range(1, 8)) + "]"
@@ -321,27 +353,28 @@ def build_sql(p: Params, text: bool = False) -> str:
     ukey = lambda salt: _u("key", salt, seed)  # noqa: E731
     ziv, _ = _normal_pair("d, s", "cnt", seed)
     zo, _ = _normal_pair("d, s", "ocnt", seed)
-    h = "(s / 4.0 + 0.125)"   # local hour at the slot midpoint
+    h = "(s / 4.0 + 0.125)"  # local hour at the slot midpoint
     # intraday shape: morning peak ~11:00, afternoon peak ~15:00, quiet evening
-    iw = (f"(0.20 + 0.05 * ({h} - 8) + exp(-pow(({h} - 11.1) / 1.9, 2))"
-          f" + 0.9 * exp(-pow(({h} - 15.0) / 1.8, 2)) - 0.07 * greatest(0, {h} - 18))")
+    iw = (
+        f"(0.20 + 0.05 * ({h} - 8) + exp(-pow(({h} - 11.1) / 1.9, 2))"
+        f" + 0.9 * exp(-pow(({h} - 15.0) / 1.8, 2)) - 0.07 * greatest(0, {h} - 18))"
+    )
     channel_expr = f"""CASE WHEN direction = 'outbound' THEN 'voice'
-        WHEN {ukey('ch')} < 0.64 THEN 'voice' WHEN {ukey('ch')} < 0.895 THEN 'chat' ELSE 'email' END::{CH_T}"""
+        WHEN {ukey("ch")} < 0.64 THEN 'voice' WHEN {ukey("ch")} < 0.895 THEN 'chat' ELSE 'email' END::{CH_T}"""
     queue_expr = f"""CASE
-        WHEN outage THEN CASE WHEN {ukey('q')} < 0.7 THEN 'tech' ELSE 'support' END
-        WHEN direction = 'outbound' THEN CASE WHEN {ukey('q')} < 0.6 THEN 'sales' ELSE 'billing' END
-        WHEN {ukey('q')} < 0.22 THEN 'sales' WHEN {ukey('q')} < 0.52 THEN 'billing'
-        WHEN {ukey('q')} < 0.85 THEN 'support' ELSE 'tech' END::{Q_T}"""
+        WHEN outage THEN CASE WHEN {ukey("q")} < 0.7 THEN 'tech' ELSE 'support' END
+        WHEN direction = 'outbound' THEN CASE WHEN {ukey("q")} < 0.6 THEN 'sales' ELSE 'billing' END
+        WHEN {ukey("q")} < 0.22 THEN 'sales' WHEN {ukey("q")} < 0.52 THEN 'billing'
+        WHEN {ukey("q")} < 0.85 THEN 'support' ELSE 'tech' END::{Q_T}"""
     reason_expr = f"""CASE
         WHEN outage THEN 'outage'
-        WHEN queue = 'sales' THEN CASE WHEN {ukey('r')} < 0.55 THEN 'upgrade' WHEN {ukey('r')} < 0.75 THEN 'cancel' ELSE 'delivery' END
-        WHEN queue = 'billing' THEN CASE WHEN {ukey('r')} < 0.70 THEN 'billing_question' WHEN {ukey('r')} < 0.90 THEN 'cancel' ELSE 'upgrade' END
-        WHEN queue = 'support' THEN CASE WHEN {ukey('r')} < 0.35 THEN 'delivery' WHEN {ukey('r')} < 0.70 THEN 'password_reset'
-                                        WHEN {ukey('r')} < 0.85 THEN 'outage' ELSE 'billing_question' END
-        ELSE CASE WHEN {ukey('r')} < 0.55 THEN 'outage' ELSE 'password_reset' END END::{R_T}"""
+        WHEN queue = 'sales' THEN CASE WHEN {ukey("r")} < 0.55 THEN 'upgrade' WHEN {ukey("r")} < 0.75 THEN 'cancel' ELSE 'delivery' END
+        WHEN queue = 'billing' THEN CASE WHEN {ukey("r")} < 0.70 THEN 'billing_question' WHEN {ukey("r")} < 0.90 THEN 'cancel' ELSE 'upgrade' END
+        WHEN queue = 'support' THEN CASE WHEN {ukey("r")} < 0.35 THEN 'delivery' WHEN {ukey("r")} < 0.70 THEN 'password_reset'
+                                        WHEN {ukey("r")} < 0.85 THEN 'outage' ELSE 'billing_question' END
+        ELSE CASE WHEN {ukey("r")} < 0.55 THEN 'outage' ELSE 'password_reset' END END::{R_T}"""
     local = lambda e: f"timezone('{TZ}', to_timestamp({e}))"  # noqa: E731
-    period_end = (f"epoch(timezone('{TZ}', (DATE '{start}' + {days - 1})::TIMESTAMP"
-                  f" + INTERVAL 20 HOUR))::BIGINT")
+    period_end = f"epoch(timezone('{TZ}', (DATE '{start}' + {days - 1})::TIMESTAMP + INTERVAL 20 HOUR))::BIGINT"
 
     ctes = [
         # 15-minute intervals of the opening hours, in New York local time
@@ -365,9 +398,9 @@ def build_sql(p: Params, text: bool = False) -> str:
         # n contacts per interval, uniformly spread inside it
         "base0 AS (SELECT d, s, t0, lf, n_norm, unnest(range(n_norm + n_out)) AS k FROM iv)",
         f"""base1 AS (
-  SELECT key, h0, d, s, lf, outage, t0 + floor({ukey('sec')} * 900)::BIGINT AS off,
-    (CASE WHEN NOT outage AND {ukey('dir')} < {OUTBOUND_SHARE} THEN 'outbound' ELSE 'inbound' END)::{DIR_T} AS direction,
-    1 + floor({NC} * pow({ukey('cust')}, {CUSTOMER_SKEW}))::BIGINT AS cust,
+  SELECT key, h0, d, s, lf, outage, t0 + floor({ukey("sec")} * 900)::BIGINT AS off,
+    (CASE WHEN NOT outage AND {ukey("dir")} < {OUTBOUND_SHARE} THEN 'outbound' ELSE 'inbound' END)::{DIR_T} AS direction,
+    1 + floor({NC} * pow({ukey("cust")}, {CUSTOMER_SKEW}))::BIGINT AS cust,
     false AS is_repeat
   FROM (SELECT key, hash(key, {seed}) AS h0, d, s, t0, lf, outage
         FROM (SELECT ((d + {WARMUP_DAYS}) * 96 + s) * {KEY_STRIDE} + k AS key, d, s, t0, lf, k >= n_norm AS outage FROM base0))
@@ -387,16 +420,16 @@ def build_sql(p: Params, text: bool = False) -> str:
         # repeat contacts: follow-ups by the same customer after an answered contact
         f"""rep0 AS (
   SELECT -key - 1 AS key, queue, cust, direction, channel AS pchannel, reason AS preason,
-         ended + 60 + round(-ln({ukey('rd')}) * 72000)::BIGINT AS cand
+         ended + 60 + round(-ln({ukey("rd")}) * 72000)::BIGINT AS cand
   FROM bnar
-  WHERE answered AND direction = 'inbound' AND {ukey('rep')} < {REPEAT_SHARE}
+  WHERE answered AND direction = 'inbound' AND {ukey("rep")} < {REPEAT_SHARE}
 )""",
         f"rep1 AS (SELECT *, hash(key, {seed}) AS h0, {local('cand')} AS cloc FROM rep0)",
         f"rep2 AS (SELECT * EXCLUDE (cloc), {_roll_open('cand', 'key', 'rroll', seed, 'cloc')} AS off FROM rep1)",
         f"rep3 AS (SELECT r.*, {local('off')} AS oloc FROM rep2 r WHERE off < {period_end})",
         f"""rep4 AS (
   SELECT r.*, iv.d, iv.s, iv.lf, true AS is_repeat, false AS outage,
-    CASE WHEN {ukey('rch')} < 0.6 THEN pchannel ELSE ({channel_expr}) END AS channel
+    CASE WHEN {ukey("rch")} < 0.6 THEN pchannel ELSE ({channel_expr}) END AS channel
   FROM rep3 r
   JOIN iv ON iv.d = datediff('day', DATE '{start}', r.oloc::DATE)
          AND iv.s = hour(r.oloc) * 4 + minute(r.oloc) // 15
@@ -404,7 +437,7 @@ def build_sql(p: Params, text: bool = False) -> str:
 )""",
         f"""rep AS (
   SELECT key, h0, d, s, lf, off, direction, cust, is_repeat, channel, queue,
-    CASE WHEN {ukey('rr')} < 0.75 THEN preason ELSE ({reason_expr}) END AS reason
+    CASE WHEN {ukey("rr")} < 0.75 THEN preason ELSE ({reason_expr}) END AS reason
   FROM rep4
 )""",
     ]
@@ -425,13 +458,13 @@ def build_sql(p: Params, text: bool = False) -> str:
 )""",
         f"""sched AS (
   SELECT i, d, dn,
-    CASE WHEN r < n_e THEN {SHIFTS['early']} WHEN r < n_m THEN {SHIFTS['mid']} ELSE {SHIFTS['late']} END AS st,
+    CASE WHEN r < n_e THEN {SHIFTS["early"]} WHEN r < n_m THEN {SHIFTS["mid"]} ELSE {SHIFTS["late"]} END AS st,
     (CASE WHEN r < n_e THEN r WHEN r < n_m THEN r - n_e ELSE r - n_m END) % 5 IN (1, 3) AS digital
   FROM sched0 WHERE r < n_d
 )""",
         f"""slots AS (
   SELECT i, d, slot, digital,
-    NOT list_bool_or(list_transform({aux_sql('i', 'dn', 'st', seed)},
+    NOT list_bool_or(list_transform({aux_sql("i", "dn", "st", seed)},
         lambda x: x.m0 <= slot * 15 AND slot * 15 < x.m1)) AS free
   FROM (SELECT *, unnest(range(st // 15, (st + {SHIFT_LEN}) // 15)) AS slot FROM sched)
 )""",
@@ -472,7 +505,7 @@ def build_sql(p: Params, text: bool = False) -> str:
     CASE WHEN answered THEN least(79, greatest(32,
       ((ans + {offs}[ad0 + {WARMUP_DAYS + 1}]) % 86400) // 900)) END AS aslot
   FROM (SELECT *,
-    CASE WHEN answered THEN floor({ukey('pod')} * {P})::INTEGER END AS pod,
+    CASE WHEN answered THEN floor({ukey("pod")} * {P})::INTEGER END AS pod,
     CASE WHEN answered THEN (ans - 16200) // 86400 - {start_dn} END AS ad0
     FROM allc0)
 )""",
@@ -495,16 +528,21 @@ def build_sql(p: Params, text: bool = False) -> str:
   FROM parts
 )""",
     ]
+
     # Routing, simulated per pod and day by a fold (list_reduce) over the
     # contacts in answer order (see _route): every agent has a first seat (i),
     # chat and email agents a second one (i + S) for a second chat.  The fold
     # runs chunk by chunk, each stage starting from the previous one's state,
     # so that the list of routing decisions it accumulates stays short.
-    upd = lambda fr, x: f"list_concat({fr}[:{x}], [greatest({fr}[{x} + 1], c.be)], {fr}[{x} + 2:])"
-    fold = (f"list_reduce(c.cs, lambda acc, c: list_transform([{_route('acc', 'c', S)}], lambda b: {{"
-            f"'free': CASE WHEN c.v AND b < {S} THEN {upd(upd('acc.free', 'b'), f'b + {S}')}"
-            f" ELSE {upd('acc.free', 'b')} END, 'out': list_append(acc.out, b)}})[1],"
-            " {'free': prev.r.free, 'out': []::INTEGER[]})")
+    def upd(fr, x):
+        return f"list_concat({fr}[:{x}], [greatest({fr}[{x} + 1], c.be)], {fr}[{x} + 2:])"
+
+    fold = (
+        f"list_reduce(c.cs, lambda acc, c: list_transform([{_route('acc', 'c', S)}], lambda b: {{"
+        f"'free': CASE WHEN c.v AND b < {S} THEN {upd(upd('acc.free', 'b'), f'b + {S}')}"
+        f" ELSE {upd('acc.free', 'b')} END, 'out': list_append(acc.out, b)}})[1],"
+        " {'free': prev.r.free, 'out': []::INTEGER[]})"
+    )
     for k in range(1, nst + 1):
         ctes.append(f"""s{k} AS MATERIALIZED (
   SELECT prev.pod, prev.ad, c.cs, coalesce({fold}, {{'free': prev.r.free, 'out': []::INTEGER[]}}) AS r
@@ -512,9 +550,12 @@ def build_sql(p: Params, text: bool = False) -> str:
     LEFT JOIN eltab ON eltab.d = prev.ad
 )""")
     ctes += [
-        "asg AS (" + " UNION ALL ".join(
+        "asg AS ("
+        + " UNION ALL ".join(
             f"SELECT unnest(cs).k AS key, unnest(r.out) AS seat FROM s{k} WHERE cs IS NOT NULL"
-            for k in range(1, nst + 1)) + ")",
+            for k in range(1, nst + 1)
+        )
+        + ")",
         f"""allc AS (
   SELECT a.* EXCLUDE (pod, ad, aslot),
     CASE WHEN a.answered THEN a.pod * {AGENT_BLOCK} + g.seat % {S} + 1 END::INTEGER AS agent
@@ -526,10 +567,12 @@ def build_sql(p: Params, text: bool = False) -> str:
         ctes.append("src AS (SELECT 0 AS grp, *, false AS is_dup, NULL::BIGINT AS rn_fix FROM allc)")
     else:
         dup_day = min(6, days - 1)
-        fault_pool = (f"answered AND direction = 'inbound' AND channel = 'voice' AND hold > 0 "
-                      f"AND d BETWEEN {min(1, days - 1)} AND {max(0, days - 2)}")
+        fault_pool = (
+            f"answered AND direction = 'inbound' AND channel = 'voice' AND hold > 0 "
+            f"AND d BETWEEN {min(1, days - 1)} AND {max(0, days - 2)}"
+        )
         fh = f"hash(key, {seed}, 'fault')"
-        wip_key = -(10 ** 15)
+        wip_key = -(10**15)
         ctes += [
             # deterministic choice of the rows that get faults
             f"""picks AS (
@@ -572,16 +615,19 @@ def build_sql(p: Params, text: bool = False) -> str:
 )""",
         ]
     if text:
+
         def ts(col: str) -> str:
             return f"strftime(make_timestamp({col} * 1000000), '%Y-%m-%dT%H:%M:%SZ')"
     else:
+
         def ts(col: str) -> str:
             return f"make_timestamptz({col} * 1000000)"
+
     # One sort; ids are assigned by a streaming row_number() over the sorted
     # stream; duplicates are emitted next to their original with unnest().
     final = f"""
 SELECT 'I' || lpad(coalesce(rn_fix, pos)::VARCHAR, {id_width}, '0') AS interaction_id,
-  {ts('off')} AS offered_at, {ts('ans')} AS answered_at, {ts('ended')} AS ended_at,
+  {ts("off")} AS offered_at, {ts("ans")} AS answered_at, {ts("ended")} AS ended_at,
   channel::VARCHAR AS channel, direction::VARCHAR AS direction, queue::VARCHAR AS queue,
   'A' || lpad(agent::VARCHAR, {ag_width}, '0') AS agent_id,
   'C' || lpad(cust::VARCHAR, {cust_width}, '0') AS customer_id,
@@ -610,8 +656,7 @@ def _params(start="2024-03-04", days=14, rows=None, volume=None, seed=42, clean=
     return p
 
 
-def generate(con=None, *, start="2024-03-04", days=14, rows=None, volume=None, seed=42,
-             clean=False, text=False):
+def generate(con=None, *, start="2024-03-04", days=14, rows=None, volume=None, seed=42, clean=False, text=False):
     """Return a DuckDB relation with the generated export (canonical columns).
 
     ``con``: a DuckDB connection (a new in-memory one if None).  ``rows``:
@@ -624,16 +669,23 @@ def generate(con=None, *, start="2024-03-04", days=14, rows=None, volume=None, s
     return con.sql(build_sql(p, text=text))
 
 
-def write(path, fmt=None, *, con=None, start="2024-03-04", days=14, rows=None, volume=None,
-          seed=42, clean=False) -> None:
+def write(
+    path, fmt=None, *, con=None, start="2024-03-04", days=14, rows=None, volume=None, seed=42, clean=False
+) -> None:
     """Generate and write to ``path`` as csv, parquet or json (NDJSON).
 
     ``fmt`` defaults to the file extension."""
     path = os.fspath(path)
     if fmt is None:
         ext = os.path.splitext(path)[1].lower().lstrip(".")
-        fmt = {"csv": "csv", "parquet": "parquet", "pq": "parquet", "json": "json",
-               "ndjson": "json", "jsonl": "json"}.get(ext, "csv")
+        fmt = {
+            "csv": "csv",
+            "parquet": "parquet",
+            "pq": "parquet",
+            "json": "json",
+            "ndjson": "json",
+            "jsonl": "json",
+        }.get(ext, "csv")
     fmt = fmt.lower()
     if fmt not in ("csv", "parquet", "json"):
         raise ValueError(f"unknown format {fmt!r}")
@@ -642,22 +694,22 @@ def write(path, fmt=None, *, con=None, start="2024-03-04", days=14, rows=None, v
         con = duckdb.connect()
     sql = build_sql(p, text=(fmt != "parquet"))
     target = path.replace("'", "''")
-    opts = {"csv": "FORMAT csv, HEADER true",
-            "parquet": "FORMAT parquet, COMPRESSION zstd",
-            "json": "FORMAT json"}[fmt]
+    opts = {"csv": "FORMAT csv, HEADER true", "parquet": "FORMAT parquet, COMPRESSION zstd", "json": "FORMAT json"}[fmt]
     con.execute("SET preserve_insertion_order = true")
     con.execute(f"COPY ({sql}) TO '{target}' ({opts})")
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--start", default="2024-03-04", help="first day, YYYY-MM-DD (default 2024-03-04, a Monday)")
     ap.add_argument("--days", type=int, default=14, help="number of days (default 14)")
     g = ap.add_mutually_exclusive_group()
     g.add_argument("--rows", type=int, help="approximate total rows; scales the daily volume over --days")
-    g.add_argument("--volume", type=float,
-                   help=f"base contacts on a weight-1.0 day (default {DEFAULT_VOLUME}; Monday is 1.25x)")
+    g.add_argument(
+        "--volume", type=float, help=f"base contacts on a weight-1.0 day (default {DEFAULT_VOLUME}; Monday is 1.25x)"
+    )
     ap.add_argument("--format", choices=["csv", "parquet", "json"], help="output format (default: from -o extension)")
     ap.add_argument("-o", "--output", default="interactions.csv", help="output path")
     ap.add_argument("--seed", type=int, default=42, help="salt for the hash-based pseudo-randomness (default 42)")
@@ -671,8 +723,17 @@ def main(argv=None) -> int:
     if a.memory_limit:
         con.execute("SET memory_limit = ?", [a.memory_limit])
     t = time.perf_counter()
-    write(a.output, a.format, con=con, start=a.start, days=a.days, rows=a.rows, volume=a.volume,
-          seed=a.seed, clean=a.clean)
+    write(
+        a.output,
+        a.format,
+        con=con,
+        start=a.start,
+        days=a.days,
+        rows=a.rows,
+        volume=a.volume,
+        seed=a.seed,
+        clean=a.clean,
+    )
     print(f"wrote {a.output} in {time.perf_counter() - t:.1f}s", file=sys.stderr)
     return 0
 

@@ -272,9 +272,13 @@ def build(
     con.execute(TS_MACRO)
     con.execute(f"create or replace temp macro csm_gen_aux(idx, dn, st) as {gen.aux_sql('idx', 'dn', 'st', seed)}")
     values = {
-        "path": str(interactions), "tz": tz, "early": gen.SHIFTS["early"], "mid": gen.SHIFTS["mid"],
+        "path": str(interactions),
+        "tz": tz,
+        "early": gen.SHIFTS["early"],
+        "mid": gen.SHIFTS["mid"],
         "late": gen.SHIFTS["late"],
-        "shift_len": gen.SHIFT_LEN, "block": gen.AGENT_BLOCK,
+        "shift_len": gen.SHIFT_LEN,
+        "block": gen.AGENT_BLOCK,
     }
     for statement in (s for s in TIMELINE_SQL.split(";\n") if s.strip()):
         params = {k: v for k, v in values.items() if f"${k}" in statement}
@@ -321,7 +325,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.interactions}: no such file (run sample_data/generate.py first)", file=sys.stderr)
         return 2
     n_states, n_roster = write(
-        args.interactions, args.output, roster_out=args.roster, tz=args.tz, source_tz=args.source_tz, shape=args.shape,
+        args.interactions,
+        args.output,
+        roster_out=args.roster,
+        tz=args.tz,
+        source_tz=args.source_tz,
+        shape=args.shape,
         seed=args.seed,
     )
     print(f"wrote {n_states} agent states to {args.output} and {n_roster} agents to {args.roster}", file=sys.stderr)

@@ -11,8 +11,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from csmetrics import Engine, resolve
+from csmetrics.api import Inputs, ReportRequest, report
 from csmetrics.cli import app
+from csmetrics.definitions.config import resolve
+from csmetrics.pipeline.report import ReportSpec, run_report
+from csmetrics.pipeline.session import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -43,9 +46,27 @@ def report_rows(paths: list[Path], *, by: str | None = None, **params: Any) -> l
     values = {k.replace("__", "."): v for k, v in params.items()}
     overrides = {k: values.pop(k) for k in ("timezone", "source_timezone") if k in values}
     definitions = resolve(assignments=values, overrides=overrides)
-    engine = Engine()
-    engine.load([str(p) for p in paths], source_timezone=definitions["source_timezone"])
-    return engine.report(definitions, group_by=by).rows.to_dicts()
+    return run(paths, definitions=definitions, by=by).rows.to_dicts()
+
+
+def run(paths: list[Path], *, definitions: Any = None, by: str | None = None, **inputs: Any) -> Any:
+    """A report through the library's one entry point (csmetrics.api.report); ``inputs`` are Inputs fields,
+    ``date_from``/``date_to``/``metrics`` go to the request."""
+    request = {k: inputs.pop(k) for k in ("date_from", "date_to", "metrics") if k in inputs}
+    for key in ("states", "surveys"):
+        if key in inputs:
+            inputs[key] = tuple(str(p) for p in inputs[key])
+    for key in ("roster", "denominator"):
+        if inputs.get(key) is not None:
+            inputs[key] = str(inputs[key])
+    return report(
+        ReportRequest(
+            inputs=Inputs(interactions=tuple(str(p) for p in paths), **inputs),
+            definitions=definitions if definitions is not None else resolve(),
+            group_by=by,
+            **request,
+        )
+    )
 
 
 @pytest.fixture
@@ -62,3 +83,19 @@ def cli() -> Callable[..., Any]:
 def cli_json(result: Any) -> dict[str, Any]:
     assert result.exit_code == 0, result.stderr
     return json.loads(result.stdout)
+
+
+def session_of(paths: list[Path], *, definitions: Any = None, **read: Any) -> Session:
+    """A prepared session holding ``paths`` (read keyword arguments: mapping, sheet, source_timezone), for tests
+    that look at the pipeline's tables. Close it, or let the test end."""
+    definitions = definitions if definitions is not None else resolve()
+    read.setdefault("source_timezone", definitions["source_timezone"])
+    session = Session()
+    session.read_interactions([str(p) for p in paths], **read)
+    session.prepare(definitions)
+    return session
+
+
+def report_of(session: Session, definitions: Any = None, **spec: Any) -> Any:
+    """A report over a prepared session (spec: group_by, date_from, date_to, metrics)."""
+    return run_report(session, definitions if definitions is not None else resolve(), ReportSpec(**spec))

@@ -1,4 +1,4 @@
-"""Agent state metrics (issue 4): every expected figure is computed by hand in the comments."""
+"""Agent state metrics: occupancy, utilization, shrinkage, staffed time; every expected figure is computed by hand."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import HEADER, cli_json
+from conftest import HEADER, cli_json, run
 
-from csmetrics import Engine, resolve
+from csmetrics.definitions.config import resolve
 
 STATE_HEADER = "agent_id,state,started_at,ended_at"
 EVENT_HEADER = "agent_id,state,at"
@@ -28,13 +28,15 @@ def agent_report(
     values = {k.replace("__", "."): v for k, v in params.items()}
     overrides = {k: values.pop(k) for k in ("timezone", "source_timezone") if k in values}
     definitions = resolve(assignments=values, overrides=overrides)
-    engine = Engine()
-    engine.load([str(interactions)], source_timezone=definitions["source_timezone"])
-    if states is not None:
-        engine.load_states([str(states)], source_timezone=definitions["source_timezone"])
-    if roster is not None:
-        engine.load_roster(str(roster))
-    report = engine.report(definitions, group_by=by, date_from=date_from, date_to=date_to)
+    report = run(
+        [interactions],
+        definitions=definitions,
+        by=by,
+        date_from=date_from,
+        date_to=date_to,
+        states=[states] if states is not None else [],
+        roster=roster,
+    )
     return report.rows.to_dicts(), report.data_quality
 
 
@@ -99,8 +101,12 @@ def test_state_crossing_local_midnight_splits_by_local_day(write_csv, one_contac
     import datetime as dt
 
     rows, _ = agent_report(
-        one_contact, states, by="day", timezone="America/New_York",
-        date_from=dt.date(2024, 3, 6), date_to=dt.date(2024, 3, 6),
+        one_contact,
+        states,
+        by="day",
+        timezone="America/New_York",
+        date_from=dt.date(2024, 3, 6),
+        date_to=dt.date(2024, 3, 6),
     )
     assert [(r["day"], r["handling_hours"]) for r in rows] == [("2024-03-06", pytest.approx(0.75))]
 
@@ -167,50 +173,92 @@ a1,offline,2024-03-04T11:30:00Z,2024-03-04T12:30:00Z
             {},
             # staffed = 30+10+20+15+30+20+10+15 = 150 (offline 60 never counts); handling 40; available 20;
             # other = 150-40-20 = 90. occupancy 40/60, utilization 40/150, shrinkage 90/150.
-            {"staffed": 150, "handling": 40, "available": 20, "occupancy": 40 / 60,
-             "utilization": 40 / 150, "shrinkage": 90 / 150},
+            {
+                "staffed": 150,
+                "handling": 40,
+                "available": 20,
+                "occupancy": 40 / 60,
+                "utilization": 40 / 150,
+                "shrinkage": 90 / 150,
+            },
             id="defaults",
         ),
         pytest.param(
             {"states.handling": "on_contact,acw,email_work"},
             # handling 40+15 = 55; occupancy 55/75; utilization 55/150; other 150-55-20 = 75.
-            {"staffed": 150, "handling": 55, "available": 20, "occupancy": 55 / 75,
-             "utilization": 55 / 150, "shrinkage": 75 / 150},
+            {
+                "staffed": 150,
+                "handling": 55,
+                "available": 20,
+                "occupancy": 55 / 75,
+                "utilization": 55 / 150,
+                "shrinkage": 75 / 150,
+            },
             id="handling",
         ),
         pytest.param(
             {"states.available": "available,training"},
             # available 20+20 = 40; occupancy 40/80; other 150-40-40 = 70.
-            {"staffed": 150, "handling": 40, "available": 40, "occupancy": 40 / 80,
-             "utilization": 40 / 150, "shrinkage": 70 / 150},
+            {
+                "staffed": 150,
+                "handling": 40,
+                "available": 40,
+                "occupancy": 40 / 80,
+                "utilization": 40 / 150,
+                "shrinkage": 70 / 150,
+            },
             id="available",
         ),
         pytest.param(
             {"states.unstaffed": "offline,logged_out,lunch"},
             # staffed 150-30 = 120 (lunch no longer staffed); other 120-40-20 = 60.
-            {"staffed": 120, "handling": 40, "available": 20, "occupancy": 40 / 60,
-             "utilization": 40 / 120, "shrinkage": 60 / 120},
+            {
+                "staffed": 120,
+                "handling": 40,
+                "available": 20,
+                "occupancy": 40 / 60,
+                "utilization": 40 / 120,
+                "shrinkage": 60 / 120,
+            },
             id="unstaffed",
         ),
         pytest.param(
             {"states.unstaffed": "logged_out"},
             # offline becomes staffed "other" time: staffed 210, other 150; utilization 40/210.
-            {"staffed": 210, "handling": 40, "available": 20, "occupancy": 40 / 60,
-             "utilization": 40 / 210, "shrinkage": 150 / 210},
+            {
+                "staffed": 210,
+                "handling": 40,
+                "available": 20,
+                "occupancy": 40 / 60,
+                "utilization": 40 / 210,
+                "shrinkage": 150 / 210,
+            },
             id="offline_staffed",
         ),
         pytest.param(
             {"utilization.exclude_states": "lunch,break"},
             # utilization = 40 / (150 - 30 - 15) = 40/105; nothing else changes.
-            {"staffed": 150, "handling": 40, "available": 20, "occupancy": 40 / 60,
-             "utilization": 40 / 105, "shrinkage": 90 / 150},
+            {
+                "staffed": 150,
+                "handling": 40,
+                "available": 20,
+                "occupancy": 40 / 60,
+                "utilization": 40 / 105,
+                "shrinkage": 90 / 150,
+            },
             id="exclude_lunch_break",
         ),
         pytest.param(
             {"utilization.exclude_states": "training,meeting"},
             # utilization = 40 / (150 - 20 - 10) = 40/120.
-            {"staffed": 150, "handling": 40, "available": 20, "occupancy": 40 / 60,
-             "utilization": 40 / 120, "shrinkage": 90 / 150},
+            {
+                "staffed": 150,
+                "handling": 40,
+                "available": 20,
+                "occupancy": 40 / 60,
+                "utilization": 40 / 120,
+                "shrinkage": 90 / 150,
+            },
             id="exclude_training_meeting",
         ),
     ],
@@ -323,7 +371,10 @@ def test_overlaps_and_bad_rows_are_rejected_and_reported(write_csv, one_contact,
     assert st["rejected"] == {
         "total": 5,
         "by_reason": {
-            "ended_before_started": 1, "missing_agent_id": 1, "missing_state": 1, "overlapping_state": 2,
+            "ended_before_started": 1,
+            "missing_agent_id": 1,
+            "missing_state": 1,
+            "overlapping_state": 2,
         },
     }
     assert st["duplicates_merged"] == 1
@@ -502,15 +553,22 @@ def test_by_queue_leaves_state_metrics_null_with_a_note(write_csv, cli):
     assert "agent states have no queue" in doc["data_quality"]["states"]["not_grouped"]
     for row in doc["rows"]:
         assert row["answered"] == 2
-        for key in ("staffed_hours", "occupancy", "utilization", "shrinkage", "contacts_per_agent_hour",
-                    "agents", "avg_concurrency"):
+        for key in (
+            "staffed_hours",
+            "occupancy",
+            "utilization",
+            "shrinkage",
+            "contacts_per_agent_hour",
+            "agents",
+            "avg_concurrency",
+        ):
             assert row[key] is None, key
 
 
-# -- the "Done when" command -------------------------------------------------------------------
+# -- a week of agent states by day, end to end -------------------------------------------------------------------
 
 
-def test_done_when_command(write_csv, cli, tmp_path):
+def test_agent_metrics_by_day_in_new_york_end_to_end(write_csv, cli, tmp_path):
     interactions = write_csv(TEAM_CONTACTS)
     # Same states as TEAM_STATES plus a shift on the next New York day, as events would give.
     states = write_csv(
@@ -522,8 +580,17 @@ def test_done_when_command(write_csv, cli, tmp_path):
     args = ["report", interactions, "--states", states, "--by", "day", "--tz", "America/New_York", "--format", "json"]
     doc = cli_json(cli(*args))
     days = by_key(doc["rows"], "day")
-    keys = {"occupancy", "utilization", "shrinkage", "contacts_per_agent_hour", "staffed_hours", "handling_hours",
-            "available_hours", "agents", "avg_concurrency"}
+    keys = {
+        "occupancy",
+        "utilization",
+        "shrinkage",
+        "contacts_per_agent_hour",
+        "staffed_hours",
+        "handling_hours",
+        "available_hours",
+        "agents",
+        "avg_concurrency",
+    }
     assert keys <= set(days["2024-03-04"])
     d1 = days["2024-03-04"]
     # 2024-03-04 (all before 05:00 EST): staffed 60*4 agents - a4's 30 = 210 min... a1 60, a2 60, a3 60, a4 30 = 210.
@@ -542,8 +609,9 @@ def test_done_when_command(write_csv, cli, tmp_path):
     assert d2["contacts_per_agent_hour"] == pytest.approx(0.0)
     assert doc["definitions"]["parameters"]["states.handling"] == ["acw", "on_contact"]
     # Another vocabulary: lunch not staffed, break excluded from utilization.
-    doc = cli_json(cli(*args, "--set", "states.unstaffed=offline,logged_out,lunch",
-                       "--set", "utilization.exclude_states=break"))
+    doc = cli_json(
+        cli(*args, "--set", "states.unstaffed=offline,logged_out,lunch", "--set", "utilization.exclude_states=break")
+    )
     days = by_key(doc["rows"], "day")
     # Day 1: staffed 210 - 45 = 165; utilization 75/165; shrinkage 0/165; contacts/h 4 / 2.75.
     assert days["2024-03-04"]["utilization"] == pytest.approx(75 / 165)
@@ -552,8 +620,9 @@ def test_done_when_command(write_csv, cli, tmp_path):
     # Day 2: utilization 20 / (40 - 20) = 1.0.
     assert days["2024-03-05"]["utilization"] == pytest.approx(1.0)
     # By day and team.
-    doc = cli_json(cli(*args[:-4], "--by", "day,team", "--roster", roster, "--tz", "America/New_York",
-                       "--format", "json"))
+    doc = cli_json(
+        cli(*args[:-4], "--by", "day,team", "--roster", roster, "--tz", "America/New_York", "--format", "json")
+    )
     rows = {(r["day"], r["team"]): r for r in doc["rows"]}
     assert rows[("2024-03-04", "Blue")]["occupancy"] == pytest.approx(45 / 75)
     assert rows[("2024-03-05", "Blue")]["staffed_hours"] == pytest.approx(40 / 60)

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import cli_json
 
-from csmetrics.definitions import fingerprint
+from csmetrics.definitions.params import fingerprint
 
 CSV = """interaction_id,offered_at,answered_at,ended_at,queue
 1,2024-03-04T14:00:00Z,2024-03-04T14:00:10Z,2024-03-04T14:01:10Z,a
@@ -28,8 +28,15 @@ def test_json_document_shape(cli, export):
     result = cli("report", export, "--by", "day,queue", "--tz", "America/New_York", "--format", "json")
     doc = cli_json(result)
     assert list(doc) == [
-        "schema_version", "generated_at", "timezone", "period", "group_by", "definitions",
-        "definitions_fingerprint", "data_quality", "rows",
+        "schema_version",
+        "generated_at",
+        "timezone",
+        "period",
+        "group_by",
+        "definitions",
+        "definitions_fingerprint",
+        "data_quality",
+        "rows",
     ]
     assert doc["timezone"] == "America/New_York"
     assert doc["group_by"] == ["day", "queue"]
@@ -146,10 +153,25 @@ def test_config_file_then_set_then_tz(cli, export, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     params = cli_json(cli("report", export, "-f", "json", "-q"))["definitions"]["parameters"]
     assert (params["timezone"], params["service_level.threshold_seconds"], params["service_level.denominator"]) == (
-        "Europe/Paris", 30, "answered",
+        "Europe/Paris",
+        30,
+        "answered",
     )
-    params = cli_json(cli("report", export, "-f", "json", "-q", "--set", "service_level.threshold_seconds=10",
-                          "--set", "timezone=UTC", "--tz", "Asia/Tokyo"))["definitions"]["parameters"]
+    params = cli_json(
+        cli(
+            "report",
+            export,
+            "-f",
+            "json",
+            "-q",
+            "--set",
+            "service_level.threshold_seconds=10",
+            "--set",
+            "timezone=UTC",
+            "--tz",
+            "Asia/Tokyo",
+        )
+    )["definitions"]["parameters"]
     assert (params["service_level.threshold_seconds"], params["timezone"]) == (10, "Asia/Tokyo")
 
 
@@ -166,13 +188,21 @@ def test_config_file_errors(cli, export, tmp_path):
 def test_definitions_command(cli):
     doc = cli_json(cli("definitions", "--format", "json", "--set", "service_level.threshold_seconds=15"))
     names = [p["name"] for p in doc["parameters"]]
-    assert {"timezone", "source_timezone", "service_level.threshold_seconds", "service_level.denominator",
-            "abandon.short_abandon_seconds", "aht.include_hold", "aht.include_acw"} <= set(names)
+    assert {
+        "timezone",
+        "source_timezone",
+        "service_level.threshold_seconds",
+        "service_level.denominator",
+        "abandon.short_abandon_seconds",
+        "aht.include_hold",
+        "aht.include_acw",
+    } <= set(names)
     sl = next(p for p in doc["parameters"] if p["name"] == "service_level.threshold_seconds")
     assert (sl["value"], sl["default"], sl["source"]) == (15, 20, "--set")
     assert {m["name"] for m in doc["metrics"]} >= {"service_level", "asa_seconds", "aht_seconds"}
     shown = cli_json(cli("definitions", "service_level", "--format", "json"))
-    assert "wait_seconds <= $service_level_threshold_seconds" in shown["sql"]
+    assert "wait_seconds <= getvariable('service_level.threshold_seconds')" in shown["sql"]
+    assert 'SET VARIABLE "service_level.threshold_seconds" = 20;' in shown["sql"]
     assert cli("definitions", "nope").exit_code == 2
     assert "Parameters in effect" in cli("definitions").stdout
 

@@ -97,8 +97,18 @@ def test_every_contact_is_on_contact(generated):
 
 def test_generated_log_loads_cleanly_and_matches_hand_figures(generated, cli):
     args = [
-        "report", generated["interactions"], "--states", generated["states"], "--roster", generated["roster"],
-        "--by", "agent", "--tz", "America/New_York", "--format", "json",
+        "report",
+        generated["interactions"],
+        "--states",
+        generated["states"],
+        "--roster",
+        generated["roster"],
+        "--by",
+        "agent",
+        "--tz",
+        "America/New_York",
+        "--format",
+        "json",
     ]
     doc = cli_json(cli(*args))
     assert doc["data_quality"]["states"]["rejected"]["total"] == 0

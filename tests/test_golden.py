@@ -55,14 +55,17 @@ def test_sample_matches_the_hand_written_reference(cli, monkeypatch, tmp_path):
         "talk_seconds::INTEGER AS talk_seconds, hold_seconds::INTEGER AS hold_seconds, "
         "acw_seconds::INTEGER AS acw_seconds, transferred::BOOLEAN AS transferred, complaint::BOOLEAN AS complaint, "
         "csat::INTEGER AS csat, nps::INTEGER AS nps FROM read_csv($p, all_varchar = true)) TO '"
-        + str(parquet).replace("'", "''") + "' (FORMAT parquet)",
+        + str(parquet).replace("'", "''")
+        + "' (FORMAT parquet)",
         {"p": str(SAMPLE)},
     )
     con.execute("SET VARIABLE path = $v", {"v": str(parquet)})
     con.execute("SET VARIABLE tz = 'America/New_York'")
     cur = con.execute(bench.REFERENCE_SQL.read_text())
     cols = [d[0] for d in cur.description]
-    ref_rows = [dict(zip(cols, (str(v) if k == "day" else v for k, v in zip(cols, r)), strict=True)) for r in cur.fetchall()]
+    ref_rows = [
+        dict(zip(cols, (str(v) if k == "day" else v for k, v in zip(cols, r)), strict=True)) for r in cur.fetchall()
+    ]
     assert len(cols) > 20
     doc = _report(cli, monkeypatch)
     assert bench.compare(doc["rows"], cols, ref_rows) == []

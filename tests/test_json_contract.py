@@ -9,7 +9,7 @@ from conftest import HEADER, ROOT
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from csmetrics import cli as cli_module
+from csmetrics import api
 
 SCHEMAS = {
     name: json.loads((ROOT / "docs" / name).read_text())
@@ -120,7 +120,7 @@ def test_exit_1_unexpected(write_csv, cli, monkeypatch):
     def boom(*_a, **_k):
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(cli_module.Engine, "report", boom)
+    monkeypatch.setattr(api, "report", boom)
     r = cli("report", write_csv(ROWS))
     assert r.exit_code == 1 and "internal error: RuntimeError: simulated bug" in r.stderr
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import report_rows
+from conftest import report_rows, run
 
-from csmetrics import Engine, resolve
+from csmetrics.definitions.config import resolve
 from csmetrics.errors import InputError
 
 ROWS = [
@@ -17,15 +18,14 @@ ROWS = [
 ]
 
 
-def load(*paths, source_timezone="UTC"):
-    engine = Engine()
-    engine.load([str(p) for p in paths], source_timezone=source_timezone)
-    return engine
+def load(*paths, source_timezone="UTC", by=None):
+    """The report (default definitions but the source time zone) of ``paths``."""
+    return run(list(paths), definitions=resolve(overrides={"source_timezone": source_timezone}), by=by)
 
 
 def quality(*paths):
-    engine = load(*paths)
-    return engine.report(resolve()).data_quality, engine
+    report = load(*paths)
+    return report.data_quality, report
 
 
 def test_csv_with_bom_crlf_and_semicolons(tmp_path):
@@ -77,9 +77,7 @@ def test_naive_parquet_timestamps_use_source_timezone(tmp_path):
         "TIMESTAMP '2024-03-04 09:00:15' AS answered_at, TIMESTAMP '2024-03-04 09:03:00' AS ended_at) "
         "TO '" + str(parquet) + "' (FORMAT parquet)"
     )
-    defs = resolve(overrides={"source_timezone": "Europe/Paris"})
-    engine = load(parquet, source_timezone="Europe/Paris")
-    [row] = engine.report(defs, group_by="hour").rows.to_dicts()
+    [row] = load(parquet, source_timezone="Europe/Paris", by="hour").rows.to_dicts()
     assert row["hour"] == "2024-03-04T08:00:00+00:00"  # 09:00 in Paris (CET) is 08:00Z
 
 
@@ -87,11 +85,10 @@ def test_several_files_and_globs(tmp_path):
     for i, r in enumerate(ROWS):
         (tmp_path / f"day{i}.csv").write_text("interaction_id,offered_at,answered_at,ended_at\n" + ",".join(r) + "\n")
     [row] = report_rows([tmp_path / "day0.csv", tmp_path / "day1.csv"])
-    engine = Engine()
-    engine.load([str(tmp_path / "day*.csv")])
-    [row2] = engine.report(resolve()).rows.to_dicts()
+    report = load(tmp_path / "day*.csv")
+    [row2] = report.rows.to_dicts()
     assert row == row2 and row["offered"] == 2
-    assert [f.path.name for f in engine.load_result.files] == ["day0.csv", "day1.csv"]
+    assert [Path(f["path"]).name for f in report.data_quality["files"]] == ["day0.csv", "day1.csv"]
 
 
 def test_identical_duplicates_are_merged_and_newest_version_wins(write_csv):
@@ -105,10 +102,10 @@ def test_identical_duplicates_are_merged_and_newest_version_wins(write_csv):
         1,2024-03-04T09:00:00Z,2024-03-04T09:00:10Z,2024-03-04T09:01:10Z,40
         """
     )
-    q, engine = quality(path)
+    q, report = quality(path)
     assert q["rows_read"] == 4
     assert q["duplicates_merged"] == 0 and q["duplicates_superseded"] == 2
-    [row] = engine.report(resolve()).rows.to_dicts()
+    [row] = report.rows.to_dicts()
     assert row["answered"] == 2
     assert row["acw_seconds"] == pytest.approx((40 + 0) / 2)
 
@@ -134,9 +131,9 @@ def test_updated_at_decides_which_version_wins(write_csv):
         1,2024-03-04T09:00:00Z,2024-03-04T09:00:10Z,2024-03-04T09:01:10Z,11,2024-03-04T09:30:00Z
         """
     )
-    q, engine = quality(path)
+    q, report = quality(path)
     assert q["duplicates_superseded"] == 1
-    assert engine.report(resolve()).rows["acw_seconds"][0] == 99
+    assert report.rows["acw_seconds"][0] == 99
 
 
 def test_row_faults_are_rejected_counted_and_kept(write_csv):
@@ -153,7 +150,7 @@ def test_row_faults_are_rejected_counted_and_kept(write_csv):
         g,,2024-03-04T09:00:10Z,2024-03-04T09:01:10Z,,
         """
     )
-    q, engine = quality(path)
+    q, report = quality(path)
     assert q["rejected"] == {
         "total": 7,
         "by_reason": {
@@ -169,7 +166,7 @@ def test_row_faults_are_rejected_counted_and_kept(write_csv):
         "answers": 0,
         "survey_rows": 0,
     }
-    rejects = engine.rejects()
+    rejects = report.rejects
     assert rejects["line"].to_list() == [3, 4, 5, 6, 7, 8, 9]
     assert rejects["source_file"].unique().to_list() == [str(path)]
     assert q["rows_read"] == q["contacts"] + q["rejected"]["contacts"]
@@ -233,7 +230,7 @@ def test_missing_file_and_empty_glob(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         load(tmp_path / "nope.csv")
     with pytest.raises(InputError, match="no file matches"):
-        Engine().load([str(tmp_path / "*.csv")])
+        load(tmp_path / "*.csv")
 
 
 def test_unknown_extension(tmp_path):

@@ -9,12 +9,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import cli_json
+from conftest import cli_json, report_of, session_of
 from xlsx_writer import write_xlsx
 
-from csmetrics import Engine, resolve
 from csmetrics.errors import ConfigError, InputError
-from csmetrics.mapping import Mapping, MappingError
+from csmetrics.inputs.mapping.model import Mapping, MappingError
+from csmetrics.pipeline.session import Session
 
 UTC = dt.UTC
 
@@ -50,13 +50,11 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
-def _engine(paths: list[Path], mapping: Mapping, **kw: object) -> Engine:
-    engine = Engine()
-    engine.load([str(p) for p in paths], source_timezone="UTC", mapping=mapping, **kw)
-    return engine
+def _engine(paths: list[Path], mapping: Mapping, **kw: object) -> Session:
+    return session_of(paths, mapping=mapping, **kw)
 
 
-def _contacts(engine: Engine) -> dict[str, dict[str, object]]:
+def _contacts(engine: Session) -> dict[str, dict[str, object]]:
     rows = engine.con.sql("SELECT * FROM contacts ORDER BY interaction_id").pl().to_dicts()
     return {r["interaction_id"]: r for r in rows}
 
@@ -88,7 +86,7 @@ def test_mapping_builds_canonical_rows(tmp_path):
     assert a2["wait_seconds"] == 40.0
     assert a2["transferred"] is False
 
-    report = engine.report(resolve())
+    report = report_of(engine)
     [row] = report.rows.to_dicts()
     assert row["offered"] == 2
     assert row["asa_seconds"] == 20.0
@@ -209,14 +207,22 @@ def test_answered_without_answer_time_is_an_error(tmp_path):
         ('[columns]\ninteraction_id = "a"\n', "offered_at"),
         ('[columns]\ninteraction_id = "a"\noffered_at = "b"\n', "answered"),
         ('[columns]\ninteraction_id = "a"\noffered_at = "b"\nanswered_at = "c"\nwait = "d"\n', "columns.wait"),
-        ('[columns]\ninteraction_id = "a"\noffered_at = "b"\nanswered_at = "c"\ntalk_seconds = { from = "t", unit = "weeks" }\n',
-         "columns.talk_seconds"),
-        ('[columns]\ninteraction_id = "a"\noffered_at = "b"\nanswered_at = { derive = ["talk_seconds", "b"] }\n',
-         "columns.answered_at"),
-        ('[columns]\ninteraction_id = "a"\noffered_at = "b"\noutcome = { from = "o", values = { A = "won" } }\n',
-         "columns.outcome"),
-        ('[columns]\ninteraction_id = "a"\noffered_at = "b"\nanswered_at = { derive = ["offered_at", "wait_seconds"] }\n',
-         "wait_seconds"),
+        (
+            '[columns]\ninteraction_id = "a"\noffered_at = "b"\nanswered_at = "c"\ntalk_seconds = { from = "t", unit = "weeks" }\n',
+            "columns.talk_seconds",
+        ),
+        (
+            '[columns]\ninteraction_id = "a"\noffered_at = "b"\nanswered_at = { derive = ["talk_seconds", "b"] }\n',
+            "columns.answered_at",
+        ),
+        (
+            '[columns]\ninteraction_id = "a"\noffered_at = "b"\noutcome = { from = "o", values = { A = "won" } }\n',
+            "columns.outcome",
+        ),
+        (
+            '[columns]\ninteraction_id = "a"\noffered_at = "b"\nanswered_at = { derive = ["offered_at", "wait_seconds"] }\n',
+            "wait_seconds",
+        ),
         ("[columns\n", "not valid TOML"),
     ],
 )
@@ -265,16 +271,26 @@ def test_gzip_csv_and_ndjson(tmp_path):
     csv_gz.write_bytes(gzip.compress(EXPORT.encode()))
     nd_gz = tmp_path / "b.ndjson.gz"
     lines = [
-        {"Call Ref": "B-1", "Call Date": "2024-03-06", "Start Time": "12:00:00", "End Time": "12:01:00",
-         "Queue Wait": "0:00:10", "Talk (ms)": 50000, "Hold (days)": None, "Wrap (min)": None, "Xfer?": "N",
-         "Result": "answered", "Line / Queue": "Sales"},
+        {
+            "Call Ref": "B-1",
+            "Call Date": "2024-03-06",
+            "Start Time": "12:00:00",
+            "End Time": "12:01:00",
+            "Queue Wait": "0:00:10",
+            "Talk (ms)": 50000,
+            "Hold (days)": None,
+            "Wrap (min)": None,
+            "Xfer?": "N",
+            "Result": "answered",
+            "Line / Queue": "Sales",
+        },
     ]
     nd_gz.write_bytes(gzip.compress("\n".join(json.dumps(x) for x in lines).encode()))
     engine = _engine([csv_gz, nd_gz], Mapping.from_toml(MAPPING, "m"))
     c = _contacts(engine)
     assert set(c) == {"A-1", "A-2", "B-1"}
     assert c["B-1"]["talk_seconds"] == 50.0
-    assert [f.format for f in engine.load_result.files] == ["csv", "json"]
+    assert [f.format for f in engine.inputs.interactions] == ["csv", "json"]
 
 
 def test_xlsx_with_sheet(tmp_path):
@@ -303,10 +319,10 @@ def test_xlsx_with_sheet(tmp_path):
         ),
         "m",
     )
-    [row] = _engine([book], m, sheet="Calls").report(resolve()).rows.to_dicts()
+    [row] = report_of(_engine([book], m, sheet="Calls")).rows.to_dicts()
     # answered c1 (12 s) and c3 (8 s): ASA 10; c2 abandoned after 30 s
     assert (row["offered"], row["answered"], row["abandoned"], row["asa_seconds"]) == (3, 2, 1, 10.0)
-    with pytest.raises(InputError, match="no sheet 'Nope'.*Summary, Calls"):
+    with pytest.raises(InputError, match=r"no sheet 'Nope'.*Summary, Calls"):
         _engine([book], m, sheet="Nope")
 
 
@@ -334,9 +350,12 @@ def test_cli_stdin_and_config_mapping(tmp_path, cli):
 def test_xlsx_in_canonical_shape_needs_no_mapping(tmp_path):
     book = write_xlsx(
         tmp_path / "canonical.xlsx",
-        {"Sheet1": [["interaction_id", "offered_at", "answered_at"], ["1", "2024-03-04 09:00:00", "2024-03-04 09:00:07"]]},
+        {
+            "Sheet1": [
+                ["interaction_id", "offered_at", "answered_at"],
+                ["1", "2024-03-04 09:00:00", "2024-03-04 09:00:07"],
+            ]
+        },
     )
-    engine = Engine()
-    engine.load([str(book)], source_timezone="UTC")
-    [row] = engine.report(resolve()).rows.to_dicts()
+    [row] = report_of(session_of([book])).rows.to_dicts()
     assert (row["answered"], row["asa_seconds"]) == (1, 7.0)

@@ -1,4 +1,4 @@
-"""Issue 6 review fixes: Amazon Connect InitiationMethod classes and outbound contacts, the
+"""Mapping features: Amazon Connect InitiationMethod classes and outbound contacts, the
 `first = [...]` and `when_empty` mapping features, unmapped-value messages, TOML-safe
 starter mappings from `inspect`, and the mapping `[definitions]` layer."""
 
@@ -9,13 +9,13 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import REAL_DATA, ROOT, cli_json
+from conftest import REAL_DATA, ROOT, cli_json, report_of, session_of
 
-from csmetrics import Engine, resolve
-from csmetrics.config import read_config
+from csmetrics.definitions.config import Config, resolve
 from csmetrics.errors import ConfigError, InputError
-from csmetrics.inspect import toml_string
-from csmetrics.mapping import Mapping, MappingError
+from csmetrics.inputs.inspect import toml_string
+from csmetrics.inputs.mapping.model import Mapping, MappingError
+from csmetrics.inputs.mapping.presets import load_preset
 
 FIXTURES = Path(__file__).parent / "fixtures" / "presets"
 
@@ -57,19 +57,24 @@ def test_connect_initiation_methods(cli, fixture):
 
 def test_connect_outbound_contacts(tmp_path):
     # OUTBOUND without a queue: offered_at = InitiationTimestamp, counted as outbound, never rejected
-    data = _write(tmp_path, "ctr.csv", """
+    data = _write(
+        tmp_path,
+        "ctr.csv",
+        """
         ContactId,InitiationMethod,InitiationTimestamp,DisconnectTimestamp,LastUpdateTimestamp,Queue.EnqueueTimestamp,Agent.ConnectedToAgentTimestamp
         o1,OUTBOUND,2024-03-05T10:30:00Z,2024-03-05T10:35:00Z,2024-03-05T10:35:01Z,,2024-03-05T10:30:02Z
         i1,INBOUND,2024-03-05T10:39:50Z,2024-03-05T10:45:00Z,2024-03-05T10:45:01Z,2024-03-05T10:40:00Z,2024-03-05T10:40:12Z
-    """)
-    engine = Engine()
-    engine.load([str(data)], source_timezone="UTC", mapping=Mapping.preset("amazon-connect"))
-    rows = dict(engine.con.execute(
-        "SELECT interaction_id, (direction, strftime(offered_at AT TIME ZONE 'UTC', '%H:%M:%S')) FROM contacts"
-    ).fetchall())
+    """,
+    )
+    engine = session_of([data], mapping=load_preset("amazon-connect"))
+    rows = dict(
+        engine.con.execute(
+            "SELECT interaction_id, (direction, strftime(offered_at AT TIME ZONE 'UTC', '%H:%M:%S')) FROM contacts"
+        ).fetchall()
+    )
     # the inbound contact keeps Queue.EnqueueTimestamp (10:40:00), not InitiationTimestamp (10:39:50)
     assert rows == {"o1": ("outbound", "10:30:00"), "i1": ("inbound", "10:40:00")}
-    report = engine.report(resolve())
+    report = report_of(engine)
     assert report.data_quality["outbound"] == 1
     assert report.data_quality["rejected"]["total"] == 0
     [row] = report.rows.to_dicts()
@@ -77,11 +82,15 @@ def test_connect_outbound_contacts(tmp_path):
 
 
 def test_connect_unmapped_initiation_method_message(cli, tmp_path):
-    data = _write(tmp_path, "ctr.csv", """
+    data = _write(
+        tmp_path,
+        "ctr.csv",
+        """
         ContactId,InitiationMethod,InitiationTimestamp,DisconnectTimestamp,LastUpdateTimestamp,Queue.EnqueueTimestamp
         x1,INBOUND,2024-03-05T10:00:00Z,2024-03-05T10:01:00Z,2024-03-05T10:01:00Z,2024-03-05T10:00:05Z
         x2,TELEPORT,2024-03-05T10:00:00Z,2024-03-05T10:01:00Z,2024-03-05T10:01:00Z,2024-03-05T10:00:05Z
-    """)
+    """,
+    )
     result = cli("report", data, "--preset", "amazon-connect", "-q")
     assert result.exit_code == 3  # a data value the mapping does not cover (mapping errors exit 2)
     msg = " ".join(result.stderr.split())
@@ -116,8 +125,7 @@ def test_first_and_when_empty(tmp_path):
     data = _write(tmp_path, "export.csv", EXPORT)
     mapping = Mapping.from_toml(textwrap.dedent(MAPPING), "m.toml")
     assert mapping.source_columns().count("queue_name") == 1
-    engine = Engine()
-    engine.load([str(data)], source_timezone="UTC", mapping=mapping)
+    engine = session_of([data], mapping=mapping)
     rows = engine.con.execute(
         "SELECT interaction_id, strftime(offered_at AT TIME ZONE 'UTC', '%H:%M:%S'), direction FROM contacts ORDER BY 1"
     ).fetchall()
@@ -125,7 +133,7 @@ def test_first_and_when_empty(tmp_path):
     # its when_empty value is only for "in"); c: "in" with an empty queue_name -> excluded;
     # d: queued 13:00:00, no answer -> abandoned; e: "test" -> excluded
     assert rows == [("a", "10:00:10", "inbound"), ("b", "11:00:00", "outbound"), ("d", "13:00:00", "inbound")]
-    report = engine.report(resolve())
+    report = report_of(engine)
     assert report.data_quality["excluded_by_mapping"] == 2
     assert report.data_quality["outbound"] == 1
     [row] = report.rows.to_dicts()
@@ -139,11 +147,11 @@ def test_first_checks_every_column_and_needs_one(tmp_path):
     data = _write(tmp_path, "export.csv", EXPORT.replace("2024-03-05 11:00:00", "yesterday"))
     mapping = Mapping.from_toml(textwrap.dedent(MAPPING), "m.toml")
     with pytest.raises(InputError) as e:
-        Engine().load([str(data)], source_timezone="UTC", mapping=mapping)
+        session_of([data], mapping=mapping)
     assert "line 3: columns.offered_at (export column 'started') cannot read 'yesterday'" in str(e.value)
     bad = Mapping.from_toml(textwrap.dedent(MAPPING).replace('["queued", "started"]', '["q1", "q2"]'), "m.toml")
     with pytest.raises(MappingError) as e2:
-        Engine().load([str(_write(tmp_path, "ok.csv", EXPORT))], source_timezone="UTC", mapping=bad)
+        session_of([_write(tmp_path, "ok.csv", EXPORT)], mapping=bad)
     assert "columns.offered_at: none of the export columns ['q1', 'q2']" in str(e2.value)
 
 
@@ -153,8 +161,10 @@ def test_first_checks_every_column_and_needs_one(tmp_path):
         ('offered_at = { first = "queued" }', "first = [COLUMN"),
         ('offered_at = { first = ["queued"], from = "started" }', "exactly one of"),
         ('outcome = { from = "s", values = { a = "" }, when_empty = { column = "q" } }', "when_empty"),
-        ('outcome = { from = "s", values = { a = "" }, when_empty = { column = "q", values = { a = "won" } } }',
-         "when_empty outcome values"),
+        (
+            'outcome = { from = "s", values = { a = "" }, when_empty = { column = "q", values = { a = "won" } } }',
+            "when_empty outcome values",
+        ),
         ('queue = { from = "s", when_empty = { column = "q", values = { a = "b" } } }', "when_empty"),
     ],
 )
@@ -174,12 +184,16 @@ def test_toml_string_escapes():
 
 
 def test_inspect_non_ascii_column_names(cli, tmp_path):
-    data = _write(tmp_path, "export.csv", """
+    data = _write(
+        tmp_path,
+        "export.csv",
+        """
         "Call ""Id"" 📞",Start Time ⏰,Wait ⌛ (s),Statut → Status,Agent ✓ Zoë
         K1,2024-03-04 09:00:00,12,Answered,Zoë
         K2,2024-03-04 09:05:00,45,Abandoned,
         K3,2024-03-04 09:10:00,30,Answered,Zoë
-    """)
+    """,
+    )
     result = cli("inspect", data, "-q")
     assert result.exit_code == 0, result.stderr
     assert "\\ud83d" not in result.stdout
@@ -213,19 +227,27 @@ DEFS_DATA = """
 
 
 def test_resolve_layer_order(tmp_path):
-    config = _write(tmp_path, "csmetrics.toml", """
+    config = _write(
+        tmp_path,
+        "csmetrics.toml",
+        """
         [abandon]
         short_abandon_seconds = 10
         [service_level]
         threshold_seconds = 15
         [aht]
         include_acw = false
-    """)
-    values, _ = read_config(config)
+    """,
+    )
+    read = Config.read(config)
     mapping = Mapping.from_toml(textwrap.dedent(DEFS_MAPPING), "m.toml")
     assert mapping.definitions == {"abandon.short_abandon_seconds": 0, "service_level.threshold_seconds": 30}
-    d = resolve(config_path=config, config_values=values, mapping_values=mapping.definitions,
-                mapping_origin="mapping m.toml", assignments={"service_level.threshold_seconds": "40"})
+    d = resolve(
+        config=read,
+        mapping_values=mapping.definitions,
+        mapping_origin="mapping m.toml",
+        assignments={"service_level.threshold_seconds": "40"},
+    )
     assert d["aht.include_acw"] is False and d.sources["aht.include_acw"] == f"config {config}"  # config < mapping
     assert d["abandon.short_abandon_seconds"] == 0 and d.sources["abandon.short_abandon_seconds"] == "mapping m.toml"
     assert d["service_level.threshold_seconds"] == 40 and d.sources["service_level.threshold_seconds"] == "--set"
@@ -241,8 +263,9 @@ def test_mapping_definitions_in_report_and_fingerprint(cli, tmp_path):
     without = _write(tmp_path, "without.toml", DEFS_MAPPING.split("[definitions]")[0])
     result = cli("report", data, "--mapping", with_defs, "-f", "json")
     doc = cli_json(result)
-    assert f"note: mapping {with_defs} sets abandon.short_abandon_seconds = 0, service_level.threshold_seconds = 30" in (
-        " ".join(result.stderr.split())
+    assert (
+        f"note: mapping {with_defs} sets abandon.short_abandon_seconds = 0, service_level.threshold_seconds = 30"
+        in (" ".join(result.stderr.split()))
     )
     [row] = doc["rows"]
     # b abandoned after 3 s: a short abandon under the default 5 s, a counted abandon with 0 (off);
@@ -254,8 +277,21 @@ def test_mapping_definitions_in_report_and_fingerprint(cli, tmp_path):
     assert (prow["offered"], prow["short_abandoned"], prow["service_level"]) == (1, 1, 0.0)  # 25 s > 20 s
     assert plain["definitions_fingerprint"] != doc["definitions_fingerprint"]
     # --set wins over the mapping, and gives the same fingerprint as the same values set by hand
-    overridden = cli_json(cli("report", data, "--mapping", with_defs, "-f", "json", "-q",
-                              "--set", "abandon.short_abandon_seconds=5", "--set", "service_level.threshold_seconds=20"))
+    overridden = cli_json(
+        cli(
+            "report",
+            data,
+            "--mapping",
+            with_defs,
+            "-f",
+            "json",
+            "-q",
+            "--set",
+            "abandon.short_abandon_seconds=5",
+            "--set",
+            "service_level.threshold_seconds=20",
+        )
+    )
     assert overridden["definitions_fingerprint"] == plain["definitions_fingerprint"]
     defs = cli_json(cli("definitions", "--mapping", with_defs, "-f", "json"))
     [p] = [p for p in defs["parameters"] if p["name"] == "abandon.short_abandon_seconds"]
@@ -273,8 +309,9 @@ PWC_CSV = REAL_DATA / "pwc_phonenow_call_centre_2021" / "call_center_dataset.csv
 @pytest.mark.skipif(not PWC_CSV.exists(), reason="../shared real data not present")
 def test_pwc_default_run_counts_every_unanswered_call(cli):
     # The mapping's [definitions] turn short abandons off: 946 unanswered / 5,000 = 0.1892
-    doc = cli_json(cli("report", PWC_CSV, "--mapping", ROOT / "examples" / "mappings" / "pwc_phonenow.toml",
-                       "-f", "json", "-q"))
+    doc = cli_json(
+        cli("report", PWC_CSV, "--mapping", ROOT / "examples" / "mappings" / "pwc_phonenow.toml", "-f", "json", "-q")
+    )
     [row] = doc["rows"]
     assert (row["offered"], row["abandoned"], row["short_abandoned"]) == (5000, 946, 0)
     assert row["abandon_rate"] == pytest.approx(0.1892)

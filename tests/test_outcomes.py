@@ -1,4 +1,4 @@
-"""Customer outcome metrics (issue 3): FCR / repeats, complaints, CSAT, NPS. Every figure hand-computed."""
+"""Customer outcome metrics: FCR / repeats, complaints, CSAT, NPS. Every figure hand-computed."""
 
 from __future__ import annotations
 
@@ -8,15 +8,25 @@ import math
 from pathlib import Path
 
 import pytest
-from conftest import REAL_DATA, cli_json, report_rows
+from conftest import REAL_DATA, cli_json, report_rows, run, session_of
 
-from csmetrics import Engine, resolve
+from csmetrics.definitions.config import resolve
 
 H = "interaction_id,offered_at,answered_at,ended_at,customer_id,reason,queue,complaint,csat,nps"
 
 
-def row(i: str, at: str, *, answered: bool = True, cust: str = "", reason: str = "", queue: str = "q",
-        complaint: str = "", csat: str = "", nps: str = "") -> str:
+def row(
+    i: str,
+    at: str,
+    *,
+    answered: bool = True,
+    cust: str = "",
+    reason: str = "",
+    queue: str = "q",
+    complaint: str = "",
+    csat: str = "",
+    nps: str = "",
+) -> str:
     """One contact offered at 2024-03-`at` UTC; answered 10 s later, or abandoned after 60 s."""
     t = dt.datetime.fromisoformat(f"2024-03-{at.replace(' ', 'T')}+00:00")
     iso = lambda x: x.isoformat().replace("+00:00", "Z")  # noqa: E731
@@ -37,32 +47,35 @@ ANCHORS = (row("a0", "01 00:00:00", cust="anchor0"), row("a9", "10 00:00:00", cu
 
 def statuses(path: Path, **params: object) -> dict[str, str | None]:
     values = {k.replace("__", "."): v for k, v in params.items()}
-    engine = Engine()
-    engine.load([str(path)])
-    definitions = resolve(assignments=values)
-    engine.report(definitions)
-    step = engine.registry.step("outcomes")  # the query contact_outcomes, run inside a report's pass
-    binds = {name: definitions.bind_values()[name] for name in step.uses}
+    session = session_of([path], definitions=resolve(assignments=values))
+    outcomes = session.registry.fragments["outcomes"]  # the relation contact_outcomes, a CTE of a report's pass
     return dict(
-        engine.con.execute(
-            f"WITH contact_outcomes AS ({step.sql}) "
-            "SELECT c.interaction_id, o.fcr_status FROM contacts AS c LEFT JOIN contact_outcomes AS o USING (_seq)",
-            binds,
+        session.con.execute(
+            f"WITH contact_outcomes AS ({outcomes.sql}) "
+            "SELECT c.interaction_id, o.fcr_status FROM contacts AS c LEFT JOIN contact_outcomes AS o USING (_seq)"
         ).fetchall()
     )
 
 
 def test_repeat_exactly_at_window_edge_counts_as_repeat(write_csv):
-    path = write_csv(csv_text(
-        *ANCHORS,
-        row("1", "04 09:00:00", cust="c1"),
-        row("2", "05 09:00:00", cust="c1"),  # exactly 24 h later: a repeat (<=), so 1 is unresolved
-        row("3", "06 09:00:00", cust="c2"),
-        row("4", "07 09:00:01", cust="c2"),  # 24 h + 1 s later: not a repeat, so 3 is resolved, 4 resolved
-    ))
+    path = write_csv(
+        csv_text(
+            *ANCHORS,
+            row("1", "04 09:00:00", cust="c1"),
+            row("2", "05 09:00:00", cust="c1"),  # exactly 24 h later: a repeat (<=), so 1 is unresolved
+            row("3", "06 09:00:00", cust="c2"),
+            row("4", "07 09:00:01", cust="c2"),  # 24 h + 1 s later: not a repeat, so 3 is resolved, 4 resolved
+        )
+    )
     st = statuses(path)
-    assert st == {"a0": "censored", "a9": "censored", "1": "unresolved", "2": "repeat",
-                  "3": "resolved", "4": "resolved"}
+    assert st == {
+        "a0": "censored",
+        "a9": "censored",
+        "1": "unresolved",
+        "2": "repeat",
+        "3": "resolved",
+        "4": "resolved",
+    }
     [r] = report_rows([path])
     # first contacts known: 1 (unresolved), 3, 4 (resolved) -> fcr 2/3; repeats 1 of 4 non-censored
     assert r["fcr_first_contacts"] == 3
@@ -81,19 +94,28 @@ def test_window_hours_changes_status(write_csv):
 
 def test_censoring_at_both_ends(write_csv):
     # span 01 00:00 .. 03 00:00 (48 h). Window 24 h.
-    path = write_csv(csv_text(
-        row("s", "01 00:00:00", cust="x"),   # look-back starts 31 Jan 00:00 < span start: censored
-        row("b", "01 23:59:59", cust="y"),   # look-back starts before span: censored
-        row("c", "02 00:00:00", cust="z"),   # look-back starts exactly at span start: known; look-ahead ends
-                                             # exactly at span end (03 00:00): known -> resolved
-        row("d", "02 00:00:01", cust="w"),   # look-ahead ends 03 00:00:01 > span end, no repeat: censored
-        row("e", "02 12:00:00", cust="v"),   # look-ahead beyond span, but the repeat below is seen: unresolved
-        row("f", "02 20:00:00", cust="v"),   # repeat of e (8 h): a repeat, never censored
-        row("g", "03 00:00:00", cust="u"),   # last contact: censored
-    ))
+    path = write_csv(
+        csv_text(
+            row("s", "01 00:00:00", cust="x"),  # look-back starts 31 Jan 00:00 < span start: censored
+            row("b", "01 23:59:59", cust="y"),  # look-back starts before span: censored
+            row("c", "02 00:00:00", cust="z"),  # look-back starts exactly at span start: known; look-ahead ends
+            # exactly at span end (03 00:00): known -> resolved
+            row("d", "02 00:00:01", cust="w"),  # look-ahead ends 03 00:00:01 > span end, no repeat: censored
+            row("e", "02 12:00:00", cust="v"),  # look-ahead beyond span, but the repeat below is seen: unresolved
+            row("f", "02 20:00:00", cust="v"),  # repeat of e (8 h): a repeat, never censored
+            row("g", "03 00:00:00", cust="u"),  # last contact: censored
+        )
+    )
     st = statuses(path)
-    assert st == {"s": "censored", "b": "censored", "c": "resolved", "d": "censored",
-                  "e": "unresolved", "f": "repeat", "g": "censored"}
+    assert st == {
+        "s": "censored",
+        "b": "censored",
+        "c": "resolved",
+        "d": "censored",
+        "e": "unresolved",
+        "f": "repeat",
+        "g": "censored",
+    }
     [r] = report_rows([path])
     assert (r["fcr_censored"], r["fcr_first_contacts"]) == (4, 2)
     assert r["fcr_rate"] == pytest.approx(1 / 2)  # c resolved, e unresolved
@@ -108,24 +130,28 @@ def test_ties_at_the_same_instant_ordered_by_interaction_id(write_csv):
 
 
 def test_only_answered_inbound_with_customer_take_part(write_csv):
-    path = write_csv(csv_text(
-        *ANCHORS,
-        row("1", "04 09:00:00", cust="c1"),
-        row("2", "04 10:00:00", cust="c1", answered=False),  # abandoned: does not make 1 unresolved
-        row("3", "04 11:00:00"),                              # no customer: not participating
-    ))
+    path = write_csv(
+        csv_text(
+            *ANCHORS,
+            row("1", "04 09:00:00", cust="c1"),
+            row("2", "04 10:00:00", cust="c1", answered=False),  # abandoned: does not make 1 unresolved
+            row("3", "04 11:00:00"),  # no customer: not participating
+        )
+    )
     st = statuses(path)
     assert (st["1"], st["2"], st["3"]) == ("resolved", None, None)
 
 
 def test_fcr_match_with_reasons(write_csv):
-    path = write_csv(csv_text(
-        *ANCHORS,
-        row("1", "04 09:00:00", cust="c1", reason="billing"),
-        row("2", "04 10:00:00", cust="c1", reason="tech"),
-        row("3", "04 11:00:00", cust="c1", reason="billing"),
-        row("4", "04 12:00:00", cust="c1"),  # no reason
-    ))
+    path = write_csv(
+        csv_text(
+            *ANCHORS,
+            row("1", "04 09:00:00", cust="c1", reason="billing"),
+            row("2", "04 10:00:00", cust="c1", reason="tech"),
+            row("3", "04 11:00:00", cust="c1", reason="billing"),
+            row("4", "04 12:00:00", cust="c1"),  # no reason
+        )
+    )
     by_customer = statuses(path)
     assert [by_customer[i] for i in "1234"] == ["unresolved", "repeat", "repeat", "repeat"]
     by_reason = statuses(path, fcr__match="customer_id,reason")
@@ -137,14 +163,16 @@ def test_fcr_match_with_reasons(write_csv):
 
 
 def test_from_to_report_uses_contacts_outside_the_range(write_csv, cli):
-    path = write_csv(csv_text(
-        *ANCHORS,
-        row("1", "04 20:00:00", cust="c1"),
-        row("2", "05 08:00:00", cust="c1"),  # next day, 12 h later: 1 is unresolved even in a report of day 04
-        row("3", "04 21:00:00", cust="c2"),
-        row("4", "03 22:00:00", cust="c3"),
-        row("5", "04 08:00:00", cust="c3"),  # 10 h after 4 (outside the range): a repeat
-    ))
+    path = write_csv(
+        csv_text(
+            *ANCHORS,
+            row("1", "04 20:00:00", cust="c1"),
+            row("2", "05 08:00:00", cust="c1"),  # next day, 12 h later: 1 is unresolved even in a report of day 04
+            row("3", "04 21:00:00", cust="c2"),
+            row("4", "03 22:00:00", cust="c3"),
+            row("5", "04 08:00:00", cust="c3"),  # 10 h after 4 (outside the range): a repeat
+        )
+    )
     doc = cli_json(cli("report", path, "--from", "2024-03-04", "--to", "2024-03-04", "--format", "json"))
     [r] = doc["rows"]
     # in range: 1 unresolved, 3 resolved, 5 repeat -> fcr 1/2, repeat 1/3
@@ -194,9 +222,9 @@ COMPLAINTS = csv_text(
 @pytest.mark.parametrize(
     ("denominator", "expected"),
     [
-        ("offered", 3 / 5),      # 3 complaints among 5 offered
-        ("answered", 2 / 4),     # complaints among answered: 1, 2 -> 2 / 4 answered
-        ("customers", 2 / 4),    # complaining customers c1, c3 / customers c1..c4
+        ("offered", 3 / 5),  # 3 complaints among 5 offered
+        ("answered", 2 / 4),  # complaints among answered: 1, 2 -> 2 / 4 answered
+        ("customers", 2 / 4),  # complaining customers c1, c3 / customers c1..c4
     ],
 )
 def test_complaint_denominators(write_csv, denominator, expected):
@@ -214,27 +242,71 @@ def test_complaint_per_scales_and_groups(write_csv):
 def test_external_denominator_by_day_and_queue(write_csv, cli):
     data = write_csv(COMPLAINTS)
     denom = write_csv("date,queue,count\n2024-03-04,qa,400\n2024-03-04,qb,100\n2024-03-05,qa,0\n", "orders.csv")
-    doc = cli_json(cli("report", data, "--by", "day,queue", "--set", "complaint.denominator=external",
-                       "--set", "complaint.per=1000", "--denominator", denom, "--format", "json"))
+    doc = cli_json(
+        cli(
+            "report",
+            data,
+            "--by",
+            "day,queue",
+            "--set",
+            "complaint.denominator=external",
+            "--set",
+            "complaint.per=1000",
+            "--denominator",
+            denom,
+            "--format",
+            "json",
+        )
+    )
     got = {(r["day"], r["queue"]): r["complaint_rate"] for r in doc["rows"]}
     # 04/qa: 2 complaints / 400 * 1000 = 5; 04/qb: 1 / 100 * 1000 = 10; 05/qa: count 0 -> null
-    assert got == {("2024-03-04", "qa"): pytest.approx(5.0), ("2024-03-04", "qb"): pytest.approx(10.0),
-                   ("2024-03-05", "qa"): None}
+    assert got == {
+        ("2024-03-04", "qa"): pytest.approx(5.0),
+        ("2024-03-04", "qb"): pytest.approx(10.0),
+        ("2024-03-05", "qa"): None,
+    }
     # no grouping: 3 complaints / (400 + 100 + 0) over the data's days
-    doc = cli_json(cli("report", data, "--set", "complaint.denominator=external", "--denominator", denom,
-                       "--format", "json"))
+    doc = cli_json(
+        cli("report", data, "--set", "complaint.denominator=external", "--denominator", denom, "--format", "json")
+    )
     assert doc["rows"][0]["complaint_rate"] == pytest.approx(3 / 500)
     # --from/--to: only that day's counts
-    doc = cli_json(cli("report", data, "--set", "complaint.denominator=external", "--denominator", denom,
-                       "--from", "2024-03-04", "--to", "2024-03-04", "--format", "json"))
+    doc = cli_json(
+        cli(
+            "report",
+            data,
+            "--set",
+            "complaint.denominator=external",
+            "--denominator",
+            denom,
+            "--from",
+            "2024-03-04",
+            "--to",
+            "2024-03-04",
+            "--format",
+            "json",
+        )
+    )
     assert doc["rows"][0]["complaint_rate"] == pytest.approx(3 / 500)
 
 
 def test_external_denominator_per_day_without_queue_by_week(write_csv, cli):
     data = write_csv(COMPLAINTS)
     denom = write_csv("date,count\n2024-03-04,50\n2024-03-05,10\n2024-03-20,999\n", "orders.csv")
-    doc = cli_json(cli("report", data, "--by", "week", "--set", "complaint.denominator=external",
-                       "--denominator", denom, "--format", "json"))
+    doc = cli_json(
+        cli(
+            "report",
+            data,
+            "--by",
+            "week",
+            "--set",
+            "complaint.denominator=external",
+            "--denominator",
+            denom,
+            "--format",
+            "json",
+        )
+    )
     # week of Monday 2024-03-04: 3 complaints / (50 + 10); the 20th is outside the data's days
     assert doc["rows"][0]["complaint_rate"] == pytest.approx(3 / 60)
     result = cli("report", data, "--by", "queue", "--set", "complaint.denominator=external", "--denominator", denom)
@@ -271,33 +343,37 @@ def test_external_denominator_errors(write_csv, cli):
 
 # ---------------------------------------------------------------- CSAT -----------------------------------------
 def test_csat_default_scale_and_good_bad(write_csv):
-    path = write_csv(csv_text(
-        row("1", "04 09:00:00", csat="5"),
-        row("2", "04 09:01:00", csat="4"),   # satisfied_min 4: satisfied (>=)
-        row("3", "04 09:02:00", csat="3"),
-        row("4", "04 09:03:00", csat="Good"),
-        row("5", "04 09:04:00", csat="bad"),
-        row("6", "04 09:05:00", csat="1", answered=False),  # abandoned: its answer does not count
-        row("7", "04 09:06:00"),
-    ))
+    path = write_csv(
+        csv_text(
+            row("1", "04 09:00:00", csat="5"),
+            row("2", "04 09:01:00", csat="4"),  # satisfied_min 4: satisfied (>=)
+            row("3", "04 09:02:00", csat="3"),
+            row("4", "04 09:03:00", csat="Good"),
+            row("5", "04 09:04:00", csat="bad"),
+            row("6", "04 09:05:00", csat="1", answered=False),  # abandoned: its answer does not count
+            row("7", "04 09:06:00"),
+        )
+    )
     [r] = report_rows([path])
     assert r["csat_responses"] == 5
-    assert r["csat"] == pytest.approx(3 / 5)          # 5, 4, good
+    assert r["csat"] == pytest.approx(3 / 5)  # 5, 4, good
     assert r["csat_mean"] == pytest.approx((5 + 4 + 3) / 3)  # numeric answers only
 
 
 def test_csat_other_scales(write_csv):
-    path = write_csv(csv_text(
-        row("1", "04 09:00:00", csat="10"), row("2", "04 09:01:00", csat="8"),
-        row("3", "04 09:02:00", csat="7"), row("4", "04 09:03:00", csat="0"),
-    ))
+    path = write_csv(
+        csv_text(
+            row("1", "04 09:00:00", csat="10"),
+            row("2", "04 09:01:00", csat="8"),
+            row("3", "04 09:02:00", csat="7"),
+            row("4", "04 09:03:00", csat="0"),
+        )
+    )
     [r] = report_rows([path], csat__scale_min=0, csat__scale_max=10, csat__satisfied_min=8)
     assert r["csat"] == pytest.approx(2 / 4)  # 10, 8
     assert r["csat_mean"] == pytest.approx(25 / 4)
     # on the default 1-5 scale the same data is out of range: 10, 8, 7, 0 are all rejected, never clipped
-    engine = Engine()
-    engine.load([str(path)])
-    report = engine.report(resolve())
+    report = run([path])
     assert report.data_quality["rejected"]["by_reason"] == {"csat_out_of_range": 4}
     assert report.rows["csat_responses"][0] == 0
     assert report.rows["csat"][0] is None
@@ -310,9 +386,7 @@ def test_csat_other_scales(write_csv):
 @pytest.mark.parametrize("value", ["6", "0", "4.5", "-1", "inf"])
 def test_csat_out_of_range_rejected(write_csv, value):
     path = write_csv(csv_text(row("1", "04 09:00:00", csat="4"), row("2", "04 09:01:00", csat=value)))
-    engine = Engine()
-    engine.load([str(path)])
-    report = engine.report(resolve())
+    report = run([path])
     assert report.data_quality["rejected"]["by_reason"] == {"csat_out_of_range": 1}
     assert report.rows["csat_responses"][0] == 1
     # only the answer is rejected: the contact stays in every other figure
@@ -349,10 +423,14 @@ def test_nps_boundaries_and_margin(write_csv):
 
 
 def test_nps_unrounded_and_only_answered(write_csv):
-    path = write_csv(csv_text(
-        row("1", "04 09:00:00", nps="9"), row("2", "04 09:01:00", nps="9"), row("3", "04 09:02:00", nps="3"),
-        row("4", "04 09:03:00", nps="0", answered=False),
-    ))
+    path = write_csv(
+        csv_text(
+            row("1", "04 09:00:00", nps="9"),
+            row("2", "04 09:01:00", nps="9"),
+            row("3", "04 09:02:00", nps="3"),
+            row("4", "04 09:03:00", nps="0", answered=False),
+        )
+    )
     [r] = report_rows([path])
     assert r["nps"] == pytest.approx(100 / 3)  # (2 - 1) / 3 * 100 = 33.333..., not rounded
     # p = 2/3, d = 1/3: var = 1 - (1/3)^2 = 8/9; 196 * sqrt(8/27)
@@ -378,19 +456,24 @@ def test_no_responses_null(write_csv):
 
 # ---------------------------------------------------------------- surveys ----------------------------------------
 def test_surveys_file_joined_on_interaction_id(write_csv, cli, tmp_path):
-    data = write_csv(csv_text(
-        row("1", "04 09:00:00", csat="1"), row("2", "04 09:01:00"), row("3", "04 09:02:00"),
-        row("4", "04 09:03:00", answered=False), row("5", "05 09:00:00"),
-    ))
+    data = write_csv(
+        csv_text(
+            row("1", "04 09:00:00", csat="1"),
+            row("2", "04 09:01:00"),
+            row("3", "04 09:02:00"),
+            row("4", "04 09:03:00", answered=False),
+            row("5", "05 09:00:00"),
+        )
+    )
     surveys = write_csv(
         "Interaction_ID,CSAT,NPS\n"
-        "1,5,10\n"     # overrides the interaction's csat 1
+        "1,5,10\n"  # overrides the interaction's csat 1
         "2,bad,6\n"
-        "4,5,10\n"     # abandoned contact: does not count
-        "5,4,\n"       # day 05
-        "9,5,9\n"      # no such contact: rejected
-        "3,12,8\n"     # csat out of range: that answer rejected, the nps 8 still counts
-        "2,2,0\n",     # second answer for 2 is read later and wins; first answer for 2 rejected as duplicate
+        "4,5,10\n"  # abandoned contact: does not count
+        "5,4,\n"  # day 05
+        "9,5,9\n"  # no such contact: rejected
+        "3,12,8\n"  # csat out of range: that answer rejected, the nps 8 still counts
+        "2,2,0\n",  # second answer for 2 is read later and wins; first answer for 2 rejected as duplicate
         "surveys.csv",
     )
     rej = tmp_path / "rej.csv"
@@ -402,7 +485,9 @@ def test_surveys_file_joined_on_interaction_id(write_csv, cli, tmp_path):
     assert (d4["nps_responses"], d4["nps"], d4["passives"]) == (3, 0.0, 1)
     assert (d5["csat_responses"], d5["csat"], d5["nps_responses"]) == (1, 1.0, 0)
     assert doc["data_quality"]["rejected"]["by_reason"] == {
-        "csat_out_of_range": 1, "survey_duplicate": 1, "survey_without_contact": 1,
+        "csat_out_of_range": 1,
+        "survey_duplicate": 1,
+        "survey_without_contact": 1,
     }
     assert "surveys.csv" in rej.read_text()
 
@@ -420,17 +505,31 @@ def test_surveys_file_errors(write_csv, cli):
     assert cli("report", data, "--surveys", "missing.csv").exit_code == 3
 
 
-# ---------------------------------------------------------------- done-when command ---------------------------------
-def test_done_when_report_by_day_queue_72h(write_csv, cli):
-    path = write_csv(csv_text(
-        row("a", "01 00:00:00", cust="z", queue="q1"),
-        row("1", "04 09:00:00", cust="c1", queue="q1", complaint="true", csat="5", nps="10"),
-        row("2", "06 08:00:00", cust="c1", queue="q1", csat="2", nps="3"),   # 47 h later: repeat at 72 h
-        row("3", "04 10:00:00", cust="c2", queue="q2", csat="4", nps="8"),
-        row("b", "10 00:00:00", cust="y", queue="q1"),
-    ))
-    doc = cli_json(cli("report", path, "--by", "day,queue", "--tz", "Europe/Paris",
-                       "--set", "fcr.window_hours=72", "--format", "json"))
+# ---------------------------------------------------------------- end to end ---------------------------------------
+def test_outcome_metrics_by_day_and_queue_at_a_72h_window(write_csv, cli):
+    path = write_csv(
+        csv_text(
+            row("a", "01 00:00:00", cust="z", queue="q1"),
+            row("1", "04 09:00:00", cust="c1", queue="q1", complaint="true", csat="5", nps="10"),
+            row("2", "06 08:00:00", cust="c1", queue="q1", csat="2", nps="3"),  # 47 h later: repeat at 72 h
+            row("3", "04 10:00:00", cust="c2", queue="q2", csat="4", nps="8"),
+            row("b", "10 00:00:00", cust="y", queue="q1"),
+        )
+    )
+    doc = cli_json(
+        cli(
+            "report",
+            path,
+            "--by",
+            "day,queue",
+            "--tz",
+            "Europe/Paris",
+            "--set",
+            "fcr.window_hours=72",
+            "--format",
+            "json",
+        )
+    )
     got = {(r["day"], r["queue"]): r for r in doc["rows"]}
     d4q1, d4q2, d6q1 = got[("2024-03-04", "q1")], got[("2024-03-04", "q2")], got[("2024-03-06", "q1")]
     assert (d4q1["fcr_rate"], d4q1["repeat_rate"], d4q1["complaint_rate"]) == (0.0, 0.0, 1.0)

@@ -19,7 +19,7 @@ Answered within 20 s: #1, #3 = 2. Abandoned within 20 s: #5 = 1.
 from __future__ import annotations
 
 import pytest
-from conftest import report_rows
+from conftest import report_rows, run
 
 BASE = """
 interaction_id,offered_at,answered_at,ended_at,direction,queue,talk_seconds,hold_seconds,acw_seconds,transferred
@@ -140,18 +140,24 @@ def test_zero_volume_gives_nulls_not_errors(write_csv):
     )
     row = one([path])
     assert (row["offered"], row["answered"], row["abandoned"], row["short_abandoned"]) == (0, 0, 0, 1)
-    for key in ("service_level", "asa_seconds", "avg_wait_seconds", "abandon_rate", "aht_seconds",
-                "avg_talk_seconds", "avg_hold_seconds", "acw_seconds", "transfer_rate"):
+    for key in (
+        "service_level",
+        "asa_seconds",
+        "avg_wait_seconds",
+        "abandon_rate",
+        "aht_seconds",
+        "avg_talk_seconds",
+        "avg_hold_seconds",
+        "acw_seconds",
+        "transfer_rate",
+    ):
         assert row[key] is None, key
 
 
 def test_empty_period_gives_one_row_of_zeros(base):
-    from csmetrics import Engine, resolve
     import datetime as dt
 
-    engine = Engine()
-    engine.load([str(base)])
-    report = engine.report(resolve(), date_from=dt.date(2025, 1, 1), date_to=dt.date(2025, 1, 31))
+    report = run([base], date_from=dt.date(2025, 1, 1), date_to=dt.date(2025, 1, 31))
     [row] = report.rows.to_dicts()
     assert row["offered"] == 0 and row["service_level"] is None
     assert report.data_quality["outside_period"] == 6  # 5 completed inbound + 1 short abandon

@@ -149,7 +149,17 @@ def test_pwc_default_short_abandon_swallows_unknown_waits(cli):
     [row] = cli_json(cli("report", PWC_XLSX, "--mapping", PWC_MAP, "--format", "json", "-q"))["rows"]
     assert (row["offered"], row["abandoned"], row["short_abandoned"]) == (5000, 946, 0)
     assert row["abandon_rate"] == pytest.approx(0.1892)
-    args = ("report", PWC_XLSX, "--mapping", PWC_MAP, "--format", "json", "-q", "--set", "abandon.short_abandon_seconds=5")
+    args = (
+        "report",
+        PWC_XLSX,
+        "--mapping",
+        PWC_MAP,
+        "--format",
+        "json",
+        "-q",
+        "--set",
+        "abandon.short_abandon_seconds=5",
+    )
     [row] = cli_json(cli(*args))["rows"]
     assert (row["offered"], row["abandoned"], row["short_abandoned"]) == (4054, 0, 946)
 

@@ -9,26 +9,26 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import ROOT, cli_json
+from conftest import ROOT, cli_json, run
 
-from csmetrics import resolve, store
-from csmetrics.engine import Engine
+from csmetrics.api import Inputs, ReportRequest, report
 from csmetrics.errors import StoreError
+from csmetrics.store import read as store_read
+from csmetrics.store import schema as store_schema
+from csmetrics.store import write as store_write
 
 H = "interaction_id,offered_at,answered_at,ended_at,updated_at,queue,agent_id,customer_id,talk_seconds"
 
 
 def rows_of(db: Path, by: str | None = None) -> list[dict]:
-    return store.store_engine(db).report(resolve(), group_by=by).rows.to_dicts()
+    return report(ReportRequest(inputs=Inputs(store=db), group_by=by)).rows.to_dicts()
 
 
 def file_rows(paths: list[Path], by: str | None = None) -> list[dict]:
-    engine = Engine()
-    engine.load([str(p) for p in paths])
-    return engine.report(resolve(), group_by=by).rows.to_dicts()
+    return run(paths, by=by).rows.to_dicts()
 
 
-def counts(rec: store.FileLoad) -> tuple[int, ...]:
+def counts(rec: store_write.FileLoad) -> tuple[int, ...]:
     return (rec.inserted, rec.updated, rec.unchanged, rec.older, rec.duplicates, rec.rejected)
 
 
@@ -42,21 +42,21 @@ def test_reload_of_the_same_file_changes_nothing(write_csv, tmp_path):
         """
     )
     db = tmp_path / "s.db"
-    [first] = store.load_files(db, [str(a)])
+    [first] = store_write.load_files(db, [str(a)])
     # 3 rows: ids 1 and 2 valid and new; id 3 answered before offered -> rejected (kept as current version).
     assert counts(first) == (2, 0, 0, 0, 0, 1)
     assert first.rows_read == 3
     before = rows_of(db)
-    info_before = store.info(db)
-    [second] = store.load_files(db, [str(a)])
+    info_before = store_read.info(db)
+    [second] = store_write.load_files(db, [str(a)])
     assert counts(second) == (0, 0, 2, 0, 0, 1)
     assert second.sha256 == first.sha256 and second.size_bytes == a.stat().st_size
     assert rows_of(db) == before
-    info_after = store.info(db)
+    info_after = store_read.info(db)
     assert info_after["tables"]["interactions"] == info_before["tables"]["interactions"] == 3
     # the rejected row is kept once, with its file, line (header = line 1) and reason
     assert info_after["tables"]["rejects"] == 1
-    rej = store.rejects(db).to_dicts()
+    rej = store_read.rejects(db).to_dicts()
     assert [(r["source_file"], r["line"], r["reject_reason"], r["interaction_id"]) for r in rej] == [
         (str(a.resolve()), 4, "answered_before_offered", "3")
     ]
@@ -81,8 +81,8 @@ def test_overlapping_exports_never_double_count(write_csv, tmp_path):
         """
     )
     db = tmp_path / "s.db"
-    [m] = store.load_files(db, [str(monday)])
-    [t] = store.load_files(db, [str(tuesday)])
+    [m] = store_write.load_files(db, [str(monday)])
+    [t] = store_write.load_files(db, [str(tuesday)])
     assert counts(m) == (2, 0, 0, 0, 0, 0)
     assert counts(t) == (1, 0, 1, 0, 0, 0)  # id 2 again, same content: unchanged
     [row] = rows_of(db)
@@ -105,16 +105,16 @@ def test_newer_version_replaces_the_old_one(write_csv, tmp_path):
         """
     )
     db = tmp_path / "s.db"
-    store.load_files(db, [str(old)])
+    store_write.load_files(db, [str(old)])
     # the first version is still in progress: no contact in the report yet
     assert rows_of(db)[0]["offered"] == 0
-    [rec] = store.load_files(db, [str(new)])
+    [rec] = store_write.load_files(db, [str(new)])
     assert counts(rec) == (0, 1, 0, 0, 0, 0)
     [row] = rows_of(db)
     # answered after 40 s, ended 5 min later: ASA 40, talk 300
     assert (row["offered"], row["answered"], row["asa_seconds"], row["avg_talk_seconds"]) == (1, 1, 40.0, 300.0)
     # loading the older export again: its updated_at is older, the stored version stays
-    [again] = store.load_files(db, [str(old)])
+    [again] = store_write.load_files(db, [str(old)])
     assert counts(again) == (0, 0, 0, 1, 0, 0)
     assert rows_of(db) == [row]
 
@@ -133,8 +133,8 @@ def test_without_updated_at_the_later_load_wins(write_csv, tmp_path):
         """
     )
     db = tmp_path / "s.db"
-    store.load_files(db, [str(second)])
-    [rec] = store.load_files(db, [str(first)])
+    store_write.load_files(db, [str(second)])
+    [rec] = store_write.load_files(db, [str(first)])
     assert counts(rec) == (0, 1, 0, 0, 0, 0)
     assert rows_of(db)[0]["asa_seconds"] == 10.0  # the later load (first.csv, ASA 10) won
 
@@ -145,7 +145,8 @@ def _nights(tmp_path: Path) -> list[Path]:
     src = tmp_path / "all.csv"
     subprocess.run(
         [sys.executable, str(ROOT / "sample_data" / "generate.py"), "--days", "4", "--volume", "60", "-o", str(src)],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     con = duckdb.connect()
     paths = []
@@ -171,10 +172,10 @@ def _nights(tmp_path: Path) -> list[Path]:
 def test_night_by_night_equals_the_union_loaded_once(tmp_path, cli):
     nights = _nights(tmp_path)
     db = tmp_path / "nightly.db"
-    records = [store.load_files(db, [str(p)])[0] for p in nights]
+    records = [store_write.load_files(db, [str(p)])[0] for p in nights]
     assert sum(r.updated for r in records) > 0 and sum(r.unchanged for r in records) > 0
     once = tmp_path / "once.db"
-    store.load_files(once, [str(p) for p in nights])
+    store_write.load_files(once, [str(p) for p in nights])
     by = "day,queue,channel"
     union = file_rows(nights, by)
     assert len(union) > 5
@@ -190,23 +191,23 @@ def test_night_by_night_equals_the_union_loaded_once(tmp_path, cli):
 def test_schema_versions_are_checked(tmp_path, write_csv, monkeypatch):
     a = write_csv(f"{H}\n1,2024-03-04T09:00:00Z,2024-03-04T09:00:10Z,,,q,a1,c1,\n")
     db = tmp_path / "s.db"
-    store.load_files(db, [str(a)])
+    store_write.load_files(db, [str(a)])
     con = duckdb.connect(str(db))
     con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     con.close()
     with pytest.raises(StoreError, match="newer csmetrics"):
-        store.info(db)
+        store_read.info(db)
     con = duckdb.connect(str(db))
     con.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
     con.close()
     with pytest.raises(StoreError, match="cannot migrate"):
-        store.load_files(db, [str(a)])
+        store_write.load_files(db, [str(a)])
     # with a migration from 0 to 1: a read is refused until migrated, a writer migrates
-    monkeypatch.setitem(store.MIGRATIONS, 0, ["CREATE TABLE migrated_marker (x INTEGER)"])
+    monkeypatch.setitem(store_schema.MIGRATIONS, 0, ["CREATE TABLE migrated_marker (x INTEGER)"])
     with pytest.raises(StoreError, match="db migrate"):
-        store.info(db)
-    store.load_files(db, [str(a)])
-    assert store.info(db)["schema_version"] == store.STORE_SCHEMA_VERSION
+        store_read.info(db)
+    store_write.load_files(db, [str(a)])
+    assert store_read.info(db)["schema_version"] == store_schema.STORE_SCHEMA_VERSION
 
 
 def test_a_foreign_database_is_refused(tmp_path):
@@ -215,24 +216,24 @@ def test_a_foreign_database_is_refused(tmp_path):
     con.execute("CREATE TABLE interactions (x INTEGER)")
     con.close()
     with pytest.raises(StoreError, match="not a csmetrics store"):
-        store.info(db)
+        store_read.info(db)
     junk = tmp_path / "junk.db"
     junk.write_text("not a database")
     with pytest.raises(StoreError, match="cannot be opened"):
-        store.info(junk)
+        store_read.info(junk)
     with pytest.raises(StoreError, match="no store at"):
-        store.info(tmp_path / "missing.db")
+        store_read.info(tmp_path / "missing.db")
 
 
 def test_failed_load_leaves_the_store_unchanged(tmp_path, write_csv):
     good = write_csv(f"{H}\n1,2024-03-04T09:00:00Z,2024-03-04T09:00:10Z,,,q,a1,c1,\n")
     bad = write_csv(f"{H}\n2,2024-03-04T09:00:00Z,not a time,,,q,a1,c1,\n")
     db = tmp_path / "s.db"
-    store.load_files(db, [str(good)])
-    before = store.info(db)
+    store_write.load_files(db, [str(good)])
+    before = store_read.info(db)
     with pytest.raises(Exception, match="cannot read"):
-        store.load_files(db, [str(good), str(bad)])  # the good file is rolled back too
-    assert store.info(db) == before
+        store_write.load_files(db, [str(good), str(bad)])  # the good file is rolled back too
+    assert store_read.info(db) == before
 
 
 def test_db_from_env_and_config(tmp_path, write_csv, cli, monkeypatch):

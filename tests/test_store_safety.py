@@ -14,7 +14,7 @@ import duckdb
 import pytest
 from conftest import ROOT
 
-from csmetrics import store
+from csmetrics.store import read as store_read
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 SMALL = (
@@ -33,7 +33,10 @@ def run(*args: object, timeout: float = 120) -> subprocess.CompletedProcess[str]
 def start(*args: object) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "csmetrics", *map(str, args)],
-        env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -65,7 +68,7 @@ def store_locked(db: Path) -> bool:
 
 
 def snapshot(db: Path) -> tuple[dict, list[dict]]:
-    info = store.info(db)
+    info = store_read.info(db)
     rows = run("report", "--db", db, "--by", "queue", "-f", "json", "-q")
     assert rows.returncode == 0, rows.stderr
     return info, json.loads(rows.stdout)["rows"]
@@ -104,7 +107,7 @@ def test_two_loads_at_once_both_succeed(tmp_path, big_csv):
     first.communicate(timeout=60)
     assert first.returncode == 0 and second.returncode == 0, second.stderr
     assert "Traceback" not in second.stderr
-    info = store.info(db)
+    info = store_read.info(db)
     assert info["tables"]["interactions"] == 400_002
     assert [ld["inserted"] for ld in info["loads"]] == [400_000, 2]
 
@@ -131,8 +134,13 @@ def test_a_busy_store_exits_75_without_traceback(tmp_path):
     small.write_text(SMALL)
     assert run("load", small, "--db", db, "-q").returncode == 0
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(db)!r}); print('held', flush=True); time.sleep(30)"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(db)!r}); print('held', flush=True); time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
@@ -146,4 +154,4 @@ def test_a_busy_store_exits_75_without_traceback(tmp_path):
     finally:
         holder.kill()
         holder.communicate()
-    assert store.info(db)["tables"]["interactions"] == 2
+    assert store_read.info(db)["tables"]["interactions"] == 2

@@ -6,11 +6,10 @@ import json
 import tomllib
 
 import pytest
-from conftest import HEADER, ROOT
+from conftest import HEADER, ROOT, report_of, session_of
 
-from csmetrics import Engine, resolve
+from csmetrics.analysis.targets import Target, evaluate, parse_target, targets_from_config
 from csmetrics.errors import ConfigError
-from csmetrics.targets import Target, evaluate, parse_target, targets_from_config
 
 # Queue a: 2 answered after 10 s and 30 s -> ASA 20, service level (20 s) = 1/2 = 0.5.
 # Queue b: 1 abandoned after 60 s -> offered 1, answered 0, ASA null, service level 0/1 = 0.
@@ -25,9 +24,8 @@ ROWS = f"""
 @pytest.fixture
 def report(write_csv):
     path = write_csv(ROWS)
-    engine = Engine()
-    engine.load([str(path)])
-    return lambda by=None: engine.report(resolve(), group_by=by)
+    session = session_of([path])
+    return lambda by=None: report_of(session, group_by=by)
 
 
 def test_parse_target_forms():
@@ -35,7 +33,12 @@ def test_parse_target_forms():
     assert parse_target(" asa_seconds <= 30 ") == Target("asa_seconds", "<=", 30.0)
     assert parse_target("csat>=90%").bound == pytest.approx(0.9)
     t = parse_target("queue=billing,channel=chat:abandon_rate<5%")
-    assert (t.metric, t.op, t.bound, t.where) == ("abandon_rate", "<", 0.05, (("queue", "billing"), ("channel", "chat")))
+    assert (t.metric, t.op, t.bound, t.where) == (
+        "abandon_rate",
+        "<",
+        0.05,
+        (("queue", "billing"), ("channel", "chat")),
+    )
     assert parse_target("offered==3").op == "=="
     assert parse_target("offered>2").op == ">"
     for bad in ("service_level", "service_level=>0.8", "service_level>=high", "queue:offered>1", "1x>=2"):
@@ -61,7 +64,8 @@ def test_targets_from_toml_table_and_list():
         ("abandon_rate", "<", 0.05, (("queue", "billing"),)),
     ]
     assert [t.text for t in targets_from_config(["offered>=1", "queue=a:asa_seconds<=20"])] == [
-        "offered>=1", "queue=a:asa_seconds<=20",
+        "offered>=1",
+        "queue=a:asa_seconds<=20",
     ]
     with pytest.raises(ConfigError, match="GROUP=VALUE"):
         targets_from_config({"service_level": {"x": ">= 1"}})
@@ -73,12 +77,24 @@ def test_boundaries_are_inclusive_only_for_inclusive_operators(report):
     r = report()  # one row: ASA (10 + 30) / 2 = 20, offered 3
     outcomes = {
         t: evaluate([parse_target(t)], r).results[0]["outcome"]
-        for t in ("asa_seconds<=20", "asa_seconds<20", "asa_seconds>=20", "asa_seconds>20", "asa_seconds==20",
-                  "offered>=3", "offered>3")
+        for t in (
+            "asa_seconds<=20",
+            "asa_seconds<20",
+            "asa_seconds>=20",
+            "asa_seconds>20",
+            "asa_seconds==20",
+            "offered>=3",
+            "offered>3",
+        )
     }
     assert outcomes == {
-        "asa_seconds<=20": "met", "asa_seconds<20": "missed", "asa_seconds>=20": "met",
-        "asa_seconds>20": "missed", "asa_seconds==20": "met", "offered>=3": "met", "offered>3": "missed",
+        "asa_seconds<=20": "met",
+        "asa_seconds<20": "missed",
+        "asa_seconds>=20": "met",
+        "asa_seconds>20": "missed",
+        "asa_seconds==20": "met",
+        "offered>=3": "met",
+        "offered>3": "missed",
     }
 
 
@@ -87,7 +103,8 @@ def test_per_group_targets_and_no_data(report):
     res = evaluate([parse_target("asa_seconds<=25")], r)
     # queue a: ASA 20 <= 25 met; queue b: nobody answered, ASA null -> no_data
     assert [(x["group"], x["value"], x["outcome"]) for x in res.results] == [
-        ({"queue": "a"}, 20.0, "met"), ({"queue": "b"}, None, "no_data"),
+        ({"queue": "a"}, 20.0, "met"),
+        ({"queue": "b"}, None, "no_data"),
     ]
     assert not res.ok  # no data counts as missed by default
     assert evaluate([parse_target("asa_seconds<=25")], r, allow_no_data=True).ok
@@ -111,8 +128,11 @@ def test_examples_targets_toml_parses_and_present_metrics_evaluate(report):
     raw = tomllib.loads((ROOT / "examples" / "targets.toml").read_text())["targets"]
     targets = targets_from_config(raw)
     assert {(t.metric, t.op, t.bound) for t in targets} == {
-        ("csat", ">=", 0.9), ("asa_seconds", "<=", 30.0), ("fcr_rate", ">=", 0.95),
-        ("repeat_rate", "<=", 0.05), ("contacts_per_agent_hour", ">=", 10.0),
+        ("csat", ">=", 0.9),
+        ("asa_seconds", "<=", 30.0),
+        ("fcr_rate", ">=", 0.95),
+        ("repeat_rate", "<=", 0.05),
+        ("contacts_per_agent_hour", ">=", 10.0),
     }
     r = report()
     present = [t for t in targets if t.metric in {m.name for m in r.metrics}]
@@ -132,8 +152,15 @@ def test_check_cli_exit_codes_and_json(write_csv, cli, tmp_path):
     doc = json.loads(missed.stdout)
     assert doc["ok"] is False and doc["summary"]["missed"] == 1
     assert doc["results"][0] == {
-        "target": "asa_seconds<20", "metric": "asa_seconds", "operator": "<", "bound": 20.0, "where": {},
-        "group": {}, "value": 20.0, "outcome": "missed", "origin": "--target",
+        "target": "asa_seconds<20",
+        "metric": "asa_seconds",
+        "operator": "<",
+        "bound": 20.0,
+        "where": {},
+        "group": {},
+        "value": 20.0,
+        "outcome": "missed",
+        "origin": "--target",
     }
     assert "1 target evaluation(s) missed" in missed.stderr
     # report --check: the report on stdout, the verdict on stderr, exit 4

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import report_rows
+from conftest import report_of, report_rows, session_of
 
-from csmetrics import Engine, resolve
+from csmetrics.definitions.config import resolve
 
 
 def hourly(write_csv, start_utc: str, hours: int):
@@ -61,8 +61,10 @@ def test_intervals_weeks_months(write_csv):
     )
     rows = report_rows([path], by="interval:15m")
     assert [r["interval"] for r in rows] == [
-        "2024-03-10T09:00:00+00:00", "2024-03-10T09:15:00+00:00",
-        "2024-03-11T09:15:00+00:00", "2024-04-01T00:00:00+00:00",
+        "2024-03-10T09:00:00+00:00",
+        "2024-03-10T09:15:00+00:00",
+        "2024-03-11T09:15:00+00:00",
+        "2024-04-01T00:00:00+00:00",
     ]
     rows = report_rows([path], by="interval:30m")
     assert [r["interval"] for r in rows][:2] == ["2024-03-10T09:00:00+00:00", "2024-03-11T09:00:00+00:00"]
@@ -115,11 +117,10 @@ def test_from_to_are_inclusive_local_dates(write_csv):
         4,2024-03-06T12:00:00Z,2024-03-06T12:00:10Z,2024-03-06T12:01:00Z
         """
     )
-    engine = Engine()
-    engine.load([str(path)])
+    engine = session_of([path])
     defs = resolve(overrides={"timezone": "America/New_York"})
-    report = engine.report(defs, group_by="day", date_from=dt.date(2024, 3, 4), date_to=dt.date(2024, 3, 5))
+    report = report_of(engine, defs, group_by="day", date_from=dt.date(2024, 3, 4), date_to=dt.date(2024, 3, 5))
     assert {r["day"]: r["offered"] for r in report.rows.to_dicts()} == {"2024-03-04": 2, "2024-03-05": 1}
     assert report.data_quality["outside_period"] == 1
-    utc = engine.report(resolve(), group_by="day", date_from=dt.date(2024, 3, 5), date_to=dt.date(2024, 3, 5))
+    utc = report_of(engine, group_by="day", date_from=dt.date(2024, 3, 5), date_to=dt.date(2024, 3, 5))
     assert {r["day"]: r["offered"] for r in utc.rows.to_dicts()} == {"2024-03-05": 2}

@@ -44,7 +44,7 @@ def _sheet_xml(rows: list[list[object]]) -> str:
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-        f'<sheetData>{"".join(out)}</sheetData></worksheet>'
+        f"<sheetData>{''.join(out)}</sheetData></worksheet>"
     )
 
 
@@ -67,9 +67,7 @@ def write_xlsx(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
             '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
             'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
-            + "".join(
-                f'<sheet name="{escape(n)}" sheetId="{i}" r:id="rId{i}"/>' for i, n in enumerate(names, start=1)
-            )
+            + "".join(f'<sheet name="{escape(n)}" sheetId="{i}" r:id="rId{i}"/>' for i, n in enumerate(names, start=1))
             + "</sheets></workbook>",
         )
         z.writestr(

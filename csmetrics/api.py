@@ -1,0 +1,165 @@
+"""The library entry point: one request in, one report out. Every command goes through here.
+
+Usable without the command line::
+
+    from csmetrics.api import Inputs, ReportRequest, definitions, report
+    result = report(ReportRequest(
+        inputs=Inputs(interactions=("sample_data/interactions.csv",)),
+        definitions=definitions(tz="America/New_York"),
+        group_by="day,queue",
+    ))
+    result.rows  # a polars DataFrame; result.to_document() is the JSON document
+
+A request names the inputs (files, or a store), the definitions, the grouping, the period and the
+metrics. :func:`open_session` gives the prepared session for commands that compute several reports
+over the same inputs (``fcr-windows``, ``compare``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from csmetrics.definitions.config import Config, parse_assignments, resolve
+from csmetrics.definitions.params import Definitions
+from csmetrics.errors import ConfigError
+from csmetrics.inputs.mapping.model import Mapping as ColumnMapping
+from csmetrics.pipeline.contract import check_relations
+from csmetrics.pipeline.report import ReportSpec, run_report
+from csmetrics.pipeline.result import Report
+from csmetrics.pipeline.session import Session
+from csmetrics.store import read as store_read
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a report reads: interaction files or a store, plus the optional side inputs."""
+
+    interactions: tuple[str, ...] = ()  # files or globs; "-" is CSV on stdin
+    store: Path | None = None  # a csmetrics store (csmetrics load), instead of files
+    mapping: ColumnMapping | None = None  # a column mapping or preset for the interaction files
+    sheet: str | int | None = None  # the sheet of an .xlsx workbook
+    states: tuple[str, ...] = ()  # agent state logs
+    roster: str | None = None
+    surveys: tuple[str, ...] = ()
+    denominator: str | None = None  # the external complaint denominator
+    wait: float = 60.0  # seconds to wait for a store another process is writing
+
+    def __post_init__(self) -> None:
+        if self.interactions and self.store is not None:
+            msg = "give input files or a store (--db), not both; load the files into the store with `csmetrics load`"
+            raise ConfigError(msg)
+        if not self.interactions and self.store is None:
+            msg = 'give input files, or a store with --db FILE (or CSMETRICS_DB, or db = "FILE" in csmetrics.toml)'
+            raise ConfigError(msg)
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    inputs: Inputs
+    definitions: Definitions | None = None  # None: the defaults
+    group_by: str | Sequence[str] | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    metrics: Sequence[str] | None = None
+
+    @property
+    def spec(self) -> ReportSpec:
+        return ReportSpec(self.group_by, self.date_from, self.date_to, self.metrics)
+
+    def resolved(self) -> Definitions:
+        return self.definitions if self.definitions is not None else definitions()
+
+
+def definitions(
+    *,
+    config: Config | None = None,
+    sets: Mapping[str, Any] | Sequence[str] | None = None,
+    tz: str | None = None,
+    mapping: ColumnMapping | None = None,
+) -> Definitions:
+    """Parameter values: defaults < csmetrics.toml < the mapping's [definitions] < ``sets`` < ``tz``.
+
+    ``sets`` is ``{"name": value}`` or ``["name=value", ...]`` (as ``--set``).
+    """
+    assignments = (
+        parse_assignments(sets) if isinstance(sets, Sequence) and not isinstance(sets, str) else dict(sets or {})
+    )
+    return resolve(
+        config=config,
+        assignments=assignments,
+        overrides={"timezone": tz} if tz else {},
+        mapping_values=mapping.definitions if mapping is not None else None,
+        mapping_origin=f"mapping {mapping.name}" if mapping is not None else "mapping",
+    )
+
+
+def _read(session: Session, inputs: Inputs, defs: Definitions) -> None:
+    source_timezone = defs["source_timezone"]
+    if inputs.store is not None:
+        stored = store_read.attach(session.con, inputs.store, wait=inputs.wait)
+        session.use_interactions(stored.interactions, stored.source)
+        if stored.states is not None:
+            session.use_states(stored.states, stored.states_shape, stored.states_source)
+        if stored.surveys is not None:
+            session.use_surveys(stored.surveys, stored.surveys_source)
+    else:
+        sheet = inputs.sheet if inputs.sheet is not None else (inputs.mapping.sheet if inputs.mapping else None)
+        session.read_interactions(
+            list(inputs.interactions), source_timezone=source_timezone, mapping=inputs.mapping, sheet=sheet
+        )
+    if inputs.surveys:
+        session.read_surveys(list(inputs.surveys))
+    if inputs.denominator:
+        session.read_denominators(inputs.denominator)
+    if inputs.states:
+        if session.inputs.states is not None:
+            msg = "the store already holds agent states; load the file into it (csmetrics load --kind agent_states)"
+            raise ConfigError(msg)
+        session.read_states(list(inputs.states), source_timezone=source_timezone)
+    if inputs.roster:
+        session.read_roster(inputs.roster)
+
+
+@contextmanager
+def open_session(inputs: Inputs, defs: Definitions) -> Iterator[Session]:
+    """A session holding every input of ``inputs``, prepared under ``defs``."""
+    session = Session()
+    try:
+        check_relations(session.registry)
+        _read(session, inputs, defs)
+        session.prepare(defs)
+        yield session
+    finally:
+        session.close()
+
+
+def report(request: ReportRequest) -> Report:
+    """Read the request's inputs and compute its report."""
+    defs = request.resolved()
+    with open_session(request.inputs, defs) as session:
+        return run_report(session, defs, request.spec)
+
+
+def fcr_windows(request: ReportRequest, windows: Sequence[float]) -> Report:
+    """The FCR metrics at several repeat windows side by side: one report with a window_hours column first."""
+    from csmetrics.analysis.fcr_windows import fcr_by_window
+
+    defs = request.resolved()
+    with open_session(request.inputs, defs) as session:
+        return fcr_by_window(session, defs, windows, request.spec)
+
+
+__all__ = [
+    "Inputs",
+    "Report",
+    "ReportRequest",
+    "definitions",
+    "fcr_windows",
+    "open_session",
+    "report",
+]

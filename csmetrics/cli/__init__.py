@@ -1,0 +1,16 @@
+"""The command line: parse options, build one request, call the library, render. Nothing else lives here.
+
+The command modules register themselves on :data:`csmetrics.cli.app.app` when imported, in the order
+``--help`` lists them.
+"""
+
+from csmetrics.cli import (
+    info,  # noqa: F401
+    report,  # noqa: F401 - importing a command module registers its commands
+    store,  # noqa: F401
+)
+from csmetrics.cli.app import app
+
+
+def main() -> None:
+    app()

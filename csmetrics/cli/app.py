@@ -1,0 +1,60 @@
+"""The typer application, the stderr console and the one place library errors become exit codes."""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from csmetrics.errors import CsMetricsError, ExitCode
+from csmetrics.version import __version__
+
+app = typer.Typer(name="csmetrics", no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+stderr = Console(stderr=True, highlight=False, markup=False)  # user text is never markup
+
+
+@contextmanager
+def reporting_errors() -> Iterator[None]:
+    """Turn library errors into a message on stderr and the documented exit code."""
+    try:
+        yield
+    except CsMetricsError as e:
+        stderr.print(Text("error: ", style="bold red") + Text(str(e)), soft_wrap=True)
+        raise typer.Exit(int(e.exit_code)) from None
+    except KeyboardInterrupt:
+        stderr.print("interrupted")
+        raise typer.Exit(130) from None
+    except (typer.Exit, typer.Abort, SystemExit):
+        raise
+    except Exception as e:  # a bug: say so, keep the traceback for a report
+        stderr.print(Text("internal error: ", style="bold red") + Text(f"{type(e).__name__}: {e}"), soft_wrap=True)
+        if os.environ.get("CSMETRICS_DEBUG"):
+            stderr.print(traceback.format_exc(), markup=False)
+        else:
+            stderr.print("set CSMETRICS_DEBUG=1 to see the traceback, and please report it")
+        raise typer.Exit(int(ExitCode.UNEXPECTED)) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"csmetrics {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Contact-centre service metrics under explicit, fingerprinted definitions.
+
+    Exit codes: 0 ok, 1 unexpected error, 2 usage or configuration error,
+    3 invalid input data, 4 target missed, 75 store busy.
+    """

@@ -1,0 +1,149 @@
+"""``definitions`` and ``inspect``: what csmetrics computes, and what an export holds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from csmetrics.cli.app import app, reporting_errors, stderr
+from csmetrics.cli.options import (
+    DefinitionOptions,
+    MappingOptions,
+    build_definitions,
+    chosen_mapping,
+    options,
+    require_format,
+)
+from csmetrics.definitions.config import Config
+from csmetrics.definitions.model import Metric, Registry
+from csmetrics.definitions.params import Definitions, plain
+from csmetrics.definitions.reference import reference_markdown
+from csmetrics.definitions.registry import load_registry
+from csmetrics.errors import ConfigError, InputError
+from csmetrics.pipeline.compose import metric_script
+from csmetrics.pipeline.contract import check_relations
+from csmetrics.pipeline.result import definitions_document
+from csmetrics.render.output import write_stdout
+
+
+@app.command()
+@options(defs=DefinitionOptions, mappings=MappingOptions)
+def definitions(
+    defs: DefinitionOptions,
+    mappings: MappingOptions,
+    metric: Annotated[str | None, typer.Argument(help="Only this metric.")] = None,
+    sql: Annotated[
+        bool, typer.Option("--sql", help="Print the metric's SQL as it runs (valid SQL, on stdout).")
+    ] = False,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="table, json, or markdown (the reference tables README.md embeds).")
+    ] = "table",
+) -> None:
+    """List every metric, its definition in words and the parameter values in effect."""
+    with reporting_errors():
+        require_format(fmt, ("table", "json", "markdown"))
+        config = Config.find(defs.config)
+        resolved = build_definitions(defs, config, chosen_mapping(mappings, config))
+        registry = load_registry()
+        check_relations(registry)
+        metrics = _chosen(registry, metric, sql=sql)
+        values = {n: plain(v) for n, v in resolved.values.items()}
+        if sql:
+            write_stdout(metric_script(registry, values, metrics[0]).encode())
+        elif fmt == "markdown":
+            write_stdout(reference_markdown(registry).encode())
+        elif fmt == "json":
+            document = _definitions_json(registry, resolved, metrics)
+            if metric is not None:
+                document["sql"] = metric_script(registry, values, metrics[0])
+            write_stdout((json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode())
+        else:
+            _definitions_tables(registry, resolved, metrics)
+
+
+def _chosen(registry: Registry, metric: str | None, *, sql: bool) -> list[Metric]:
+    if metric is None:
+        if sql:
+            msg = "--sql shows one metric's query: give the metric, e.g. csmetrics definitions service_level --sql"
+            raise ConfigError(msg)
+        return list(registry.metrics)
+    chosen = [m for m in registry.metrics if m.name == metric]
+    if not chosen:
+        msg = f"unknown metric {metric!r}; known: {', '.join(m.name for m in registry.metrics)}"
+        raise ConfigError(msg)
+    return chosen
+
+
+def _definitions_json(registry: Registry, resolved: Definitions, metrics: list[Metric]) -> dict[str, Any]:
+    params = [
+        {**spec.to_dict(resolved[name]), "source": resolved.sources[name]} for name, spec in registry.params.items()
+    ]
+    return {
+        "definitions_fingerprint": resolved.fingerprint,
+        "parameters": params,
+        "metrics": definitions_document(resolved, metrics)["metrics"],
+    }
+
+
+def _definitions_tables(registry: Registry, resolved: Definitions, metrics: list[Metric]) -> None:
+    console = Console(highlight=False, markup=False)
+    mt = Table(title="Metrics")
+    for col in ("metric", "unit", "definition", "parameters"):
+        mt.add_column(col)
+    for m in definitions_document(resolved, metrics)["metrics"]:
+        mt.add_row(m["name"], m["unit"], m["definition"], ", ".join(f"{k}={v}" for k, v in m["parameters"].items()))
+    console.print(mt)
+    pt = Table(title=f"Parameters in effect (fingerprint {resolved.fingerprint})")
+    for col in ("parameter", "value", "default", "source", "allowed"):
+        pt.add_column(col)
+    for name, spec in registry.params.items():
+        pt.add_row(name, str(resolved[name]), str(spec.default), resolved.sources[name], spec.describe_range())
+    console.print(pt)
+
+
+@app.command("inspect")
+def inspect_command(
+    path: Annotated[Path, typer.Argument(help="An export: CSV (also .gz), JSON/NDJSON, Parquet or .xlsx.")],
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="Sheet of an .xlsx workbook (name or 0-based index).")
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="toml (starter mapping on stdout) or json (everything on stdout).")
+    ] = "toml",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
+) -> None:
+    """Show what an export holds and print a starter mapping file (TOML) on stdout."""
+    from csmetrics.inputs.inspect import inspect_file
+
+    with reporting_errors():
+        require_format(fmt, ("toml", "json"))
+        if not path.is_file():
+            msg = f"{path}: no such file"
+            raise InputError(msg)
+        result = inspect_file(path, sheet=sheet)
+        if fmt == "json":
+            write_stdout((json.dumps(result.to_document(), indent=2, ensure_ascii=False) + "\n").encode())
+        else:
+            write_stdout(result.mapping_text.encode())
+        if quiet:
+            return
+        stderr.print(f"{result.path}: {result.format}, {result.rows} rows", markup=False, soft_wrap=True)
+        ct = Table(title="Columns")
+        for col in ("column", "type", "sample values"):
+            ct.add_column(col)
+        for c in result.columns:
+            ct.add_row(c.name, c.type, " | ".join(c.samples))
+        stderr.print(ct)
+        best = [p for p in result.presets if p["matches"]]
+        stderr.print("preset: " + (best[0]["preset"] if best else "none matches"), markup=False, soft_wrap=True)
+        for key, how in result.proposed.items():
+            stderr.print(f"  {key} <- {how}", markup=False, soft_wrap=True)
+        for key, what in result.missing.items():
+            stderr.print(f"  missing {key}: needed for {what}", markup=False, soft_wrap=True)
+        for note in result.notes:
+            stderr.print(f"note: {note}", markup=False, soft_wrap=True)

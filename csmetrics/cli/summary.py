@@ -1,0 +1,98 @@
+"""What a report says on stderr about its inputs (rejects, duplicates, exclusions), and --rejects files."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from csmetrics.cli.app import stderr
+from csmetrics.pipeline.result import Report
+from csmetrics.render.output import write_atomic
+
+
+def write_rejects(report: Report, path: Path) -> None:
+    """Every rejected row (contacts, answers, survey rows, agent states) with its reason, to one file."""
+    frame = report.rejects
+    if report.state_rejects is not None:  # one file: an input column says which input each rejected row came from
+        frame = pl.concat(
+            [
+                frame.with_columns(pl.lit("interactions").alias("input")),
+                report.state_rejects.with_columns(pl.lit("states").alias("input")),
+            ],
+            how="diagonal_relaxed",
+        )
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        buf = io.BytesIO()
+        frame.write_parquet(buf)
+        data = buf.getvalue()
+    elif suffix in (".json", ".ndjson", ".jsonl"):
+        data = frame.write_ndjson().encode()
+    else:
+        data = frame.write_csv().encode()
+    write_atomic(path, data)
+
+
+def _reasons(counts: dict[str, Any]) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in counts["by_reason"].items())
+
+
+def summarise(quality: dict[str, Any], rejects: Path | None) -> None:
+    rejected = quality["rejected"]
+    if rejected["total"]:
+        where = f"written to {rejects}" if rejects else "write them with --rejects FILE"
+        rows = rejected.get("contacts", 0) + rejected.get("survey_rows", 0)
+        answers = rejected.get("answers", 0)
+        parts = ([f"{rows} row(s) rejected"] if rows else []) + (
+            [f"{answers} survey answer(s) rejected (their contacts kept)"] if answers else []
+        )
+        stderr.print(f"warning: {', '.join(parts)} ({_reasons(rejected)}); {where}", soft_wrap=True)
+    notes = []
+    surveys = quality.get("surveys")
+    if surveys and surveys["not_counted"]["total"]:
+        notes.append(
+            f"{surveys['not_counted']['total']} survey row(s) not counted ({_reasons(surveys['not_counted'])})"
+        )
+    if quality["duplicates_merged"] or quality["duplicates_superseded"]:
+        notes.append(
+            f"{quality['duplicates_merged']} identical duplicate(s) merged, "
+            f"{quality['duplicates_superseded']} older version(s) superseded"
+        )
+    if quality["in_progress"]:
+        notes.append(f"{quality['in_progress']} contact(s) still in progress excluded")
+    if quality["outbound"]:
+        notes.append(f"{quality['outbound']} outbound contact(s) excluded")
+    if quality["handle_time_unknown"]:
+        notes.append(f"{quality['handle_time_unknown']} answered contact(s) without handle time yet")
+    if notes:
+        stderr.print("note: " + "; ".join(notes), soft_wrap=True)
+    summarise_states(quality.get("states"), rejects)
+
+
+def summarise_states(states: dict[str, Any] | None, rejects: Path | None) -> None:
+    if states is None:
+        return
+    rejected = states["rejected"]
+    if rejected["total"]:
+        where = f"written to {rejects}" if rejects else "write them with --rejects FILE"
+        stderr.print(
+            f"warning: {rejected['total']} agent state row(s) rejected ({_reasons(rejected)}); {where}", soft_wrap=True
+        )
+    notes = []
+    if states["duplicates_merged"]:
+        notes.append(f"{states['duplicates_merged']} identical agent state row(s) merged")
+    if states["cut_at_span_end"]:
+        notes.append(f"{states['cut_at_span_end']} open agent state(s) cut at the data span end {states['span_end']}")
+    if states.get("agents_not_in_roster"):
+        notes.append(f"{states['agents_not_in_roster']} agent(s) with states are not in the roster (team empty)")
+    if "not_grouped" in states:
+        notes.append(states["not_grouped"])
+    if notes:
+        stderr.print("note: " + "; ".join(notes), soft_wrap=True)
+
+
+def rejected_total(quality: dict[str, Any]) -> int:
+    return int(quality["rejected"]["total"] + quality.get("states", {}).get("rejected", {}).get("total", 0))

@@ -1,0 +1,1 @@
+"""Definitions as data: parameter specs, the registry of SQL files, configuration and the fingerprint."""

@@ -1,0 +1,175 @@
+"""Parameter values: defaults < csmetrics.toml < mapping [definitions] < --set NAME=VALUE < explicit options.
+
+csmetrics.toml is read once per run (:func:`read_config`); its parameter tables become the ``config``
+layer and its other keys (``db``, ``mapping``, ``preset``, ``targets``) are settings.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from csmetrics.definitions.model import Registry
+from csmetrics.definitions.params import Definitions
+from csmetrics.definitions.registry import load_registry
+from csmetrics.errors import ConfigError
+
+CONFIG_FILE_NAME = "csmetrics.toml"
+# Top-level keys of csmetrics.toml that are settings, not metric parameters.
+NON_PARAMETER_KEYS = frozenset({"db", "mapping", "preset", "targets"})
+
+
+def valid_names_message(registry: Registry) -> str:
+    lines = [f"  {p.name} ({p.describe_range()}; default {_show(p.default)})" for p in registry.params.values()]
+    return "valid parameters:\n" + "\n".join(lines)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, tuple):
+        return ",".join(value) if value else "(empty)"
+    return str(value)
+
+
+def flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"service_level": {"threshold_seconds": 30}}`` -> ``{"service_level.threshold_seconds": 30}``."""
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(flatten(value, name + "."))
+        else:
+            out[name] = value
+    return out
+
+
+@dataclass(frozen=True)
+class Config:
+    """One csmetrics.toml, read once: its parameter values (flattened) and its other settings."""
+
+    path: Path | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def find(cls, explicit: Path | None = None) -> Config:
+        """``explicit`` (which must exist), else ./csmetrics.toml when there is one, else no config."""
+        if explicit is not None:
+            if not explicit.is_file():
+                msg = f"config file {explicit} does not exist"
+                raise ConfigError(msg)
+            return cls.read(explicit)
+        local = Path.cwd() / CONFIG_FILE_NAME
+        return cls.read(local) if local.is_file() else cls()
+
+    @classmethod
+    def read(cls, path: Path) -> Config:
+        data = read_toml(path, "config file")
+        settings = {k: data.pop(k) for k in list(data) if k in NON_PARAMETER_KEYS}
+        return cls(path=path, values=flatten(data), settings=settings)
+
+    @property
+    def origin(self) -> str:
+        return f"config {self.path}" if self.path else "config"
+
+    def relative(self, key: str) -> Path | None:
+        """A path setting (``db``, ``mapping``), relative to the config file's folder."""
+        value = self.settings.get(key)
+        if value is None or self.path is None:
+            return None
+        if not isinstance(value, str) or not value:
+            msg = f"{self.path}: {key} must be a file path string"
+            raise ConfigError(msg)
+        path = Path(value)
+        return path if path.is_absolute() else self.path.parent / path
+
+
+def read_toml(path: Path, what: str) -> dict[str, Any]:
+    """A TOML file as a dict, or ConfigError naming the file and what is wrong with it."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as e:
+        msg = f"cannot read {what} {path}: {e.strerror}"
+        raise ConfigError(msg) from e
+    except UnicodeDecodeError as e:
+        msg = f"{path}: {what} is not UTF-8 text (byte {e.start + 1} cannot be read); save it as UTF-8"
+        raise ConfigError(msg) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        msg = f"{path}: {what} is not valid TOML: {e}"
+        raise ConfigError(msg) from None
+    except RecursionError:
+        msg = f"{path}: {what} is nested too deeply to be a csmetrics file"
+        raise ConfigError(msg) from None
+
+
+def parse_assignments(items: Iterable[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            msg = f"--set expects NAME=VALUE, got {item!r} (for example --set service_level.threshold_seconds=30)"
+            raise ConfigError(msg)
+        out[name.strip()] = value.strip()
+    return out
+
+
+def resolve(
+    *,
+    config: Config | None = None,
+    assignments: Mapping[str, Any] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    registry: Registry | None = None,
+    mapping_values: Mapping[str, Any] | None = None,
+    mapping_origin: str = "mapping",
+) -> Definitions:
+    """Merge defaults < config file < mapping ``[definitions]`` < ``--set`` < explicit options.
+
+    ``mapping_values`` are the parameter values a mapping file says its export needs
+    (``mapping_origin`` names it, e.g. ``mapping examples/mappings/pwc_phonenow.toml``).
+
+    Every unknown name and bad value is reported at once, with the valid names
+    and ranges, as a :class:`ConfigError` (exit 2).
+    """
+    reg = registry or load_registry()
+    values: dict[str, Any] = {name: spec.default for name, spec in reg.params.items()}
+    sources: dict[str, str] = dict.fromkeys(values, "default")
+    problems: list[str] = []
+    layers = [
+        (config.origin if config else "config", config.values if config else {}),
+        (mapping_origin, mapping_values or {}),
+        ("--set", assignments or {}),
+        ("option", overrides or {}),
+    ]
+    for origin, layer in layers:
+        for name, raw in layer.items():
+            spec = reg.params.get(name)
+            if spec is None:
+                problems.append(f"unknown parameter {name!r} (from {origin})")
+                continue
+            try:
+                values[name] = spec.coerce(raw)
+            except ConfigError as e:
+                problems.append(f"{e} (from {origin})")
+                continue
+            sources[name] = origin
+    if problems:
+        raise ConfigError("\n".join(problems) + "\n" + valid_names_message(reg))
+    check_consistency(values)
+    return Definitions(specs=reg.params, values=values, sources=sources)
+
+
+def check_consistency(values: Mapping[str, Any]) -> None:
+    """Parameters that must agree with each other (each is valid on its own)."""
+    lo, hi, sat = values["csat.scale_min"], values["csat.scale_max"], values["csat.satisfied_min"]
+    if lo >= hi:
+        msg = f"csat.scale_min ({lo}) must be below csat.scale_max ({hi})"
+        raise ConfigError(msg)
+    if not lo <= sat <= hi:
+        msg = f"csat.satisfied_min ({sat}) must be within the scale csat.scale_min..csat.scale_max ({lo}..{hi})"
+        raise ConfigError(msg)

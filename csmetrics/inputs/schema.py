@@ -1,0 +1,235 @@
+"""The canonical interaction schema: column names, kinds and how each source type is read.
+
+This module is the allow-list of canonical column names that may appear in SQL text. Every
+identifier passes :func:`csmetrics.sqltext.quote_identifier`; values always travel as bound
+parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from csmetrics.sqltext import trimmed_text
+
+ColumnKind = Literal["text", "timestamp", "number", "boolean", "direction", "channel", "score"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: ColumnKind
+    required: bool
+    meaning: str
+
+
+INTERACTION_COLUMNS: tuple[Column, ...] = (
+    Column("interaction_id", "text", True, "unique id of the contact"),
+    Column("offered_at", "timestamp", True, "when the contact entered the queue"),
+    Column("answered_at", "timestamp", False, "when an agent answered; empty = not answered"),
+    Column("ended_at", "timestamp", False, "when the contact ended (abandoned: when the customer left)"),
+    Column("updated_at", "timestamp", False, "version time of the record; the newest version of an id wins"),
+    Column("channel", "channel", False, "voice, chat, email, ... (default voice)"),
+    Column("direction", "direction", False, "inbound or outbound (default inbound)"),
+    Column("queue", "text", False, "queue / skill / split"),
+    Column("agent_id", "text", False, "agent who handled it"),
+    Column("customer_id", "text", False, "the customer"),
+    Column("reason", "text", False, "contact reason / disposition"),
+    Column("talk_seconds", "number", False, "talk time in seconds"),
+    Column("hold_seconds", "number", False, "hold time in seconds (missing = 0)"),
+    Column("acw_seconds", "number", False, "after-contact work in seconds (missing = 0)"),
+    Column("transferred", "boolean", False, "the contact was transferred"),
+    Column("complaint", "boolean", False, "the contact is a complaint"),
+    Column("csat", "score", False, "customer satisfaction answer, kept as given"),
+    Column("nps", "score", False, "likelihood-to-recommend answer 0-10, kept as given"),
+)
+
+COLUMNS_BY_NAME = {c.name: c for c in INTERACTION_COLUMNS}
+REQUIRED_COLUMNS = tuple(c.name for c in INTERACTION_COLUMNS if c.required)
+# At least one of these must be present, or no contact could ever be classified.
+OUTCOME_COLUMNS = ("answered_at", "ended_at")
+
+TRUE_WORDS = ("true", "t", "yes", "y", "1")
+FALSE_WORDS = ("false", "f", "no", "n", "0")
+
+# An ISO 8601 time that ends in an explicit offset or Z, e.g. 10:00:00Z, 10:00+02:00, 10:00:00.5-0500.
+OFFSET_PATTERN = r"(?i):\d\d(\.\d+)?\s*(z|[+-]\d\d(:?\d\d)?)$"
+
+DUCKDB_TYPE_FAMILY = {
+    "VARCHAR": "text",
+    "JSON": "json",
+    "TIMESTAMP WITH TIME ZONE": "timestamptz",
+    "TIMESTAMP": "timestamp",
+    "TIMESTAMP_NS": "timestamp",
+    "TIMESTAMP_MS": "timestamp",
+    "TIMESTAMP_S": "timestamp",
+    "DATE": "timestamp",
+    "BOOLEAN": "boolean",
+}
+NUMERIC_TYPES = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "UHUGEINT",
+    "FLOAT",
+    "DOUBLE",
+)
+
+
+def type_family(duckdb_type: str) -> str:
+    if duckdb_type in DUCKDB_TYPE_FAMILY:
+        return DUCKDB_TYPE_FAMILY[duckdb_type]
+    if duckdb_type in NUMERIC_TYPES or duckdb_type.startswith("DECIMAL"):
+        return "number"
+    return "other"
+
+
+# Durations beyond this many seconds (about 31,700 years) are not durations: like inf and nan, unreadable.
+MAX_ABS_NUMBER = 1e12
+
+
+def _finite(expr: str) -> str:
+    """NULL (so: reported as unreadable) for nan, +-inf and absurd magnitudes."""
+    return f"CASE WHEN abs({expr}) < {MAX_ABS_NUMBER:.0e} THEN {expr} END"
+
+
+def typed_number_check(source: str) -> str:
+    """The raw text of a typed (numeric) source value that is not a usable number, else NULL."""
+    return f"CASE WHEN NOT (abs(CAST({source} AS DOUBLE)) < {MAX_ABS_NUMBER:.0e}) THEN CAST({source} AS VARCHAR) END"
+
+
+def _read_text(column: Column, source: str, family: str) -> str | None:
+    return trimmed_text(source)
+
+
+def _read_score(column: Column, source: str, family: str) -> str | None:
+    # Kept as text; readable = a number, or (csat only) good/bad. Range checks are reject reasons.
+    t = trimmed_text(source)
+    words = " OR lower(" + t + ") IN ('good', 'bad')" if column.name == "csat" else ""
+    return f"CASE WHEN try_cast({t} AS DOUBLE) IS NOT NULL{words} THEN {t} END"
+
+
+def _read_timestamp(column: Column, source: str, family: str) -> str | None:
+    if family == "timestamptz":
+        return source
+    if family == "timestamp":
+        return f"timezone($source_timezone, CAST({source} AS TIMESTAMP))"
+    if family != "text":
+        return None
+    t = trimmed_text(source)
+    return (
+        f"CASE WHEN {t} IS NULL THEN NULL "
+        f"WHEN regexp_matches({t}, '{OFFSET_PATTERN}') THEN try_cast({t} AS TIMESTAMPTZ) "
+        f"ELSE timezone($source_timezone, try_cast({t} AS TIMESTAMP)) END"
+    )
+
+
+def _read_number(column: Column, source: str, family: str) -> str | None:
+    if family == "number":
+        return _finite(f"CAST({source} AS DOUBLE)")
+    if family == "text":
+        return _finite(f"try_cast({trimmed_text(source)} AS DOUBLE)")
+    return None
+
+
+def _read_boolean(column: Column, source: str, family: str) -> str | None:
+    if family == "boolean":
+        return source
+    if family == "number":
+        return f"({source} <> 0)"
+    if family != "text":
+        return None
+    t = f"lower({trimmed_text(source)})"
+    trues = ", ".join(f"'{w}'" for w in TRUE_WORDS)
+    falses = ", ".join(f"'{w}'" for w in FALSE_WORDS)
+    return f"CASE WHEN {t} IN ({trues}) THEN true WHEN {t} IN ({falses}) THEN false END"
+
+
+def _read_direction(column: Column, source: str, family: str) -> str | None:
+    t = f"lower({trimmed_text(source)})"
+    return f"CASE WHEN {t} IN ('inbound', 'outbound') THEN {t} END"
+
+
+def _read_channel(column: Column, source: str, family: str) -> str | None:
+    return f"lower({trimmed_text(source)})"
+
+
+# How each kind of column is read from a source of each type family (None: that type cannot hold it).
+_READERS = {
+    "text": _read_text,
+    "score": _read_score,
+    "timestamp": _read_timestamp,
+    "number": _read_number,
+    "boolean": _read_boolean,
+    "direction": _read_direction,
+    "channel": _read_channel,
+}
+
+
+def parse_expression(column: Column, source: str, family: str) -> str | None:
+    """SQL that reads quoted source column ``source`` (of type ``family``) as ``column``.
+
+    Returns ``None`` when that source type cannot hold this kind of value. A value
+    that cannot be read yields NULL; the loader compares against the raw value to
+    report it. ``$source_timezone`` is bound by the caller.
+    """
+    if family == "json":
+        source = f"({source} ->> '$')"
+        family = "text"
+    return _READERS[column.kind](column, source, family)
+
+
+EXPECTED_FORMAT = {
+    "timestamp": "an ISO 8601 time such as 2024-03-04T09:15:00Z, 2024-03-04 09:15:00+01:00, "
+    "or a naive 2024-03-04 09:15:00 (read in source_timezone)",
+    "number": "a finite number of seconds such as 42 or 42.5",
+    "boolean": "one of " + "/".join(TRUE_WORDS) + " or " + "/".join(FALSE_WORDS),
+    "direction": "inbound or outbound",
+    "score": "a survey answer: a number (csat on its scale, nps 0-10), or good/bad for csat",
+}
+
+
+# Agent state logs (--states): either intervals (started_at, ended_at) or events (at).
+STATE_COLUMNS: tuple[Column, ...] = (
+    Column("agent_id", "text", True, "the agent"),
+    Column("state", "text", True, "state name, e.g. on_contact, acw, available, break, lunch, offline"),
+    Column("started_at", "timestamp", False, "interval shape: when the state began"),
+    Column(
+        "ended_at", "timestamp", False, "interval shape: when it ended (empty = still open: cut at the data span end)"
+    ),
+    Column("at", "timestamp", False, "event shape: when the state began; it lasts until the agent's next event"),
+)
+STATE_COLUMNS_BY_NAME = {c.name: c for c in STATE_COLUMNS}
+
+# Roster (--roster): one row per agent.
+ROSTER_COLUMNS: tuple[Column, ...] = (
+    Column("agent_id", "text", True, "the agent"),
+    Column("team", "text", True, "the agent's team (--by team)"),
+    Column("supervisor", "text", False, "the team's supervisor"),
+    Column("site", "text", False, "the agent's site"),
+)
+ROSTER_COLUMNS_BY_NAME = {c.name: c for c in ROSTER_COLUMNS}
+
+
+_SQL_TYPES = {"timestamp": "TIMESTAMPTZ", "number": "DOUBLE", "boolean": "BOOLEAN"}
+_ROW_META = "_file VARCHAR, _line BIGINT, _seq BIGINT, _bad_column VARCHAR, _bad_value VARCHAR"
+
+
+def _typed(columns: tuple[Column, ...]) -> str:
+    return ", ".join(f'"{c.name}" {_SQL_TYPES.get(c.kind, "VARCHAR")}' for c in columns)
+
+
+# The input relations the loaders fill (sql/pipeline.toml lists them), as column definitions.
+INPUT_TABLES: dict[str, str] = {
+    "loaded_rows": f"{_typed(INTERACTION_COLUMNS)}, {_ROW_META}",
+    "survey_rows": "interaction_id VARCHAR, csat VARCHAR, nps VARCHAR, _file VARCHAR, _line BIGINT, _seq BIGINT",
+    "loaded_states": f"{_typed(STATE_COLUMNS)}, {_ROW_META}",
+    "roster": "agent_id VARCHAR, team VARCHAR, supervisor VARCHAR, site VARCHAR",
+    "complaint_denominators": "day DATE, queue VARCHAR, external_count DOUBLE, _file VARCHAR, _line BIGINT",
+}

@@ -1,0 +1,60 @@
+"""Inputs DuckDB cannot read by path on its own: Excel workbooks and CSV on stdin."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+from csmetrics.errors import InputError
+from csmetrics.sqltext import quote_identifier
+
+
+def read_excel_arrow(path: Path, sheet: str | int | None = None):
+    """One sheet of a workbook as an Arrow table (fastexcel, no row loop in Python)."""
+    import fastexcel
+
+    try:
+        workbook = fastexcel.read_excel(str(path))
+    except Exception as e:  # fastexcel raises its own error types
+        msg = f"{path}: cannot be read as an Excel workbook: {e}"
+        raise InputError(msg) from e
+    names = workbook.sheet_names
+    chosen: str | int = 0 if sheet is None else sheet
+    if isinstance(chosen, str) and chosen.isdigit() and chosen not in names:
+        chosen = int(chosen)
+    if (isinstance(chosen, int) and not 0 <= chosen < len(names)) or (isinstance(chosen, str) and chosen not in names):
+        msg = f"{path}: no sheet {sheet!r}; sheets: {', '.join(names)} (choose one with --sheet)"
+        raise InputError(msg)
+    try:
+        return workbook.load_sheet(chosen).to_arrow()
+    except Exception as e:
+        msg = f"{path}: sheet {chosen!r} cannot be read: {e}"
+        raise InputError(msg) from e
+
+
+def register_excel(con: duckdb.DuckDBPyConnection, path: Path, *, name: str, sheet: str | int | None) -> str:
+    """Register the sheet on ``con`` as the view ``name`` and return its quoted name (used as the reader)."""
+    con.register(name, read_excel_arrow(path, sheet))
+    return quote_identifier(name)
+
+
+def spool_stdin() -> Path:
+    """Copy CSV from stdin to a temporary file (deleted at exit) so DuckDB can sniff and read it."""
+    fd, name = tempfile.mkstemp(prefix="csmetrics-stdin-", suffix=".csv")
+    atexit.register(lambda: os.path.exists(name) and os.unlink(name))
+    with os.fdopen(fd, "wb") as out:
+        source = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
+        if source is not None:
+            shutil.copyfileobj(source, out)
+        else:  # a text stream (e.g. a test runner)
+            out.write(sys.stdin.read().encode())
+    if os.path.getsize(name) == 0:
+        msg = "-: nothing on stdin (pipe a CSV export into csmetrics, or give a file)"
+        raise InputError(msg)
+    return Path(name)

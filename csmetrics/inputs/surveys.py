@@ -1,0 +1,187 @@
+"""Survey answers (--surveys FILE) and the external complaint denominator (--denominator FILE).
+
+Both are read as SELECTs, checked here for values that cannot be read (naming file, line, column
+and value); the pipeline session puts the rows in its tables. Every value is a bound parameter and
+every column name passes :func:`csmetrics.sqltext.quote_identifier`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from csmetrics.errors import InputError
+from csmetrics.inputs.files import (
+    POSITION_LABEL,
+    POSITIONS,
+    READERS,
+    SHOWN_PROBLEMS,
+    Relation,
+    SourceFile,
+    detect_format,
+    expand_paths,
+    reader_params,
+    unreadable_error,
+)
+from csmetrics.inputs.interactions import FileRead
+from csmetrics.inputs.schema import COLUMNS_BY_NAME, EXPECTED_FORMAT, parse_expression, type_family
+from csmetrics.sqltext import SEQ_STRIDE, first_line, quote_identifier, trimmed_text
+
+SURVEY_SCORES = ("csat", "nps")
+FIX = "Fix the values in the file, then run again."
+DENOMINATOR_EXPECTED = {
+    "date": "a local date YYYY-MM-DD",
+    "count": "a number >= 0",
+    "queue": "text",
+}
+
+
+def _columns(con: duckdb.DuckDBPyConnection, reader: str, path: str) -> dict[str, tuple[str, str]]:
+    try:
+        described = con.execute(f"DESCRIBE SELECT * FROM {reader}", {"path": path}).fetchall()
+    except duckdb.Error as e:
+        msg = f"{path}: cannot be read: {first_line(e)}"
+        raise InputError(msg) from e
+    out: dict[str, tuple[str, str]] = {}
+    for name, dtype, *_ in described:
+        key = str(name).strip().lower()
+        if key in out:
+            msg = f"{path}: columns {out[key][0]!r} and {name!r} both name the {key} column; keep one"
+            raise InputError(msg)
+        out[key] = (str(name), str(dtype))
+    return out
+
+
+def _first_problems(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any], path: str) -> list[Any]:
+    try:
+        return con.execute(sql, params).fetchall()
+    except duckdb.Error as e:
+        msg = f"{path}: cannot be read: {first_line(e)}"
+        raise InputError(msg) from e
+
+
+# -- surveys ----------------------------------------------------------------------------
+def plan_surveys(con: duckdb.DuckDBPyConnection, patterns: list[str], *, first_index: int = 0) -> list[FileRead]:
+    """The SELECT of each survey file: interaction_id, csat, nps (as text), _file, _line, _seq."""
+    return [_survey_file(con, str(p), first_index + i) for i, p in enumerate(expand_paths(patterns))]
+
+
+def _survey_file(con: duckdb.DuckDBPyConnection, path: str, index: int) -> FileRead:
+    fmt = detect_format(Path(path))
+    reader = READERS[fmt]
+    cols = _columns(con, reader, path)
+    found = ", ".join(n for n, _ in cols.values()) or "(none)"
+    if "interaction_id" not in cols or not any(c in cols for c in SURVEY_SCORES):
+        msg = f"{path}: a survey file needs an interaction_id column and a csat and/or nps column (found: {found})"
+        raise InputError(msg)
+    exprs, checks = [], []
+    for name in ("interaction_id", *SURVEY_SCORES):
+        if name not in cols:
+            exprs.append(f"NULL AS {quote_identifier(name)}")
+            continue
+        source_name, dtype = cols[name]
+        expr = parse_expression(COLUMNS_BY_NAME[name], quote_identifier(source_name), type_family(dtype))
+        if expr is None:
+            msg = f"{path}: column {source_name} has type {dtype}, which cannot hold {name} answers"
+            raise InputError(msg)
+        exprs.append(f"{expr} AS {quote_identifier(name)}")
+        if name in SURVEY_SCORES:
+            raw = quote_identifier("__raw_" + name)
+            exprs.append(f"{trimmed_text(quote_identifier(source_name))} AS {raw}")
+            checks.append((name, raw))
+    inner = f"SELECT {', '.join(exprs)}, {POSITIONS[fmt]} AS _line FROM {reader}"
+    bad = " UNION ALL ".join(
+        f"SELECT _line, '{name}' AS col, {raw} AS value FROM t "
+        f"WHERE {raw} IS NOT NULL AND {quote_identifier(name)} IS NULL"
+        for name, raw in checks
+    )
+    params = reader_params(reader, Path(path))
+    rows = _first_problems(
+        con,
+        f"WITH t AS ({inner}), bad AS ({bad}) SELECT $file, _line, col, value, count(*) OVER () FROM bad "
+        f"ORDER BY _line, col LIMIT {SHOWN_PROBLEMS}",
+        {**params, "file": path},
+        path,
+    )
+    if rows:
+        expected = dict.fromkeys(SURVEY_SCORES, EXPECTED_FORMAT["score"])
+        raise unreadable_error(rows, {path: POSITION_LABEL[fmt]}, expected, fix=FIX)
+    sql = (
+        "SELECT interaction_id, csat, nps, $file AS _file, _line, "
+        f"$file_index * {SEQ_STRIDE} + _line AS _seq FROM ({inner})"
+    )
+    return FileRead(SourceFile(Path(path), fmt), Relation(sql, {**params, "file": path, "file_index": index}))
+
+
+# -- external complaint denominator -----------------------------------------------------------
+@dataclass(frozen=True)
+class DenominatorRead:
+    path: str
+    has_queue: bool
+    relation: Relation  # day DATE, queue, external_count DOUBLE, _file, _line
+
+
+def plan_denominators(con: duckdb.DuckDBPyConnection, pattern: str) -> DenominatorRead:
+    """Read ``date,count[,queue]`` rows: the complaint denominator per local day (and queue)."""
+    paths = expand_paths([pattern])
+    if len(paths) != 1:
+        msg = f"--denominator {pattern}: matches {len(paths)} files; give one file"
+        raise InputError(msg)
+    path = str(paths[0])
+    fmt = detect_format(paths[0])
+    reader = READERS[fmt]
+    cols = _columns(con, reader, path)
+    found = ", ".join(n for n, _ in cols.values()) or "(none)"
+    if "date" not in cols or "count" not in cols:
+        msg = f"{path}: a denominator file needs columns date and count (and optionally queue); found: {found}"
+        raise InputError(msg)
+    has_queue = "queue" in cols
+    queue_src = trimmed_text(quote_identifier(cols["queue"][0])) if has_queue else "NULL"
+    inner = (
+        f"SELECT {trimmed_text(quote_identifier(cols['date'][0]))} AS raw_date, "
+        f"{trimmed_text(quote_identifier(cols['count'][0]))} AS raw_count, {queue_src} AS queue, "
+        f"{POSITIONS[fmt]} AS _line FROM {reader}"
+    )
+    params = {"path": path}
+    rows = _first_problems(
+        con,
+        f"WITH t AS ({inner}), bad AS ("
+        "SELECT _line, 'date' AS col, coalesce(raw_date, '') AS value FROM t "
+        "WHERE raw_date IS NULL OR try_cast(raw_date AS DATE) IS NULL "
+        "UNION ALL SELECT _line, 'count', coalesce(raw_count, '') FROM t WHERE raw_count IS NULL "
+        "OR NOT coalesce(isfinite(try_cast(raw_count AS DOUBLE)) AND try_cast(raw_count AS DOUBLE) >= 0, false)) "
+        f"SELECT $path, _line, col, value, count(*) OVER () FROM bad ORDER BY _line, col LIMIT {SHOWN_PROBLEMS}",
+        params,
+        path,
+    )
+    if rows:
+        raise unreadable_error(rows, {path: POSITION_LABEL[fmt]}, DENOMINATOR_EXPECTED, fix=FIX)
+    _check_repeated_days(con, inner, params, path, POSITION_LABEL[fmt], has_queue)
+    sql = (
+        "SELECT CAST(raw_date AS DATE) AS day, queue, CAST(raw_count AS DOUBLE) AS external_count, "
+        f"$path AS _file, _line FROM ({inner})"
+    )
+    return DenominatorRead(path, has_queue, Relation(sql, params))
+
+
+def _check_repeated_days(
+    con: duckdb.DuckDBPyConnection, inner: str, params: dict[str, Any], path: str, label: str, has_queue: bool
+) -> None:
+    dups = _first_problems(
+        con,
+        f"SELECT min(_line), max(_line), raw_date, queue FROM ({inner}) "
+        "GROUP BY try_cast(raw_date AS DATE), raw_date, queue HAVING count(*) > 1 ORDER BY 1 LIMIT 1",
+        params,
+        path,
+    )
+    if dups:
+        first, last, day, queue = dups[0]
+        where = f" and queue {queue!r}" if has_queue else ""
+        msg = (
+            f"{path}, {label} {last}, column date: {day}{where} already given on "
+            f"{label} {first}; give one count per day{' and queue' if has_queue else ''}"
+        )
+        raise InputError(msg)

@@ -1,0 +1,235 @@
+"""One report over a prepared session: the passes, the groups, the rows and their data quality.
+
+Every aggregate metric of a relation is computed in one pass over it (the contacts' pass also
+computes the data-quality aggregates of sql/quality); a standalone metric runs on its own. The
+scoped contacts are a CTE of the contacts' pass and are stored only when a standalone metric reads
+them too. Results are joined on the typed group keys, then the keys are written as text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from csmetrics.definitions.model import Grouping, Metric, Registry
+from csmetrics.definitions.params import Definitions
+from csmetrics.errors import ConfigError
+from csmetrics.pipeline import compose
+from csmetrics.pipeline.compose import ALL_GROUP, QUALITY_PREFIX, Chain
+from csmetrics.pipeline.quality import answer_quality, contact_counts, load_quality, states_quality
+from csmetrics.pipeline.result import Report
+from csmetrics.pipeline.session import Session
+from csmetrics.sqltext import quote_identifier, utc_now_iso
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """What a report computes over the session's inputs."""
+
+    group_by: str | Sequence[str] | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    metrics: Sequence[str] | None = None
+
+
+def choose_metrics(registry: Registry, names: Sequence[str] | None, *, has_states: bool) -> list[Metric]:
+    """The metrics asked for (all by default), in registry order; state metrics only with agent states."""
+    if names is not None:
+        known = {m.name for m in registry.metrics}
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            msg = f"unknown metric(s) {', '.join(unknown)}; known: {', '.join(m.name for m in registry.metrics)}"
+            raise ConfigError(msg)
+    chosen = [m for m in registry.metrics if names is None or m.name in names]
+    # Without agent states the state metrics are absent from the report (not NULL).
+    return [m for m in chosen if m.source != "states" or has_states]
+
+
+def _check_groupings(session: Session, groupings: list[Grouping]) -> None:
+    if compose.needs_team(groupings) and session.inputs.roster is None:
+        msg = "--by team needs a roster: give --roster FILE (agent_id, team)"
+        raise ConfigError(msg)
+
+
+def _external(session: Session, definitions: Definitions, groupings: list[Grouping], chosen: list[Metric]) -> bool:
+    """Whether complaint_rate divides by the --denominator file's counts (and its groupings allow it)."""
+    read = session.inputs.denominator
+    external = definitions["complaint.denominator"] == "external"
+    if read is not None and not external:
+        msg = (
+            f"--denominator {read.path} is only used with --set complaint.denominator=external "
+            f"(complaint.denominator is {definitions['complaint.denominator']})"
+        )
+        raise ConfigError(msg)
+    if not external or not any(m.name == "complaint_rate" for m in chosen):
+        return False
+    if read is None:
+        msg = "complaint.denominator=external needs the counts: give --denominator FILE (columns date,count[,queue])"
+        raise ConfigError(msg)
+    allowed = [g.token for g in session.registry.groupings.values() if g.denominator]
+    for g in groupings:
+        if not g.denominator:
+            msg = (
+                f"complaint.denominator=external gives a count per day{' and queue' if read.has_queue else ''}; "
+                f"it cannot be split by --by {g.token} (use {', '.join(allowed)})"
+            )
+            raise ConfigError(msg)
+        if g.key == "queue" and not read.has_queue:
+            msg = f"--by queue with complaint.denominator=external needs a queue column in {read.path}"
+            raise ConfigError(msg)
+    session.execute(compose.denominators_table(session.registry, groupings), {}, "sql/report/denominators.sql")
+    return True
+
+
+class _Passes:
+    """The queries of one report and their results, joined on the typed group keys."""
+
+    def __init__(self, session: Session, groupings: list[Grouping], chosen: list[Metric], external: bool) -> None:
+        self.session = session
+        self.registry = session.registry
+        self.groupings = groupings
+        self.chosen = chosen
+        self.agent_time = all(g.agent_time for g in groupings)
+        self.chain: Chain | None = compose.scoped_chain(self.registry, groupings, external=external)
+
+    def run(self) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """(rows with typed keys and every chosen metric, the contacts' pass with its quality columns)."""
+        if any("scoped" in m.reads for m in self._standalone()):
+            assert self.chain is not None
+            self.session.execute(
+                "CREATE OR REPLACE TEMP TABLE scoped AS\n" + self.chain.select("SELECT * FROM scoped"),
+                {},
+                "sql/report/scope.sql",
+            )
+            self.chain = None
+        if self.agent_time:
+            self._agent_time_tables()
+        contacts = self._pass("scoped", "contacts", quality=True)
+        rows = self._groups(contacts)
+        keys = list(rows.columns)
+        rows = rows.join(contacts, on=keys, how="left", nulls_equal=True)
+        for source, relation in (("states", "state_time"), ("concurrency", "concurrency_time")):
+            if self.agent_time and any(m.source == source and m.kind == "aggregate" for m in self.chosen):
+                rows = rows.join(self._pass(relation, source), on=keys, how="left", nulls_equal=True)
+        for m in self._standalone():
+            result = self.session.query(m.sql, None, f"metric {m.name} (sql/metrics/{m.path.name})")
+            rows = rows.join(result, on=keys, how="left", nulls_equal=True)
+        return self._finish(rows, keys), contacts
+
+    def _standalone(self) -> list[Metric]:
+        return [m for m in self.chosen if m.kind == "standalone" and (m.source == "contacts" or self.agent_time)]
+
+    def _pass(self, relation: str, source: str, *, quality: bool = False) -> pl.DataFrame:
+        metrics = [m for m in self.chosen if m.source == source and m.kind == "aggregate"]
+        sql = compose.aggregate_pass(
+            relation, metrics, self.registry.quality if quality else (), self.chain if relation == "scoped" else None
+        )
+        return self.session.query(sql, None, f"metrics {', '.join(m.name for m in metrics) or relation}")
+
+    def _agent_time_tables(self) -> None:
+        has_states = self.session.inputs.states is not None
+        steps = ([("state_time", "state_time", "state")] if has_states else []) + [
+            ("concurrency_time", "concurrency_time", "level")
+        ]
+        for fragment, table, kind in steps:
+            sql = compose.pieces_table(self.registry, fragment, table, kind, self.groupings)
+            self.session.execute(sql, {}, f"sql/report/{fragment}.sql")
+
+    def _groups(self, contacts: pl.DataFrame) -> pl.DataFrame:
+        """The report's rows: the groups with contacts, plus, for agent-time groupings, the groups with
+        only agent time (an hour with staffed time but no contact offered)."""
+        if not self.groupings:
+            return pl.DataFrame({ALL_GROUP: ["all"]})
+        contact_groups = contacts.select(pl.col("^grp__.*$"))
+        if not self.agent_time:
+            return contact_groups
+        listing = "SELECT DISTINCT columns('^grp__') FROM concurrency_time"
+        if self.session.inputs.states is not None:
+            listing += " UNION SELECT DISTINCT columns('^grp__') FROM state_time WHERE csm_staffed(state)"
+        agent_groups = self.session.query(listing, None, "listing groups")
+        return pl.concat([contact_groups, agent_groups], how="vertical_relaxed").unique(maintain_order=True)
+
+    def _finish(self, rows: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+        for m in self.chosen:
+            if m.source != "contacts" and not self.agent_time:
+                dtype = pl.Int64 if m.unit == "count" else pl.Float64
+                rows = rows.with_columns(pl.lit(None, dtype=dtype).alias(m.name))
+            elif m.unit == "count":
+                rows = rows.with_columns(pl.col(m.name).fill_null(0).cast(pl.Int64))
+            elif m.source == "states" and m.unit == "hours":
+                rows = rows.with_columns(pl.col(m.name).fill_null(0.0))
+        return rows.select(keys + [m.name for m in self.chosen])
+
+
+def _format_keys(session: Session, rows: pl.DataFrame, groupings: list[Grouping]) -> pl.DataFrame:
+    """Typed group keys -> their output text, rows sorted by the typed keys (time order)."""
+    if not groupings:
+        return rows.drop(ALL_GROUP)
+    typed = [quote_identifier(g.column) for g in groupings]
+    sql = (
+        f"SELECT {', '.join(compose.label_select(groupings))}, * EXCLUDE ({', '.join(typed)}) FROM report_rows "
+        f"ORDER BY {', '.join(t + ' NULLS LAST' for t in typed)}"
+    )
+    session.con.register("report_rows", rows)
+    try:
+        return session.query(sql, None, "formatting group keys")
+    finally:
+        session.con.unregister("report_rows")
+
+
+def _quality(session: Session, contacts: pl.DataFrame, groupings: list[Grouping], agent_time: bool) -> dict:
+    quality = load_quality(session)
+    totals = {q.name: contacts.get_column(QUALITY_PREFIX + q.name) for q in session.registry.quality}
+    in_report = int(totals["contacts_in_report"].sum() or 0)
+    in_progress, outbound, all_contacts = contact_counts(session)
+    quality["contacts_in_report"] = in_report
+    quality["outside_period"] = all_contacts - in_progress - outbound - in_report
+    quality["handle_time_unknown"] = int(totals["handle_time_unknown"].sum() or 0)
+    quality.update(answer_quality(session))
+    states = states_quality(session)
+    if states is not None:
+        if not agent_time:
+            others = ", ".join(g.key for g in groupings if not g.agent_time)
+            states["not_grouped"] = (
+                f"agent state metrics are null: agent states have no {others}; group by time, agent or team to see them"
+            )
+        quality["states"] = states
+    if session.inputs.roster is not None:
+        quality["roster"] = {"path": str(session.inputs.roster.path), "agents": session.inputs.roster.rows}
+    return quality
+
+
+def run_report(session: Session, definitions: Definitions, spec: ReportSpec | None = None) -> Report:
+    """The report of ``spec`` over the session's inputs under ``definitions``."""
+    spec = spec or ReportSpec()
+    registry = session.registry
+    groupings = compose.parse_group_by(registry, spec.group_by)
+    _check_groupings(session, groupings)
+    chosen = choose_metrics(registry, spec.metrics, has_states=session.inputs.states is not None)
+    session.prepare(definitions)
+    session.set_variables(definitions, spec.date_from, spec.date_to)
+    external = _external(session, definitions, groupings, chosen)
+    passes = _Passes(session, groupings, chosen, external)
+    rows, contacts = passes.run()
+    rows = _format_keys(session, rows, groupings)
+    first_day = contacts.get_column(QUALITY_PREFIX + "first_day").min()
+    last_day = contacts.get_column(QUALITY_PREFIX + "last_day").max()
+    start, end = spec.date_from or first_day, spec.date_to or last_day
+    return Report(
+        rows=rows,
+        group_keys=[g.key for g in groupings],
+        metrics=chosen,
+        definitions=definitions,
+        period={"from": start.isoformat() if start else None, "to": end.isoformat() if end else None},
+        data_quality=_quality(session, contacts, groupings, passes.agent_time),
+        generated_at=utc_now_iso(),
+        rejects=session.query("SELECT * FROM rejects", None, "reading rejected rows"),
+        state_rejects=(
+            session.query("SELECT * FROM state_rejects", None, "reading rejected state rows")
+            if session.inputs.states is not None
+            else None
+        ),
+    )

@@ -1,0 +1,1 @@
+"""Rendering: report documents as JSON, CSV, Parquet, Markdown and terminal tables; atomic output."""

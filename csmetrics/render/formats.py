@@ -1,0 +1,70 @@
+"""A report as bytes: JSON, CSV, Parquet, Markdown or a text table (csmetrics.render.table)."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+
+import polars as pl
+import pyarrow.parquet as pq
+
+from csmetrics.pipeline.result import Report
+from csmetrics.render.table import table_bytes
+from csmetrics.render.values import format_value, metric_units, short
+
+FORMATS = ("table", "json", "csv", "parquet", "markdown")
+
+
+def to_json(report: Report) -> bytes:
+    return (json.dumps(report.to_document(), indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode()
+
+
+def _flat_rows(report: Report) -> pl.DataFrame:
+    return report.rows.with_columns(pl.lit(report.fingerprint).alias("definitions_fingerprint"))
+
+
+def to_csv(report: Report) -> bytes:
+    return _flat_rows(report).write_csv().encode()
+
+
+def to_parquet(report: Report) -> bytes:
+    table = _flat_rows(report).to_arrow()
+    meta = dict(table.schema.metadata or {})
+    document = report.to_document()
+    document.pop("rows")
+    meta[b"csmetrics"] = json.dumps(document).encode()
+    buf = io.BytesIO()
+    pq.write_table(table.replace_schema_metadata(meta), buf)
+    return buf.getvalue()
+
+
+def to_markdown(report: Report) -> bytes:
+    units = metric_units(report)
+    cols = report.rows.columns
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    for row in report.rows.iter_rows(named=True):  # output rows only, never input rows
+        cells = [
+            format_value(row[c], units.get(c, "text")) if c in units else str(row[c] if row[c] is not None else "-")
+            for c in cols
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append(
+        f"Period {report.period['from']} to {report.period['to']}, time zone {report.definitions['timezone']}."
+    )
+    lines.append("")
+    lines.append(f"Definitions fingerprint `{report.fingerprint}`:")
+    lines.append("")
+    for name, value in report.definitions.as_json().items():
+        lines.append(f"- `{name}` = `{short(value)}`")
+    return ("\n".join(lines) + "\n").encode()
+
+
+WRITERS: dict[str, Callable[[Report], bytes]] = {
+    "json": to_json,
+    "csv": to_csv,
+    "parquet": to_parquet,
+    "markdown": to_markdown,
+    "table": table_bytes,
+}

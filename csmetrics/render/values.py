@@ -1,0 +1,43 @@
+"""Values as people read them: rates as percentages, durations as m:ss, counts with separators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from csmetrics.pipeline.result import Report
+
+
+def format_value(value: Any, unit: str) -> str:
+    """Human form: rates as percentages, durations as m:ss, counts with separators."""
+    if value is None:
+        return "-"
+    if unit == "ratio":
+        return f"{value * 100:.1f}%"
+    if unit == "seconds":
+        total = round(value)
+        hours, rest = divmod(total, 3600)
+        minutes, seconds = divmod(rest, 60)
+        return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+    if unit == "count":
+        return f"{int(value):,}"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def metric_units(report: Report) -> dict[str, str]:
+    return {m.name: m.unit for m in report.metrics}
+
+
+def definitions_lines(report: Report) -> list[str]:
+    params = report.definitions.as_json()
+    shown = ", ".join(f"{k}={short(v)}" for k, v in params.items())
+    return [f"definitions {report.fingerprint}: {shown}"]
+
+
+def short(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return ",".join(value) if value else "(none)"
+    return str(value)

@@ -1,0 +1,1 @@
+"""The persistent store (``--db``): its schema and migrations, loads into it, and reading it in place."""

@@ -1,0 +1,226 @@
+"""The store file: its tables, schema version and migrations, and opening it safely.
+
+Layout of a store file (schema version :data:`STORE_SCHEMA_VERSION`)::
+
+    meta(key, value)          schema_version, created_at, created_by, agent_states_shape
+    interactions              the current version of every interaction_id (canonical columns
+                              + _file, _line, _load_id, _content); invalid current versions included,
+                              exactly as the file mode keeps the newest version even when it is rejected
+    loads                     one row per file loaded: size, sha256, counts, time, kind
+    rejects                   every rejected row with its load, kind, source file, line and reason
+    agent_states, surveys     raw agent state rows and survey answers, newest load wins per key
+                              (csmetrics.store.kinds)
+
+DuckDB allows one writing process per file; :func:`connect_store` and :func:`attach_store` retry
+while another process holds the lock and raise :class:`StoreBusyError` (exit 75) after ``wait``
+seconds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+import duckdb
+
+from csmetrics.errors import StoreBusyError, StoreError
+from csmetrics.inputs.schema import INTERACTION_COLUMNS
+from csmetrics.sqltext import first_line, quote_identifier
+from csmetrics.version import __version__
+
+STORE_SCHEMA_VERSION = 2
+# The alias under which a report's session attaches a store (read only).
+STORE_ALIAS = "csm_store"
+
+_TYPES = {"timestamp": "TIMESTAMPTZ", "number": "DOUBLE", "boolean": "BOOLEAN"}
+CANONICAL = ", ".join(quote_identifier(c.name) for c in INTERACTION_COLUMNS)
+_CANONICAL_DDL = ", ".join(f"{quote_identifier(c.name)} {_TYPES.get(c.kind, 'VARCHAR')}" for c in INTERACTION_COLUMNS)
+# Same content test as sql/steps/versions.sql: every column but the id.
+CONTENT = (
+    "hash("
+    + ", ".join(f"{{t}}.{quote_identifier(c.name)}" for c in INTERACTION_COLUMNS if c.name != "interaction_id")
+    + ")"
+)
+
+AGENT_STATES_DDL = (
+    "CREATE TABLE IF NOT EXISTS agent_states (agent_id VARCHAR, state VARCHAR, started_at TIMESTAMPTZ, "
+    'ended_at TIMESTAMPTZ, "at" TIMESTAMPTZ, _file VARCHAR, _line BIGINT, _load_id BIGINT NOT NULL, '
+    "_key VARCHAR NOT NULL, _content UBIGINT NOT NULL)"
+)
+SURVEYS_DDL = (
+    "CREATE TABLE IF NOT EXISTS surveys (interaction_id VARCHAR, csat VARCHAR, nps VARCHAR, _file VARCHAR, "
+    "_line BIGINT, _load_id BIGINT NOT NULL, _key VARCHAR NOT NULL, _content UBIGINT NOT NULL)"
+)
+# Migrations from an older schema version: version -> SQL statements that bring it to version + 1.
+# Idempotent statements (IF NOT EXISTS): a fresh store is the version 1 tables plus every migration.
+MIGRATIONS: dict[int, list[str]] = {
+    1: [
+        # every load and rejected row says which input it was: interactions, agent_states or surveys
+        "ALTER TABLE loads ADD COLUMN IF NOT EXISTS kind VARCHAR DEFAULT 'interactions'",
+        "ALTER TABLE rejects ADD COLUMN IF NOT EXISTS kind VARCHAR DEFAULT 'interactions'",
+        "ALTER TABLE rejects ADD COLUMN IF NOT EXISTS state VARCHAR",
+        "ALTER TABLE rejects ADD COLUMN IF NOT EXISTS started_at TIMESTAMPTZ",
+        'ALTER TABLE rejects ADD COLUMN IF NOT EXISTS "at" TIMESTAMPTZ',
+        AGENT_STATES_DDL,
+        SURVEYS_DDL,
+    ],
+}
+SCHEMA_SQL_V1 = [
+    "CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
+    f"CREATE TABLE interactions ({_CANONICAL_DDL}, _file VARCHAR, _line BIGINT, _load_id BIGINT, "
+    "_content UBIGINT, PRIMARY KEY (interaction_id))",
+    "CREATE TABLE loads (load_id BIGINT PRIMARY KEY, file VARCHAR NOT NULL, size_bytes BIGINT NOT NULL, "
+    "sha256 VARCHAR NOT NULL, rows_read BIGINT NOT NULL, inserted BIGINT NOT NULL, updated BIGINT NOT NULL, "
+    "unchanged BIGINT NOT NULL, older BIGINT NOT NULL, duplicates BIGINT NOT NULL, rejected BIGINT NOT NULL, "
+    "loaded_at TIMESTAMPTZ NOT NULL, seconds DOUBLE NOT NULL)",
+    f"CREATE TABLE rejects (load_id BIGINT NOT NULL, source_file VARCHAR, line BIGINT, reject_reason VARCHAR, "
+    f"{_CANONICAL_DDL}, _content UBIGINT)",
+]
+SCHEMA_SQL = SCHEMA_SQL_V1 + [sql for v in range(1, STORE_SCHEMA_VERSION) for sql in MIGRATIONS[v]]
+STORE_TABLES = ("meta", "interactions", "loads", "rejects", "agent_states", "surveys")
+
+T = TypeVar("T")
+
+
+def _is_lock_error(e: duckdb.Error) -> bool:
+    text = str(e).lower()
+    return "could not set lock" in text or "conflicting lock" in text
+
+
+def _waiting(path: Path, wait: float, open_it: Callable[[], T]) -> T:
+    """``open_it()``, retried while another process holds the store's lock, for up to ``wait`` seconds."""
+    deadline = time.monotonic() + max(wait, 0.0)
+    delay = 0.05
+    while True:
+        try:
+            return open_it()
+        except duckdb.Error as e:
+            if not _is_lock_error(e):
+                msg = f"{path}: cannot be opened as a csmetrics store: {first_line(e)}"
+                raise StoreError(msg) from e
+            if time.monotonic() >= deadline:
+                holder = str(e).split("(PID ")[-1].split(")")[0] if "(PID " in str(e) else "?"
+                msg = (
+                    f"store {path} is busy: another process (PID {holder}) is using it; "
+                    f"gave up after waiting {wait:g} s. Try again later, or wait longer with --wait SECONDS."
+                )
+                raise StoreBusyError(msg) from None
+            time.sleep(min(delay, max(deadline - time.monotonic(), 0.0)))
+            delay = min(delay * 2, 1.0)
+
+
+def connect_store(path: Path, *, read_only: bool, wait: float = 60.0) -> duckdb.DuckDBPyConnection:
+    """Open the store as a connection's own database (loads, db commands); created when writing."""
+    if read_only and not path.exists():
+        msg = f"no store at {path}: create it with `csmetrics load FILE --db {path}`"
+        raise StoreError(msg)
+    con = _waiting(path, wait, lambda: duckdb.connect(str(path), read_only=read_only))
+    try:
+        catalog = str(con.execute("SELECT current_database()").fetchall()[0][0])
+        check_schema(con, path, catalog, read_only=read_only)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def attach_store(con: duckdb.DuckDBPyConnection, path: Path, *, wait: float = 60.0) -> str:
+    """Attach the store read-only to a session's connection, as :data:`STORE_ALIAS`; return that catalog."""
+    if not path.exists():
+        msg = f"no store at {path}: create it with `csmetrics load FILE --db {path}`"
+        raise StoreError(msg)
+    _waiting(path, wait, lambda: con.execute(f"ATTACH $path AS {STORE_ALIAS} (READ_ONLY)", {"path": str(path)}))
+    check_schema(con, path, STORE_ALIAS, read_only=True)
+    return STORE_ALIAS
+
+
+def tables(con: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
+    rows = con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_catalog = $catalog AND table_schema = 'main'",
+        {"catalog": catalog},
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def check_schema(con: duckdb.DuckDBPyConnection, path: Path, catalog: str, *, read_only: bool) -> None:
+    """The store's schema version is this csmetrics'; a new, empty file is given the schema (when writing)."""
+    found = tables(con, catalog)
+    if not found:
+        if read_only:
+            msg = f"{path} is an empty database, not a csmetrics store; load data into it with `csmetrics load`"
+            raise StoreError(msg)
+        _create(con)
+        return
+    if "meta" not in found:
+        msg = f"{path} is a DuckDB database but not a csmetrics store (no meta table); refusing to touch it"
+        raise StoreError(msg)
+    version = schema_version(con, catalog)
+    if version == STORE_SCHEMA_VERSION:
+        return
+    if version > STORE_SCHEMA_VERSION:
+        msg = (
+            f"{path} was written by a newer csmetrics (store schema version {version}; this csmetrics "
+            f"{__version__} reads version {STORE_SCHEMA_VERSION}); upgrade csmetrics to use it"
+        )
+        raise StoreError(msg)
+    if version < 0 or any(v not in MIGRATIONS for v in range(version, STORE_SCHEMA_VERSION)):
+        msg = (
+            f"{path} has store schema version {version}, which this csmetrics ({STORE_SCHEMA_VERSION}) cannot "
+            "migrate; reload the exports into a new store"
+        )
+        raise StoreError(msg)
+    if read_only:
+        msg = (
+            f"{path} has the older store schema version {version}; migrate it first with "
+            f"`csmetrics db migrate --db {path}`"
+        )
+        raise StoreError(msg)
+    migrate(con, version)
+
+
+def _create(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("BEGIN")
+    for sql in SCHEMA_SQL:
+        con.execute(sql)
+    now = dt.datetime.now(dt.UTC).isoformat()
+    con.executemany(
+        "INSERT INTO meta VALUES (?, ?)",
+        [["schema_version", str(STORE_SCHEMA_VERSION)], ["created_at", now], ["created_by", __version__]],
+    )
+    con.execute("COMMIT")
+
+
+def migrate(con: duckdb.DuckDBPyConnection, version: int) -> None:
+    """Bring a store from ``version`` to the current schema version in one transaction."""
+    con.execute("BEGIN")
+    try:
+        for v in range(version, STORE_SCHEMA_VERSION):
+            for sql in MIGRATIONS[v]:
+                con.execute(sql)
+        con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(STORE_SCHEMA_VERSION)])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+@contextmanager
+def open_store(path: Path, *, read_only: bool, wait: float = 60.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect_store(path, read_only=read_only, wait=wait)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def schema_version(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> int:
+    meta = f"{quote_identifier(catalog)}.main.meta" if catalog else "meta"
+    rows = con.execute(f"SELECT value FROM {meta} WHERE key = 'schema_version'").fetchall()
+    try:
+        return int(rows[0][0]) if rows else -1
+    except ValueError:
+        return -1

@@ -1,0 +1,52 @@
+/* csmetrics
+description = """
+The report's frame: time zone, period and which contacts a report counts.
+Variables set for every report: timezone (the report time zone), date_from and
+date_to (the --from/--to local dates, inclusive; NULL = open).
+- csm_bucket_instant, csm_iso_with_offset: time buckets that are correct across
+  DST changes. A bucket is the local (report time zone) start of the interval;
+  its key is that local start written in ISO 8601 with the UTC offset in force
+  at the bucket's start, so the repeated 01:00 hour of a fall-back night gives
+  two different keys.
+- csm_in_period: an instant's local date is inside --from/--to. Used by every
+  step that cuts to the period.
+- csm_in_report: a contact is in the report: inbound, not in progress, offered
+  inside --from/--to (report/scope.sql; also report/concurrency_time.sql).
+- csm_not_counted: why a valid survey answer of a contact does not count in a
+  report, first that applies (NULL when it counts): the contact is in_progress,
+  outbound, outside_period, or abandoned (not answered; short abandons
+  included). The same rules as csm_in_report, for the answer accounting in
+  data_quality.
+- csm_utc_iso: an instant as ISO 8601 UTC text, 2024-03-04T09:15:00Z.
+"""
+*/
+create or replace temp macro csm_bucket_instant(instant, local_ts, local_bucket) as
+    instant - (local_ts - local_bucket);
+
+create or replace temp macro csm_iso_with_offset(local_bucket, bucket_instant) as
+    strftime(local_bucket, '%Y-%m-%dT%H:%M:%S')
+    || case when epoch(local_bucket) - epoch(bucket_instant) < 0 then '-' else '+' end
+    || lpad(cast(floor(abs(epoch(local_bucket) - epoch(bucket_instant)) / 3600) as integer)::varchar, 2, '0')
+    || ':'
+    || lpad(cast(floor(mod(abs(epoch(local_bucket) - epoch(bucket_instant)), 3600) / 60) as integer)::varchar, 2, '0');
+
+create or replace temp macro csm_local_date(instant) as
+    cast(timezone(getvariable('timezone'), instant) as date);
+
+create or replace temp macro csm_in_period(instant) as
+    (getvariable('date_from') is null or csm_local_date(instant) >= getvariable('date_from'))
+    and (getvariable('date_to') is null or csm_local_date(instant) <= getvariable('date_to'));
+
+create or replace temp macro csm_in_report(direction, outcome, offered_at) as
+    direction = 'inbound' and outcome <> 'in_progress' and csm_in_period(offered_at);
+
+create or replace temp macro csm_not_counted(outcome, direction, offered_at) as
+    case
+        when outcome = 'in_progress' then 'in_progress'
+        when direction <> 'inbound' then 'outbound'
+        when not csm_in_period(offered_at) then 'outside_period'
+        when outcome <> 'answered' then 'abandoned'
+    end;
+
+create or replace temp macro csm_utc_iso(instant) as
+    strftime(instant at time zone 'UTC', '%Y-%m-%dT%H:%M:%SZ');

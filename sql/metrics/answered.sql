@@ -1,0 +1,9 @@
+/* csmetrics
+name = "answered"
+label = "answered"
+title = "Answered"
+unit = "count"
+order = 20
+description = "Inbound contacts an agent answered (answered_at is set)."
+*/
+count(*) filter (where is_answered)

@@ -1,0 +1,9 @@
+/* csmetrics
+name = "fcr_first_contacts"
+label = "FCR base"
+title = "First contacts (FCR denominator)"
+unit = "count"
+order = 201
+description = "Participating contacts that are first contacts with a known outcome: resolved + unresolved (not repeats, not censored)."
+*/
+count(*) filter (where fcr_status in ('resolved', 'unresolved'))

@@ -1,0 +1,100 @@
+/* csmetrics
+fragment = "contact_outcomes"
+reads = ["contacts", "contact_answers"]
+description = """
+Per-contact customer outcomes, computed over ALL loaded contacts (whatever
+--from/--to selects), then joined into the scoped contacts: the relation
+contact_outcomes that scope.sql reads (a CTE of the report's one pass, not
+stored).
+
+First-contact resolution (fcr.window_hours, fcr.match). Participating contacts:
+inbound, answered, with a customer_id (and a reason when fcr.match =
+customer_id,reason). Each key's contacts are ordered by offered_at, ties by
+interaction_id; only the previous and next participating contact are looked at
+(lag/lead), so the cost is one sort, never a self-join.
+- repeat: the previous contact of the key is within the window (difference <= window).
+- censored: not a repeat and offered_at - window is before the earliest loaded
+  offered_at; or no later contact within the window and offered_at + window is
+  after the latest loaded offered_at.
+- unresolved: not a repeat, the next contact of the key is within the window.
+- resolved: otherwise.
+fcr_status is NULL for a contact that does not participate.
+
+Survey answers: from contact_answers (steps/answers.sql): the survey file's valid value
+when it has one, else the interaction's valid value; out-of-range answers are absent.
+csat_number is a numeric answer, csat_binary a good (true) / bad (false) answer.
+"""
+
+[params."fcr.window_hours"]
+type = "number"
+default = 24
+min = 0
+max = 8784
+unit = "hours"
+help = "Repeat window: a contact within this many hours after another of the same key is a repeat (<=, inclusive)."
+
+[params."fcr.match"]
+type = "choice"
+default = "customer_id"
+help = "What makes two contacts the same issue."
+[params."fcr.match".choices]
+customer_id = "same customer_id, any reason"
+"customer_id,reason" = "same customer_id and same reason (contacts without a reason do not take part)"
+*/
+with span as (
+    select
+        epoch_us(min(offered_at)) as first_us,
+        epoch_us(max(offered_at)) as last_us,
+        getvariable('fcr.window_hours') * 3600000000 as window_us
+    from contacts
+),
+
+participating as (
+    select
+        _seq,
+        epoch_us(offered_at) as at_us,
+        lag(epoch_us(offered_at)) over key_order as prev_us,
+        lead(epoch_us(offered_at)) over key_order as next_us
+    from contacts
+    where
+        direction = 'inbound'
+        and outcome = 'answered'
+        and customer_id is not null
+        and (getvariable('fcr.match') = 'customer_id' or reason is not null)
+    window key_order as (
+        partition by customer_id, case when getvariable('fcr.match') = 'customer_id,reason' then reason end
+        order by offered_at, interaction_id
+    )
+),
+
+status as (
+    select
+        p._seq,
+        case
+            when p.prev_us is not null and p.at_us - p.prev_us <= s.window_us then 'repeat'
+            when p.at_us - s.window_us < s.first_us then 'censored'
+            when p.next_us is not null and p.next_us - p.at_us <= s.window_us then 'unresolved'
+            when p.at_us + s.window_us > s.last_us then 'censored'
+            else 'resolved'
+        end as fcr_status
+    from participating as p
+    cross join span as s
+),
+
+answers as (
+    select
+        contact_seq as _seq,
+        csat as csat_raw,
+        nps as nps_raw
+    from contact_answers
+)
+
+-- One row per contact that has an FCR status or an answer (the others have neither).
+select
+    _seq,
+    st.fcr_status,
+    case when csm_csat_binary(a.csat_raw) is null then csm_score_number(a.csat_raw) end as csat_number,
+    csm_csat_binary(a.csat_raw) as csat_binary,
+    cast(csm_score_number(a.nps_raw) as integer) as nps_score
+from status as st
+full outer join answers as a using (_seq)

@@ -1,0 +1,203 @@
+WITH "contact_outcomes" AS (
+with span as (
+    select
+        epoch_us(min(offered_at)) as first_us,
+        epoch_us(max(offered_at)) as last_us,
+        getvariable('fcr.window_hours') * 3600000000 as window_us
+    from contacts
+),
+
+participating as (
+    select
+        _seq,
+        epoch_us(offered_at) as at_us,
+        lag(epoch_us(offered_at)) over key_order as prev_us,
+        lead(epoch_us(offered_at)) over key_order as next_us
+    from contacts
+    where
+        direction = 'inbound'
+        and outcome = 'answered'
+        and customer_id is not null
+        and (getvariable('fcr.match') = 'customer_id' or reason is not null)
+    window key_order as (
+        partition by customer_id, case when getvariable('fcr.match') = 'customer_id,reason' then reason end
+        order by offered_at, interaction_id
+    )
+),
+
+status as (
+    select
+        p._seq,
+        case
+            when p.prev_us is not null and p.at_us - p.prev_us <= s.window_us then 'repeat'
+            when p.at_us - s.window_us < s.first_us then 'censored'
+            when p.next_us is not null and p.next_us - p.at_us <= s.window_us then 'unresolved'
+            when p.at_us + s.window_us > s.last_us then 'censored'
+            else 'resolved'
+        end as fcr_status
+    from participating as p
+    cross join span as s
+),
+
+answers as (
+    select
+        contact_seq as _seq,
+        csat as csat_raw,
+        nps as nps_raw
+    from contact_answers
+)
+
+-- One row per contact that has an FCR status or an answer (the others have neither).
+select
+    _seq,
+    st.fcr_status,
+    case when csm_csat_binary(a.csat_raw) is null then csm_score_number(a.csat_raw) end as csat_number,
+    csm_csat_binary(a.csat_raw) as csat_binary,
+    cast(csm_score_number(a.nps_raw) as integer) as nps_score
+from status as st
+full outer join answers as a using (_seq)
+),
+"scope_rows" AS (
+select
+    -- every contact column but the bulky ones no metric reads (_seq is the contact's key)
+    c.* exclude (interaction_id, csat, nps),
+    timezone(getvariable('timezone'), c.offered_at) as offered_local,
+    c.outcome = 'answered' as is_answered,
+    c.outcome = 'abandoned' and c.wait_seconds < getvariable('abandon.short_abandon_seconds') as is_short_abandon,
+    c.outcome = 'abandoned' and c.wait_seconds >= getvariable('abandon.short_abandon_seconds') as is_abandoned,
+    c.outcome = 'answered' and c.talk_seconds is not null as has_handle_time,
+    o.* exclude (_seq)
+from contacts as c
+left join contact_outcomes as o on o._seq = c._seq
+where csm_in_report(c.direction, c.outcome, c.offered_at)
+),
+"scoped" AS (
+SELECT *, CAST(NULL AS DOUBLE) AS external_count FROM (SELECT 'all' AS grp__all, * EXCLUDE ("direction", "channel", "queue", "reason", "offered_at") FROM "scope_rows")
+)
+SELECT
+    columns('^grp__'),
+    -- sql/metrics/offered.sql
+    count(*) filter (where is_answered or is_abandoned) AS "offered",
+    -- sql/metrics/answered.sql
+    count(*) filter (where is_answered) AS "answered",
+    -- sql/metrics/abandoned.sql
+    count(*) filter (where is_abandoned) AS "abandoned",
+    -- sql/metrics/short_abandoned.sql
+    count(*) filter (where is_short_abandon) AS "short_abandoned",
+    -- sql/metrics/service_level.sql
+    -- A<=T = answered with wait <= threshold (inclusive); short abandons are in no count.
+    case getvariable('service_level.denominator')
+        when 'offered' then
+            count(*) filter (where is_answered and wait_seconds <= getvariable('service_level.threshold_seconds'))
+            / nullif(count(*) filter (where is_answered or is_abandoned), 0)
+        when 'answered' then
+            count(*) filter (where is_answered and wait_seconds <= getvariable('service_level.threshold_seconds'))
+            / nullif(count(*) filter (where is_answered), 0)
+        when 'exclude_early_abandons' then
+            count(*) filter (where is_answered and wait_seconds <= getvariable('service_level.threshold_seconds'))
+            / nullif(count(*) filter (
+                where is_answered or (is_abandoned and wait_seconds > getvariable('service_level.threshold_seconds'))
+            ), 0)
+        when 'early_abandons_met' then
+            count(*) filter (where (is_answered or is_abandoned) and wait_seconds <= getvariable('service_level.threshold_seconds'))
+            / nullif(count(*) filter (where is_answered or is_abandoned), 0)
+    end AS "service_level",
+    -- sql/metrics/asa_seconds.sql
+    avg(wait_seconds) filter (where is_answered) AS "asa_seconds",
+    -- sql/metrics/avg_wait_seconds.sql
+    avg(wait_seconds) filter (where is_answered or is_abandoned) AS "avg_wait_seconds",
+    -- sql/metrics/abandon_rate.sql
+    count(*) filter (where is_abandoned)
+    / nullif(count(*) filter (where is_answered or is_abandoned), 0) AS "abandon_rate",
+    -- sql/metrics/aht_seconds.sql
+    avg(
+        talk_seconds
+        + case when getvariable('aht.include_hold') then hold_seconds else 0 end
+        + case when getvariable('aht.include_acw') then acw_seconds else 0 end
+    ) filter (where has_handle_time) AS "aht_seconds",
+    -- sql/metrics/avg_talk_seconds.sql
+    avg(talk_seconds) filter (where has_handle_time) AS "avg_talk_seconds",
+    -- sql/metrics/avg_hold_seconds.sql
+    avg(hold_seconds) filter (where has_handle_time) AS "avg_hold_seconds",
+    -- sql/metrics/acw_seconds.sql
+    avg(acw_seconds) filter (where has_handle_time) AS "acw_seconds",
+    -- sql/metrics/transfer_rate.sql
+    case
+        when count(transferred) filter (where is_answered) > 0
+            then count(*) filter (where is_answered and transferred)
+            / count(*) filter (where is_answered)
+    end AS "transfer_rate",
+    -- sql/metrics/fcr_rate.sql
+    count(*) filter (where fcr_status = 'resolved')
+    / nullif(count(*) filter (where fcr_status in ('resolved', 'unresolved')), 0) AS "fcr_rate",
+    -- sql/metrics/fcr_first_contacts.sql
+    count(*) filter (where fcr_status in ('resolved', 'unresolved')) AS "fcr_first_contacts",
+    -- sql/metrics/fcr_censored.sql
+    count(*) filter (where fcr_status = 'censored') AS "fcr_censored",
+    -- sql/metrics/repeat_rate.sql
+    count(*) filter (where fcr_status = 'repeat')
+    / nullif(count(*) filter (where fcr_status in ('repeat', 'resolved', 'unresolved')), 0) AS "repeat_rate",
+    -- sql/metrics/complaints.sql
+    count(*) filter (where complaint and (is_answered or is_abandoned)) AS "complaints",
+    -- sql/metrics/complaint_rate.sql
+    -- One aggregate, computed in the report's single pass with the other metrics.
+    -- Short abandons are never counted (they are neither answered nor abandoned).
+    getvariable('complaint.per') * case getvariable('complaint.denominator')
+        when 'offered' then
+            count(*) filter (where complaint and (is_answered or is_abandoned))
+            / nullif(count(*) filter (where is_answered or is_abandoned), 0)
+        when 'answered' then
+            count(*) filter (where complaint and is_answered)
+            / nullif(count(*) filter (where is_answered), 0)
+        -- distinct customers are costly to count: under any other denominator the CASE inside
+        -- count(distinct ...) is NULL for every row, so nothing is counted
+        when 'customers' then
+            count(distinct case
+                when getvariable('complaint.denominator') = 'customers' and complaint and (is_answered or is_abandoned)
+                    then customer_id
+            end)
+            / nullif(count(distinct case
+                when getvariable('complaint.denominator') = 'customers' and (is_answered or is_abandoned) then customer_id
+            end), 0)
+        -- external_count: the group's count from --denominator FILE (the same on every row of the
+        -- group; NULL when the file has none for it, or under any other denominator)
+        when 'external' then
+            count(*) filter (where complaint and (is_answered or is_abandoned))
+            / nullif(max(external_count), 0)
+    end AS "complaint_rate",
+    -- sql/metrics/csat.sql
+    count(*) filter (
+        where is_answered and coalesce(csat_binary, csat_number >= getvariable('csat.satisfied_min'))
+    ) / nullif(count(*) filter (where is_answered and (csat_binary is not null or csat_number is not null)), 0) AS "csat",
+    -- sql/metrics/csat_mean.sql
+    avg(csat_number) filter (where is_answered) AS "csat_mean",
+    -- sql/metrics/csat_responses.sql
+    count(*) filter (where is_answered and (csat_binary is not null or csat_number is not null)) AS "csat_responses",
+    -- sql/metrics/nps.sql
+    100.0 * (count(*) filter (where is_answered and nps_score >= 9) - count(*) filter (where is_answered and nps_score <= 6))
+    / nullif(count(*) filter (where is_answered and nps_score is not null), 0) AS "nps",
+    -- sql/metrics/nps_responses.sql
+    count(*) filter (where is_answered and nps_score is not null) AS "nps_responses",
+    -- sql/metrics/promoters.sql
+    count(*) filter (where is_answered and nps_score >= 9) AS "promoters",
+    -- sql/metrics/passives.sql
+    count(*) filter (where is_answered and nps_score in (7, 8)) AS "passives",
+    -- sql/metrics/detractors.sql
+    count(*) filter (where is_answered and nps_score <= 6) AS "detractors",
+    -- sql/metrics/nps_margin_of_error.sql
+    -- csm_nps_margin(promoters, detractors, responses): see sql/prepare/score_macros.sql
+    csm_nps_margin(
+        count(*) filter (where is_answered and nps_score >= 9),
+        count(*) filter (where is_answered and nps_score <= 6),
+        count(*) filter (where is_answered and nps_score is not null)
+    ) AS "nps_margin_of_error",
+    -- sql/quality/contacts_in_report.sql
+    count(*) AS "__q_contacts_in_report",
+    -- sql/quality/first_day.sql
+    min(cast(offered_local as date)) AS "__q_first_day",
+    -- sql/quality/handle_time_unknown.sql
+    count(*) filter (where is_answered and not has_handle_time) AS "__q_handle_time_unknown",
+    -- sql/quality/last_day.sql
+    max(cast(offered_local as date)) AS "__q_last_day"
+FROM "scoped"
+GROUP BY ALL
