@@ -1,0 +1,1 @@
+"""Statistics behind ``csmetrics compare``: before/after differences with standard errors and tests."""
