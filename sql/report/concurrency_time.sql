@@ -27,9 +27,9 @@ with worked as (
 ),
 
 events as (
-    select agent_id, answered_at as t, 1 as delta from worked
-    union all
-    select agent_id, ended_at as t, -1 as delta from worked
+    -- +1 at answered_at, -1 at ended_at: two events from each contact in one scan
+    select agent_id, unnest([answered_at, ended_at]) as t, unnest([1, -1]) as delta
+    from worked
 ),
 
 levels as (
@@ -43,16 +43,25 @@ levels as (
     from events
 ),
 
+-- each stretch with contacts in progress, once per 15-minute UTC bucket it touches
+stretches as (
+    select
+        agent_id,
+        level,
+        t,
+        next_t,
+        unnest(generate_series(to_timestamp(floor(epoch(t) / 900) * 900), next_t, interval 15 minutes)) as grid_start
+    from levels
+    where level > 0 and next_t > t
+),
+
 pieces as (
     select
-        l.agent_id,
-        l.level,
-        greatest(l.t, g.grid_start) as piece_start,
-        least(l.next_t, g.grid_start + interval 15 minutes) as piece_end
-    from levels as l,
-        unnest(generate_series(to_timestamp(floor(epoch(l.t) / 900) * 900), l.next_t, interval 15 minutes))
-            as g (grid_start)
-    where l.level > 0 and l.next_t > l.t
+        agent_id,
+        level,
+        greatest(t, grid_start) as piece_start,
+        least(next_t, grid_start + interval 15 minutes) as piece_end
+    from stretches
 )
 
 select

@@ -17,17 +17,27 @@ the table state_time. --from/--to keep pieces whose local date (report time
 zone) is inside the period.
 """
 */
-with pieces as (
+with stretches as (
+    -- each state, once per 15-minute UTC bucket it touches
     select
-        s.agent_id,
-        s.state,
-        greatest(s.started_at, g.grid_start) as piece_start,
-        least(s.ended_at, g.grid_start + interval 15 minutes) as piece_end
-    from agent_states as s,
+        agent_id,
+        state,
+        started_at,
+        ended_at,
         unnest(generate_series(
-            to_timestamp(floor(epoch(s.started_at) / 900) * 900), s.ended_at, interval 15 minutes
-        )) as g (grid_start)
-    where s.ended_at > s.started_at
+            to_timestamp(floor(epoch(started_at) / 900) * 900), ended_at, interval 15 minutes
+        )) as grid_start
+    from agent_states
+    where ended_at > started_at
+),
+
+pieces as (
+    select
+        agent_id,
+        state,
+        greatest(started_at, grid_start) as piece_start,
+        least(ended_at, grid_start + interval 15 minutes) as piece_end
+    from stretches
 )
 
 select
