@@ -1,25 +1,30 @@
 #!/usr/bin/env python
 """Benchmark `csmetrics report --by day,queue` against one hand-written DuckDB query, and check the figures.
 
-    python benchmarks/bench_report.py                 # 10M rows: generate, time both, compare
-    python benchmarks/bench_report.py --rows 1000000  # quicker
-    python benchmarks/bench_report.py --keep          # reuse benchmarks/out/bench.parquet
+    python benchmarks/bench_report.py --shape typed-parquet               # 10M typed Parquet, 3 pairs
+    python benchmarks/bench_report.py --shape faulted-csv                 # 10M faulted CSV export
+    python benchmarks/bench_report.py --shape faulted-parquet --keep      # reuse the generated file
+    python benchmarks/bench_report.py --shape typed-parquet --rows 100000000 --pairs 1
 
-Steps:
-1. Generate benchmarks/out/bench.parquet with sample_data/generate.py (WITH the deliberate faults:
-   duplicates, a re-exported row, rejected rows, contacts in progress, so dedupe and the checks are
-   exercised; the reference query implements the same rules).
-2. Run `csmetrics report FILE --by day,queue --tz TZ --format json -q -o OUT` as a child process.
-3. Run benchmarks/reference_report.sql in a fresh `python -c` child with duckdb.
-   Both times are wall-clock times of the whole child process, so both include Python start-up and
-   `import duckdb` (csmetrics also imports polars, rich, ...). Peak memory is the child's ru_maxrss
-   (os.wait4).
-4. Compare every (day, queue) row and every metric the reference computes: counts exactly, ratios
-   and means within 1e-9 relative. Any difference is listed and the script exits 1.
-5. Print the figures and write benchmarks/out/result.json.
+Shapes (the speed depends on the data's shape, so there is more than one):
 
-Exit codes: 0 figures match (whether or not the speed target is met: timings on a shared machine are
-noisy, the verdict is printed and in result.json), 1 a figure differs, 2 a child process failed.
+- ``faulted-csv`` / ``faulted-parquet``: sample_data/generate.py's export WITH its deliberate faults
+  (duplicates, a re-exported row, rejected rows, contacts in progress), so dedupe and the checks are
+  exercised; reference: benchmarks/reference_report.sql (default definitions, same rules).
+- ``typed-parquet``: benchmarks/generate_typed.py's clean export with typed columns (times as
+  timestamp[ms, tz=UTC], int64 durations and scores, bool flags), as a platform's data lake holds it;
+  reference: benchmarks/reference_typed.sql (no dedupe, no validation), and csmetrics runs with
+  ``--set abandon.short_abandon_seconds=0``.
+
+Steps: generate the file (unless --keep and it exists); run csmetrics and the reference in turn, A B A B ...
+(--pairs, default 3), each as a fresh child process (Python start-up and imports included), measuring wall
+time, CPU time and peak RSS (os.wait4); compare every (day, queue) figure (counts exactly, ratios and means
+within 1e-9 relative; any difference is listed and the script exits 1); print the medians, the median of the
+per-pair ratios and both peak memories, and write benchmarks/out/result_<shape>_<rows>.json. When a result
+for 10,000,000 rows of the same shape exists, a larger run also prints how both sides' times scaled.
+
+Exit codes: 0 figures match (whether or not a target is met: timings on a shared machine are noisy, the
+verdict is printed and in the JSON), 1 a figure differs, 2 a child process failed.
 """
 
 from __future__ import annotations
@@ -31,31 +36,65 @@ import math
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 OUT = HERE / "out"
-PARQUET = OUT / "bench.parquet"
 REFERENCE_SQL = HERE / "reference_report.sql"
+TYPED_SQL = HERE / "reference_typed.sql"
 TARGET_RATIO = 1.5
+TYPED_MEMORY_TARGET_MIB = 2.5 * 1000**3 / 1024**2  # 10M typed Parquet: peak <= 2.5 GB
+SCALING_TARGET = 12.0  # 100M typed Parquet: within 12x of the 10M time
 REL_TOL = 1e-9
 KEYS = ("day", "queue")
 
-# The reference child: argv = sql file, parquet file, time zone, output JSON.
+
+@dataclass(frozen=True)
+class Shape:
+    suffix: str  # the generated file's extension
+    reference: Path  # the hand-written query
+    export: str  # the reference's view of the file (the path is the variable ``path``)
+    csmetrics_args: tuple[str, ...] = ()
+
+
+SHAPES = {
+    "faulted-parquet": Shape(
+        "parquet",
+        REFERENCE_SQL,
+        "SELECT * FROM read_parquet(getvariable('path'), file_row_number = true)",
+    ),
+    # A CSV has no row numbers of its own: the hand-written query counts them as DuckDB reads the file.
+    "faulted-csv": Shape(
+        "csv",
+        REFERENCE_SQL,
+        "SELECT *, row_number() OVER () - 1 AS file_row_number FROM read_csv(getvariable('path'))",
+    ),
+    "typed-parquet": Shape(
+        "parquet",
+        TYPED_SQL,
+        "SELECT * FROM read_parquet(getvariable('path'))",
+        ("--set", "abandon.short_abandon_seconds=0"),
+    ),
+}
+
+# The reference child: argv = sql file, export view SQL, data file, time zone, output JSON.
 REFERENCE_CODE = """
 import json, sys
 import duckdb
-sql_path, path, tz, out = sys.argv[1:5]
+sql_path, export, path, tz, out = sys.argv[1:6]
 con = duckdb.connect()
 con.execute("SET enable_progress_bar = false")
 con.execute("SET VARIABLE path = $v", {"v": path})
 con.execute("SET VARIABLE tz = $v", {"v": tz})
+con.execute("CREATE TEMP VIEW export AS " + export)
 with open(sql_path) as f:
     cur = con.execute(f.read())
 cols = [d[0] for d in cur.description]
@@ -94,30 +133,30 @@ def csmetrics_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "csmetrics"]
 
 
-def generate(rows: int, path: Path) -> float:
+def generate(shape: str, rows: int, path: Path) -> float:
     path.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [
-        sys.executable,
-        str(REPO / "sample_data" / "generate.py"),
-        "--rows",
-        str(rows),
-        "--format",
-        "parquet",
-        "-o",
-        str(path),
-    ]
+    if shape == "typed-parquet":
+        cmd = [sys.executable, str(HERE / "generate_typed.py"), "--rows", str(rows), "-o", str(path)]
+    else:
+        fmt = SHAPES[shape].suffix
+        cmd = [sys.executable, str(REPO / "sample_data" / "generate.py"), "--rows", str(rows), "--format", fmt]
+        cmd += ["-o", str(path)]
     print(f"generating {rows:,} rows: {' '.join(cmd[1:])}", flush=True)
     start = time.perf_counter()
     subprocess.run(cmd, cwd=REPO, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
 
 
-def parquet_rows(path: Path) -> int:
+def count_rows(path: Path) -> int:
     import duckdb  # only here: the parent process stays light while the children run
 
     con = duckdb.connect()
     try:
-        return int(con.execute("SELECT sum(num_rows) FROM parquet_file_metadata($p)", {"p": str(path)}).fetchone()[0])
+        if path.suffix == ".parquet":
+            sql = "SELECT sum(num_rows) FROM parquet_file_metadata($p)"
+        else:
+            sql = "SELECT count(*) FROM read_csv($p, all_varchar = true)"
+        return int(con.execute(sql, {"p": str(path)}).fetchone()[0])
     finally:
         con.close()
 
@@ -167,138 +206,164 @@ def mib(n: float) -> str:
     return f"{n:,.0f} MiB"
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--rows", type=int, default=10_000_000, help="approximate rows to generate (default 10,000,000)")
-    ap.add_argument("--keep", action="store_true", help=f"reuse {PARQUET.relative_to(REPO)} if it exists")
-    ap.add_argument("--tz", default="America/New_York", help="report time zone (default America/New_York)")
-    ap.add_argument(
-        "--repeat", type=int, default=1, help="timed runs of each side, alternating (default 1); best is reported"
-    )
-    args = ap.parse_args(argv)
-    if args.repeat < 1:
-        ap.error("--repeat must be >= 1")
+def median(values: list[float]) -> float:
+    return statistics.median(values)
 
-    OUT.mkdir(parents=True, exist_ok=True)
-    gen_seconds = None
-    if args.keep and PARQUET.exists():
-        print(f"reusing {PARQUET.relative_to(REPO)} (--keep)")
-    else:
-        gen_seconds = generate(args.rows, PARQUET)
-    rows = parquet_rows(PARQUET)
-    size = PARQUET.stat().st_size
-    print(f"file: {PARQUET.relative_to(REPO)}, {rows:,} rows, {size / 1e6:,.1f} MB", flush=True)
 
-    csm_json = OUT / "csmetrics_report.json"
-    ref_json = OUT / "reference_report.json"
-    csm_cmd = [
-        *csmetrics_command(),
-        "report",
-        str(PARQUET),
-        "--by",
-        "day,queue",
-        "--tz",
-        args.tz,
-        "--format",
-        "json",
-        "-q",
-        "-o",
-        str(csm_json),
-    ]
-    ref_cmd = [sys.executable, "-c", REFERENCE_CODE, str(REFERENCE_SQL), str(PARQUET), args.tz, str(ref_json)]
-
-    csm_runs: list[dict[str, Any]] = []
-    ref_runs: list[dict[str, Any]] = []
-    for i in range(args.repeat):
-        for name, cmd, runs in (("csmetrics", csm_cmd, csm_runs), ("reference", ref_cmd, ref_runs)):
+def run_pairs(commands: dict[str, list[str]], pairs: int) -> dict[str, list[dict[str, Any]]]:
+    """Run the commands in turn, ``pairs`` times; every run of every command, in order."""
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in commands}
+    for i in range(pairs):
+        for name, cmd in commands.items():
             r = run_measured(cmd)
-            runs.append(r)
+            runs[name].append(r)
             print(
-                f"  run {i + 1}/{args.repeat} {name:<9} {r['seconds']:7.2f} s  peak {mib(r['peak_rss_mib'])}  "
+                f"  pair {i + 1}/{pairs} {name:<9} {r['seconds']:7.2f} s  peak {mib(r['peak_rss_mib'])}  "
                 f"(cpu {r['user_seconds'] + r['system_seconds']:.1f} s)",
                 flush=True,
             )
             if r["returncode"] != 0:
                 print(f"{name} failed (exit {r['returncode']}):\n{r['stderr']}", file=sys.stderr)
-                return 2
+                raise SystemExit(2)
+    return runs
+
+
+def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    cpu = [r["user_seconds"] + r["system_seconds"] for r in runs]
+    return {
+        "seconds": median([r["seconds"] for r in runs]),
+        "cpu_seconds": median(cpu),
+        "peak_rss_mib": max(r["peak_rss_mib"] for r in runs),
+        "all_seconds": [round(r["seconds"], 3) for r in runs],
+        "all_peak_rss_mib": [round(r["peak_rss_mib"], 1) for r in runs],
+    }
+
+
+def result_path(shape: str, rows: int) -> Path:
+    return OUT / f"result_{shape}_{rows}.json"
+
+
+def configured_limit_mib() -> float:
+    sys.path.insert(0, str(REPO))
+    from csmetrics.pipeline.resources import Resources
+
+    return Resources.from_settings().limit_bytes / 1024**2
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--shape", choices=sorted(SHAPES), default="faulted-parquet", help="data shape (see above)")
+    ap.add_argument("--rows", type=int, default=10_000_000, help="rows to generate (default 10,000,000)")
+    ap.add_argument("--keep", action="store_true", help="reuse the generated file if it exists")
+    ap.add_argument("--tz", default="America/New_York", help="report time zone (default America/New_York)")
+    ap.add_argument("--pairs", type=int, default=3, help="runs of each side, in turn (default 3); medians reported")
+    args = ap.parse_args(argv)
+    if args.pairs < 1:
+        ap.error("--pairs must be >= 1")
+    shape = SHAPES[args.shape]
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    data = OUT / f"{args.shape}_{args.rows}.{shape.suffix}"
+    gen_seconds = None
+    if args.keep and data.exists():
+        print(f"reusing {data.relative_to(REPO)} (--keep)")
+    else:
+        gen_seconds = generate(args.shape, args.rows, data)
+    rows = count_rows(data)
+    size = data.stat().st_size
+    print(f"file: {data.relative_to(REPO)}, {rows:,} rows, {size / 1e6:,.1f} MB", flush=True)
+
+    csm_json = OUT / f"csmetrics_{args.shape}.json"
+    ref_json = OUT / f"reference_{args.shape}.json"
+    csm_cmd = [*csmetrics_command(), "report", str(data), "--by", "day,queue", "--tz", args.tz]
+    csm_cmd += [*shape.csmetrics_args, "--format", "json", "-q", "-o", str(csm_json)]
+    ref_cmd = [sys.executable, "-c", REFERENCE_CODE, str(shape.reference), shape.export, str(data), args.tz]
+    ref_cmd += [str(ref_json)]
+    runs = run_pairs({"csmetrics": csm_cmd, "reference": ref_cmd}, args.pairs)
 
     csm_doc = json.loads(csm_json.read_text())
     ref_doc = json.loads(ref_json.read_text())
     problems = compare(csm_doc["rows"], ref_doc["columns"], ref_doc["rows"])
     metrics = [c for c in ref_doc["columns"] if c not in KEYS]
 
-    csm_best = min(csm_runs, key=lambda r: r["seconds"])
-    ref_best = min(ref_runs, key=lambda r: r["seconds"])
-    ratio = csm_best["seconds"] / ref_best["seconds"]
-    met = ratio <= TARGET_RATIO
-    csm_cpu = csm_best["user_seconds"] + csm_best["system_seconds"]
-    ref_cpu = ref_best["user_seconds"] + ref_best["system_seconds"]
-    cpu_ratio = csm_cpu / ref_cpu if ref_cpu else float("nan")
-    # On a shared machine wall time also measures the neighbours: flag runs that got well under one core.
-    contended = any(r["seconds"] > 1.2 * (r["user_seconds"] + r["system_seconds"]) for r in (csm_best, ref_best))
+    csm, ref = summarise(runs["csmetrics"]), summarise(runs["reference"])
+    pair_ratios = [a["seconds"] / b["seconds"] for a, b in zip(runs["csmetrics"], runs["reference"], strict=True)]
+    ratio = median(pair_ratios)
+    cpu_ratio = csm["cpu_seconds"] / ref["cpu_seconds"] if ref["cpu_seconds"] else float("nan")
+    limit_mib = configured_limit_mib()
 
     print()
+    print(f"shape                {args.shape}")
     print(f"rows                 {rows:,} ({csm_doc['data_quality'].get('rows_read', rows):,} read by csmetrics)")
     print(f"file size            {size / 1e6:,.1f} MB ({size:,} bytes)")
     print(f"report rows          {len(csm_doc['rows'])} (day x queue), {len(metrics)} metrics compared")
-    print(f"csmetrics            {csm_best['seconds']:.2f} s   peak RSS {mib(csm_best['peak_rss_mib'])}")
-    print(f"hand-written query   {ref_best['seconds']:.2f} s   peak RSS {mib(ref_best['peak_rss_mib'])}")
+    print(f"csmetrics            {csm['seconds']:.2f} s (median of {args.pairs})   peak RSS {mib(csm['peak_rss_mib'])}")
+    print(f"hand-written query   {ref['seconds']:.2f} s (median of {args.pairs})   peak RSS {mib(ref['peak_rss_mib'])}")
+    print("                     (wall time of each child process, Python start-up and imports included)")
+    verdict = "MET" if ratio <= TARGET_RATIO else "NOT MET"
+    print(f"ratio                {ratio:.2f}x  median of the pairs {[round(r, 2) for r in pair_ratios]}")
+    print(f"                     (target <= {TARGET_RATIO}x: {verdict})")
     print(
-        "                     (wall time of each child process, Python start-up and imports included;"
-        f" best of {args.repeat})"
+        f"CPU time (user+sys)  csmetrics {csm['cpu_seconds']:.1f} s, reference {ref['cpu_seconds']:.1f} s, "
+        f"ratio {cpu_ratio:.2f}x"
     )
-    print(f"ratio                {ratio:.2f}x  (target <= {TARGET_RATIO}x: {'MET' if met else 'NOT MET'})")
-    print(f"CPU time (user+sys)  csmetrics {csm_cpu:.1f} s, reference {ref_cpu:.1f} s, ratio {cpu_ratio:.2f}x")
-    if contended:
+    print(
+        f"memory limit         {mib(limit_mib)} (csmetrics' default or configured limit); csmetrics peak "
+        f"{'under' if csm['peak_rss_mib'] < limit_mib else 'OVER'} it"
+    )
+    if args.shape == "typed-parquet" and args.rows == 10_000_000:
+        met = csm["peak_rss_mib"] <= TYPED_MEMORY_TARGET_MIB
+        print(f"memory target        peak <= 2.5 GB ({mib(TYPED_MEMORY_TARGET_MIB)}): {'MET' if met else 'NOT MET'}")
+    scaling = None
+    baseline = result_path(args.shape, 10_000_000)
+    if args.rows > 10_000_000 and baseline.exists():
+        base = json.loads(baseline.read_text())
+        scaling = {
+            "baseline": str(baseline.relative_to(REPO)),
+            "csmetrics": csm["seconds"] / base["csmetrics"]["seconds"],
+            "reference": ref["seconds"] / base["reference"]["seconds"],
+        }
+        met = scaling["csmetrics"] <= SCALING_TARGET
         print(
-            "warning              the timed run got less than one core on average (wall > 1.2 x CPU): the machine"
-            " was busy, wall times are inflated; compare the CPU ratio too, or rerun with --repeat"
+            f"scaling vs 10M       csmetrics {scaling['csmetrics']:.1f}x, reference {scaling['reference']:.1f}x "
+            f"the 10M medians (target <= {SCALING_TARGET:.0f}x: {'MET' if met else 'NOT MET'})"
         )
     if problems:
         print(f"figures              MISMATCH: {len(problems)} difference(s)")
         for p in problems[:50]:
             print(f"  {p}")
         if len(problems) > 50:
-            print(f"  ... {len(problems) - 50} more (all in result.json)")
+            print(f"  ... {len(problems) - 50} more (all in the result file)")
     else:
         print(f"figures              match ({len(csm_doc['rows'])} rows x {len(metrics)} metrics)")
 
     result = {
         "generated_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "shape": args.shape,
         "rows": rows,
-        "file": str(PARQUET.relative_to(REPO)),
+        "file": str(data.relative_to(REPO)),
         "file_bytes": size,
         "generate_seconds": gen_seconds,
         "timezone": args.tz,
-        "repeat": args.repeat,
-        "csmetrics": {
-            "seconds": csm_best["seconds"],
-            "peak_rss_mib": csm_best["peak_rss_mib"],
-            "cpu_seconds": csm_cpu,
-            "all_seconds": [r["seconds"] for r in csm_runs],
-            "command": csm_cmd,
-        },
-        "reference": {
-            "seconds": ref_best["seconds"],
-            "peak_rss_mib": ref_best["peak_rss_mib"],
-            "cpu_seconds": ref_cpu,
-            "all_seconds": [r["seconds"] for r in ref_runs],
-            "sql": str(REFERENCE_SQL.relative_to(REPO)),
-        },
+        "pairs": args.pairs,
+        "csmetrics": {**csm, "command": csm_cmd},
+        "reference": {**ref, "sql": str(shape.reference.relative_to(REPO)), "export": shape.export},
         "ratio": ratio,
+        "pair_ratios": pair_ratios,
         "target_ratio": TARGET_RATIO,
-        "target_met": met,
         "cpu_ratio": cpu_ratio,
-        "contended": contended,
-        "timing_note": "wall time of each child process, including Python start-up and imports",
+        "memory_limit_mib": limit_mib,
+        "scaling": scaling,
+        "timing_note": "wall time of each child process, including Python start-up and imports; medians",
         "figures_match": not problems,
         "report_rows": len(csm_doc["rows"]),
         "metrics_compared": metrics,
         "mismatches": problems,
         "machine": {"cpus": os.cpu_count(), "loadavg_1m": os.getloadavg()[0], "python": platform.python_version()},
     }
-    (OUT / "result.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(f"result               {(OUT / 'result.json').relative_to(REPO)}")
+    out = result_path(args.shape, args.rows)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"result               {out.relative_to(REPO)}")
     return 1 if problems else 0
 
 

@@ -33,7 +33,7 @@ raw as (
         csat,
         nps,
         file_row_number
-    from read_parquet(getvariable('path'), file_row_number = true)
+    from export
 ),
 
 -- Repeated interaction_id (overlapping exports, re-exports): the last row in the file is the current

@@ -29,7 +29,9 @@ from csmetrics.definitions.params import Definitions
 from csmetrics.errors import ConfigError
 from csmetrics.inputs.mapping.model import Mapping as ColumnMapping
 from csmetrics.pipeline.contract import check_relations
+from csmetrics.pipeline.progress import Observer
 from csmetrics.pipeline.report import ReportSpec, run_report
+from csmetrics.pipeline.resources import Resources
 from csmetrics.pipeline.result import Report
 from csmetrics.pipeline.session import Session
 from csmetrics.store import read as store_read
@@ -66,6 +68,7 @@ class ReportRequest:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     metrics: Sequence[str] | None = None
+    resources: Resources | None = None  # memory limit and spill directory (None: the defaults)
 
     @property
     def spec(self) -> ReportSpec:
@@ -126,9 +129,11 @@ def _read(session: Session, inputs: Inputs, defs: Definitions) -> None:
 
 
 @contextmanager
-def open_session(inputs: Inputs, defs: Definitions) -> Iterator[Session]:
-    """A session holding every input of ``inputs``, prepared under ``defs``."""
-    session = Session()
+def open_session(
+    inputs: Inputs, defs: Definitions, *, resources: Resources | None = None, observer: Observer | None = None
+) -> Iterator[Session]:
+    """A session holding every input of ``inputs``, prepared under ``defs``; ``observer`` is told its progress."""
+    session = Session(resources=resources, observer=observer)
     try:
         check_relations(session.registry)
         _read(session, inputs, defs)
@@ -138,26 +143,28 @@ def open_session(inputs: Inputs, defs: Definitions) -> Iterator[Session]:
         session.close()
 
 
-def report(request: ReportRequest) -> Report:
+def report(request: ReportRequest, *, observer: Observer | None = None) -> Report:
     """Read the request's inputs and compute its report."""
     defs = request.resolved()
-    with open_session(request.inputs, defs) as session:
+    with open_session(request.inputs, defs, resources=request.resources, observer=observer) as session:
         return run_report(session, defs, request.spec)
 
 
-def fcr_windows(request: ReportRequest, windows: Sequence[float]) -> Report:
+def fcr_windows(request: ReportRequest, windows: Sequence[float], *, observer: Observer | None = None) -> Report:
     """The FCR metrics at several repeat windows side by side: one report with a window_hours column first."""
     from csmetrics.analysis.fcr_windows import fcr_by_window
 
     defs = request.resolved()
-    with open_session(request.inputs, defs) as session:
+    with open_session(request.inputs, defs, resources=request.resources, observer=observer) as session:
         return fcr_by_window(session, defs, windows, request.spec)
 
 
 __all__ = [
     "Inputs",
+    "Observer",
     "Report",
     "ReportRequest",
+    "Resources",
     "definitions",
     "fcr_windows",
     "open_session",

@@ -96,10 +96,12 @@ def test_a_step_runs_again_only_when_a_parameter_or_relation_it_reads_changed(sa
         session.prepare(definitions)
         assert ran == []  # nothing changed since the last run
         session.prepare(definitions.replace({"csat.scale_max": 10}, "test"))
-        assert ran == ["answers", "rejects"]  # the CSAT scale acts in answers; rejects reads answer_checked
+        # the CSAT scale acts where answers are checked: survey answers, the summary, the rejects
+        cascade = ["answers", "summary", "rejects"]
+        assert ran == cascade
         ran.clear()
         session.prepare(definitions.replace({"service_level.threshold_seconds": 30}, "test"))
-        assert ran == ["answers", "rejects"]  # back to the first scale; the threshold acts in no step
+        assert ran == cascade  # back to the first scale; no step reads the threshold
     finally:
         session.execute = original  # type: ignore[method-assign]
         session.prepare(definitions)

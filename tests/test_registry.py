@@ -40,7 +40,16 @@ def test_registry_loads_and_names_match_files():
         assert m.path.stem == m.name
         assert m.unit in {"count", "ratio", "seconds", "hours", "score", "number"}
         assert m.description and m.title
-    assert [s.name for s in reg.steps] == ["versions", "checked", "contacts", "surveys", "answers", "rejects", "states"]
+    assert [s.name for s in reg.steps] == [
+        "versions",
+        "checked",
+        "contacts",
+        "surveys",
+        "answers",
+        "summary",
+        "rejects",
+        "states",
+    ]
 
 
 def test_parameter_names_and_defaults():

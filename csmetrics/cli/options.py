@@ -26,6 +26,7 @@ from csmetrics.definitions.params import Definitions
 from csmetrics.errors import ConfigError
 from csmetrics.inputs.mapping.model import Mapping
 from csmetrics.inputs.mapping.presets import choose_mapping, preset_names
+from csmetrics.pipeline.resources import Resources
 
 
 @dataclass
@@ -86,6 +87,29 @@ class InputOptions(MappingOptions, StoreOptions):
             "(with --set complaint.denominator=external).",
         ),
     ] = None
+
+
+@dataclass
+class ResourceOptions:
+    memory_limit: Annotated[
+        str | None,
+        typer.Option(
+            "--memory-limit",
+            help="Most memory to use, e.g. 8GB or 50% (default: $CSMETRICS_MEMORY_LIMIT, else memory_limit in "
+            "csmetrics.toml, else two thirds of the machine's memory); beyond it work spills to --temp-dir.",
+        ),
+    ] = None
+    temp_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--temp-dir",
+            help="Where to spill what does not fit in memory (default: $CSMETRICS_TEMP_DIR, else temp_directory "
+            "in csmetrics.toml, else the system's temporary directory).",
+        ),
+    ] = None
+
+    def resources(self, config: Config) -> Resources:
+        return Resources.from_settings(self.memory_limit, self.temp_dir, config.settings)
 
 
 @dataclass

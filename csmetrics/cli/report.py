@@ -19,12 +19,14 @@ from csmetrics.cli.options import (
     DefinitionOptions,
     InputOptions,
     ReportOptions,
+    ResourceOptions,
     build_definitions,
     build_inputs,
     chosen_mapping,
     options,
     require_format,
 )
+from csmetrics.cli.progress import observer
 from csmetrics.cli.summary import rejected_total, summarise, write_rejects
 from csmetrics.definitions.config import Config
 from csmetrics.errors import ConfigError, InputError, TargetMissedError
@@ -60,7 +62,9 @@ class Command:
     request: api.ReportRequest
 
 
-def build_request(inputs: InputOptions, defs: DefinitionOptions, report: ReportOptions, *, quiet: bool) -> Command:
+def build_request(
+    inputs: InputOptions, defs: DefinitionOptions, report: ReportOptions, run: ResourceOptions, *, quiet: bool
+) -> Command:
     config = Config.find(defs.config)
     mapping = chosen_mapping(inputs, config)
     definitions = build_definitions(defs, config, mapping, quiet=quiet)
@@ -72,6 +76,7 @@ def build_request(inputs: InputOptions, defs: DefinitionOptions, report: ReportO
         date_from=first,
         date_to=last,
         metrics=report.metric_names(),
+        resources=run.resources(config),
     )
     return Command(config, request)
 
@@ -114,11 +119,12 @@ def json_bytes(document: Any) -> bytes:
 
 
 @app.command()
-@options(inputs=InputOptions, defs=DefinitionOptions, report=ReportOptions)
+@options(inputs=InputOptions, defs=DefinitionOptions, report=ReportOptions, run=ResourceOptions)
 def report(
     inputs: InputOptions,
     defs: DefinitionOptions,
     report: ReportOptions,
+    run: ResourceOptions,
     fmt: FormatOption = "table",
     output: OutputOption = None,
     rejects: Annotated[
@@ -137,8 +143,8 @@ def report(
         if fmt == "parquet" and output is None and sys.stdout.isatty():
             msg = "Parquet is binary: write it to a file with -o FILE, or pipe stdout"
             raise ConfigError(msg)
-        command = build_request(inputs, defs, report, quiet=quiet)
-        result = api.report(command.request)
+        command = build_request(inputs, defs, report, run, quiet=quiet)
+        result = api.report(command.request, observer=observer(stderr, quiet=quiet))
         checked = evaluate_targets(result, command.config, target, allow_no_data) if check or target else None
         if rejects is not None:
             write_rejects(result, rejects)
@@ -156,11 +162,12 @@ def report(
 
 
 @app.command()
-@options(inputs=InputOptions, defs=DefinitionOptions, report=ReportOptions)
+@options(inputs=InputOptions, defs=DefinitionOptions, report=ReportOptions, run=ResourceOptions)
 def check(
     inputs: InputOptions,
     defs: DefinitionOptions,
     report: ReportOptions,
+    run: ResourceOptions,
     target: TargetOption = None,
     allow_no_data: AllowNoDataOption = False,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
@@ -169,8 +176,8 @@ def check(
     """Evaluate the targets on the report's rows; exit 4 when any target is missed."""
     with reporting_errors():
         require_format(fmt, ("table", "json"))
-        command = build_request(inputs, defs, report, quiet=quiet)
-        result = api.report(command.request)
+        command = build_request(inputs, defs, report, run, quiet=quiet)
+        result = api.report(command.request, observer=observer(stderr, quiet=quiet))
         checked = evaluate_targets(result, command.config, target, allow_no_data)
         if fmt == "json":
             write_stdout(json_bytes(checked.to_document()))
@@ -182,11 +189,12 @@ def check(
 
 
 @app.command("fcr-windows")
-@options(inputs=InputOptions, defs=DefinitionOptions, report=ReportOptions)
+@options(inputs=InputOptions, defs=DefinitionOptions, report=ReportOptions, run=ResourceOptions)
 def fcr_windows(
     inputs: InputOptions,
     defs: DefinitionOptions,
     report: ReportOptions,
+    run: ResourceOptions,
     windows: Annotated[
         str, typer.Option("--windows", "-w", help="Comma list of repeat windows in hours.")
     ] = "1,12,24,72,168",
@@ -197,6 +205,6 @@ def fcr_windows(
     """FCR, repeat rate and their counts at several repeat windows side by side (one row per window)."""
     with reporting_errors():
         require_format(fmt, FORMATS)
-        command = build_request(inputs, defs, report, quiet=quiet)
+        command = build_request(inputs, defs, report, run, quiet=quiet)
         hours = parse_windows(windows, command.request.resolved())
-        emit(api.fcr_windows(command.request, hours), fmt, output)
+        emit(api.fcr_windows(command.request, hours, observer=observer(stderr, quiet=quiet)), fmt, output)

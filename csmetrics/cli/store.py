@@ -13,6 +13,7 @@ from csmetrics.cli.app import app, reporting_errors, stderr
 from csmetrics.cli.options import (
     DefinitionOptions,
     MappingOptions,
+    ResourceOptions,
     StoreOptions,
     build_definitions,
     chosen_mapping,
@@ -53,11 +54,12 @@ def _load_with_progress(path: Path, paths: list[str], load_options: dict[str, An
 
 
 @app.command()
-@options(store=StoreOptions, mappings=MappingOptions, defs=DefinitionOptions)
+@options(store=StoreOptions, mappings=MappingOptions, defs=DefinitionOptions, run=ResourceOptions)
 def load(
     store: StoreOptions,
     mappings: MappingOptions,
     defs: DefinitionOptions,
+    run: ResourceOptions,
     paths: Annotated[
         list[str], typer.Argument(help="Interaction exports, agent state logs or survey files: files or globs.")
     ],
@@ -89,6 +91,7 @@ def load(
             "kind": kind,
             "mapping": mapping,
             "sheet": mappings.sheet if mappings.sheet is not None else (mapping.sheet if mapping else None),
+            "resources": run.resources(config),
         }
         records = _load_with_progress(path, paths, load_options, not quiet and stderr.is_terminal)
         if fmt == "json":

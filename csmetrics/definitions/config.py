@@ -1,7 +1,8 @@
 """Parameter values: defaults < csmetrics.toml < mapping [definitions] < --set NAME=VALUE < explicit options.
 
 csmetrics.toml is read once per run (:func:`read_config`); its parameter tables become the ``config``
-layer and its other keys (``db``, ``mapping``, ``preset``, ``targets``) are settings.
+layer and its other keys (``db``, ``mapping``, ``preset``, ``targets``, ``memory_limit``,
+``temp_directory``) are settings.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from csmetrics.errors import ConfigError
 
 CONFIG_FILE_NAME = "csmetrics.toml"
 # Top-level keys of csmetrics.toml that are settings, not metric parameters.
-NON_PARAMETER_KEYS = frozenset({"db", "mapping", "preset", "targets"})
+NON_PARAMETER_KEYS = frozenset({"db", "mapping", "preset", "targets", "memory_limit", "temp_directory"})
 
 
 def valid_names_message(registry: Registry) -> str:

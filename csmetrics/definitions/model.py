@@ -81,6 +81,16 @@ class QualityExpression:
 
 
 @dataclass(frozen=True)
+class Accounting:
+    """A query over the session's small tables whose rows data_quality is made of: ``sql/accounting/<name>.sql``."""
+
+    name: str
+    description: str
+    path: Path
+    sql: str
+
+
+@dataclass(frozen=True)
 class Macros:
     path: Path
     sql: str
@@ -113,6 +123,7 @@ class Registry:
     inputs: tuple[str, ...]
     fragments: dict[str, Fragment]
     quality: tuple[QualityExpression, ...]
+    accounting: dict[str, Accounting]
     macros: tuple[Macros, ...]
     groupings: dict[str, Grouping]
     aliases: dict[str, str]

@@ -14,7 +14,8 @@ The folder holds four kinds of SQL, each file starting with a TOML block comment
   relation it defines, ``reads`` what it reads).
 - ``sql/macros/*.sql``: DuckDB macros every query may call.
 
-``sql/quality/*.sql`` are aggregate expressions over ``scoped`` that feed ``data_quality``, and
+``sql/quality/*.sql`` are aggregate expressions over ``scoped`` that feed ``data_quality``,
+``sql/accounting/*.sql`` the queries over the session's small tables that explain every row read, and
 ``sql/groupings.toml`` is the allow-list of ``--by`` groupings.
 
 Parameters are declared as ``[params."<full.name>"]`` in the header of the file where they take
@@ -39,6 +40,7 @@ from csmetrics.definitions.model import (
     KINDS,
     SOURCES,
     UNITS,
+    Accounting,
     Fragment,
     Grouping,
     Macros,
@@ -52,7 +54,9 @@ from csmetrics.errors import DefinitionError
 
 HEADER = re.compile(r"\A\s*/\*\s*csmetrics\s*\n(?P<toml>.*?)\*/\n?", re.DOTALL)
 # Variables the report sets itself (the period), not parameters users set.
-RUNTIME_VARIABLES = frozenset({"date_from", "date_to"})
+# Variables the session sets that are not parameters: the period, and whether the interaction rows are known to
+# hold each interaction_id once (a store keeps one version of each contact; set by Session.use_interactions).
+RUNTIME_VARIABLES = frozenset({"date_from", "date_to", "input_unique_ids"})
 
 _COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
 _VARIABLE = re.compile(r"getvariable\(\s*'([^']*)'\s*\)", re.IGNORECASE)
@@ -337,6 +341,20 @@ def _read_quality(reader: _Reader) -> tuple[QualityExpression, ...]:
     return tuple(out)
 
 
+def _read_accounting(reader: _Reader) -> dict[str, Accounting]:
+    out: dict[str, Accounting] = {}
+    for path in sorted((reader.root / "accounting").glob("*.sql")):
+        parsed = reader.read(path)
+        if parsed is None:
+            continue
+        header, body = parsed
+        if header.get("name") != path.stem or "description" not in header:
+            reader.problems.append(f"{reader.where(path)}: header needs name = {path.stem!r} and a description")
+            continue
+        out[path.stem] = Accounting(path.stem, header["description"], path, body)
+    return out
+
+
 def _read_groupings(reader: _Reader) -> tuple[dict[str, Grouping], dict[str, str]]:
     try:
         data = tomllib.loads((reader.root / "groupings.toml").read_text(encoding="utf-8"))
@@ -360,17 +378,22 @@ def _read_groupings(reader: _Reader) -> tuple[dict[str, Grouping], dict[str, str
     return groupings, aliases
 
 
-def _check_variables(reader: _Reader, registry: Registry) -> None:
-    known = set(registry.params) | RUNTIME_VARIABLES
-    items: list[tuple[str, tuple[str, ...]]] = [
+def _variable_uses(reader: _Reader, registry: Registry) -> list[tuple[str, tuple[str, ...]]]:
+    """(file, the variables it reads) of every SQL file."""
+    return [
         *((reader.where(m.path), m.uses) for m in registry.metrics),
         *((reader.where(s.path), s.uses) for s in registry.steps),
         *((reader.where(f.path), f.uses) for f in registry.fragments.values()),
         *((reader.where(m.path), variables_used(m.sql)) for m in registry.macros),
         *((reader.where(q.path), variables_used(q.sql)) for q in registry.quality),
+        *((reader.where(a.path), variables_used(a.sql)) for a in registry.accounting.values()),
     ]
+
+
+def _check_variables(reader: _Reader, registry: Registry) -> None:
+    known = set(registry.params) | RUNTIME_VARIABLES
     used: set[str] = set()
-    for where, uses in items:
+    for where, uses in _variable_uses(reader, registry):
         used.update(uses)
         unknown = sorted(set(uses) - known)
         if unknown:
@@ -402,6 +425,7 @@ def load_registry(directory: Path | None = None) -> Registry:
         inputs=inputs,
         fragments=fragments,
         quality=_read_quality(reader),
+        accounting=_read_accounting(reader),
         macros=macros,
         groupings=groupings,
         aliases=aliases,

@@ -75,6 +75,11 @@ class Relation:
     params: dict[str, Any]
 
 
+def stage_table(relation: str, index: int) -> str:
+    """The staging table of the ``index``-th file read into the input ``relation`` (loaded_rows, ...)."""
+    return f"csm_{relation}_{index}"
+
+
 def expand_paths(patterns: list[str]) -> list[Path]:
     """Expand globs; every pattern must match at least one readable file."""
     paths: list[Path] = []

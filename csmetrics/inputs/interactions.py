@@ -30,31 +30,51 @@ from csmetrics.inputs.files import (
     expand_paths,
     match_columns,
     reader_params,
+    stage_table,
     unreadable_error,
 )
 from csmetrics.inputs.mapping.compile import compile_mapping
 from csmetrics.inputs.schema import (
     COLUMNS_BY_NAME,
     EXPECTED_FORMAT,
+    INTEGER_TYPES,
     INTERACTION_COLUMNS,
     OUTCOME_COLUMNS,
     REQUIRED_COLUMNS,
     Column,
+    bounded_check,
+    clean_text_check,
     parse_expression,
+    sql_type,
     type_family,
     typed_number_check,
 )
 from csmetrics.sqltext import SEQ_STRIDE, first_line, quote_identifier, trimmed_text
 
 CANONICAL = ", ".join(quote_identifier(c.name) for c in INTERACTION_COLUMNS)
+# Text columns nearly every scan of the rows reads (validation, dedupe, the FCR window): checking once that
+# they need no trimming pays for itself; the others are read once per report at most.
+READ_IN_EVERY_SCAN = frozenset({"interaction_id", "customer_id", "direction"})
 
 
 @dataclass(frozen=True)
 class FileRead:
-    """One file to read: what it is, and the SELECT that reads it."""
+    """One file to read: what it is, and the SELECT that reads it.
+
+    ``fallback``, when set, reads the same file more slowly but never fails on a value: every value is read
+    as text and checked, so that an unreadable one is reported with its file, line, column and value. The
+    reader tries ``relation`` first and uses ``fallback`` when DuckDB cannot convert a value.
+    ``timezone``: the SELECT reads naive text times in the session's TimeZone, which the reader must set to
+    this zone (the source time zone) while it runs; None when it reads no text time.
+    ``stage``, when set, is the file's conversion, to be stored (in file order, with the session's TimeZone set
+    to ``timezone``) as the table :func:`csmetrics.inputs.files.stage_table` names; ``relation`` then reads that table.
+    """
 
     source: SourceFile
     relation: Relation
+    fallback: Relation | None = None
+    timezone: str | None = None
+    stage: Relation | None = None
 
 
 def prepare_paths(patterns: list[str]) -> list[Path]:
@@ -94,12 +114,18 @@ def plan_interactions(
         if mapping is not None:
             reads.append(_mapped(con, path, fmt, reader, described, index, source_timezone, mapping))
         else:
-            reads.append(_direct(path, fmt, reader, described, index, source_timezone))
+            reads.append(_direct(con, path, fmt, reader, described, index, source_timezone))
     return reads
 
 
 def _direct(
-    path: Path, fmt: str, reader: str, described: list[tuple[str, str]], index: int, source_timezone: str
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    fmt: str,
+    reader: str,
+    described: list[tuple[str, str]],
+    index: int,
+    source_timezone: str,
 ) -> FileRead:
     by_key, ignored = match_columns(path, described, INTERACTION_COLUMNS)
     found = ", ".join(n for n, _ in described) or "(none)"
@@ -113,8 +139,92 @@ def _direct(
     if not any(c in by_key for c in OUTCOME_COLUMNS):
         msg = f"{path}: needs an answered_at or an ended_at column to tell answered from abandoned (found: {found})"
         raise InputError(msg)
-    relation = typed_relation(path, INTERACTION_COLUMNS, by_key, fmt, reader, index, source_timezone)
-    return FileRead(SourceFile(path=path, format=fmt, ignored_columns=tuple(ignored)), relation)
+    source = SourceFile(path=path, format=fmt, ignored_columns=tuple(ignored))
+    text_times = any(
+        type_family(by_key[c.name][1]) in ("text", "json")
+        for c in INTERACTION_COLUMNS
+        if c.kind == "timestamp" and c.name in by_key
+    )
+    if fmt == "csv":
+        return _csv(path, reader, by_key, index, source_timezone, source)
+    clean = already_canonical(con, path, reader, by_key, INTERACTION_COLUMNS) if fmt == "parquet" else set()
+    relation = typed_relation(path, INTERACTION_COLUMNS, by_key, fmt, reader, index, source_timezone, clean)
+    return FileRead(source, relation, timezone=source_timezone if text_times else None)
+
+
+# Canonical kinds DuckDB's own CSV reader parses as they are meant (its casts: ISO 8601 times with or without
+# an offset or a zone name, naive ones in the session TimeZone; numbers), much faster than text and a check.
+_CSV_TYPES = {"timestamp": "TIMESTAMP WITH TIME ZONE", "number": "DOUBLE"}
+
+
+def _csv(
+    path: Path,
+    reader: str,
+    by_key: dict[str, tuple[str, str]],
+    index: int,
+    source_timezone: str,
+    source: SourceFile,
+) -> FileRead:
+    """A CSV export: parsed once, in parallel, into a staging table (time and number columns typed by DuckDB's
+    CSV reader, fast), whose row ids are the file's record order; when a value does not convert, read again
+    with every value as text (then every bad value is reported)."""
+    typed_by_key = {
+        name: (column, _CSV_TYPES.get(COLUMNS_BY_NAME[name].kind, dtype)) for name, (column, dtype) in by_key.items()
+    }
+    types = {column: duck_type for name, (column, duck_type) in typed_by_key.items() if name in _typed(by_key)}
+    fallback = typed_relation(path, INTERACTION_COLUMNS, by_key, "csv", reader, index, source_timezone)
+    if not types:
+        return FileRead(source, fallback, timezone=source_timezone)
+    typed_reader = reader.replace("auto_detect = true)", "auto_detect = true, types = $types, store_rejects = true)")
+    converted = converted_select(path, INTERACTION_COLUMNS, typed_by_key, typed_reader)
+    params: dict[str, Any] = {**reader_params(reader, path), "types": types}
+    if "$source_timezone" in converted:
+        params["source_timezone"] = source_timezone
+    table = quote_identifier(stage_table("loaded_rows", index))
+    # The header is line 1. A staging table's row ids follow the file's records, from the first row id (0, or
+    # a large constant while the transaction that made the table is open).
+    line = f"rowid - (SELECT min(rowid) FROM {table}) + 2"
+    relation = Relation(
+        f"SELECT {CANONICAL}, $file AS _file, _line, $file_index * {SEQ_STRIDE} + _line AS _seq, "
+        f"_bad_column, _bad_value FROM (SELECT *, {line} AS _line FROM {table})",
+        {"file": str(path), "file_index": index},
+    )
+    return FileRead(source, relation, fallback, source_timezone, stage=Relation(converted, params))
+
+
+def _typed(by_key: dict[str, tuple[str, str]]) -> set[str]:
+    return {name for name in by_key if COLUMNS_BY_NAME[name].kind in _CSV_TYPES}
+
+
+def already_canonical(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    reader: str,
+    by_key: dict[str, tuple[str, str]],
+    columns: Iterable[Column],
+) -> set[str]:
+    """The canonical columns whose values in the file need no work per row: text already trimmed (and
+    lower-cased where the column is), integers within the bounds of a duration. A file read where it lies
+    (Parquet) is scanned several times; one scan here saves that work in every later one."""
+    checks: dict[str, str] = {}
+    for c in columns:
+        if c.name not in by_key:
+            continue
+        source, dtype = quote_identifier(by_key[c.name][0]), by_key[c.name][1]
+        if c.name in READ_IN_EVERY_SCAN and type_family(dtype) == "text":
+            checks[c.name] = clean_text_check(source, c.kind)
+        elif c.kind == "number" and dtype in INTEGER_TYPES:
+            checks[c.name] = bounded_check(source)
+    if not checks:
+        return set()
+    try:
+        row = con.execute(f"SELECT {', '.join(checks.values())} FROM {reader}", reader_params(reader, path)).fetchall()[
+            0
+        ]
+    except duckdb.Error as e:
+        msg = f"{path}: cannot be read: {first_line(e)}"
+        raise InputError(msg) from e
+    return {name for name, ok in zip(checks, row, strict=True) if ok}
 
 
 def typed_relation(
@@ -125,6 +235,7 @@ def typed_relation(
     reader: str,
     file_index: int,
     source_timezone: str,
+    clean: set[str] | None = None,
 ) -> Relation:
     """The SELECT that reads one file as ``columns``, with _file, _line, _seq and the first unreadable value.
 
@@ -132,13 +243,35 @@ def typed_relation(
     parsed with the schema's fixed templates; a value that cannot be read leaves its column NULL and is
     reported in ``_bad_column``/``_bad_value``.
     """
+    converted = converted_select(path, columns, by_key, reader, clean, position=POSITIONS[fmt])
+    names = ", ".join(quote_identifier(c.name) for c in columns)
+    sql = (
+        f"SELECT {names}, $file AS _file, _line, $file_index * {SEQ_STRIDE} + _line AS _seq, _bad_column, _bad_value "
+        f"FROM ({converted})"
+    )
+    params: dict[str, Any] = {"file": str(path), "file_index": file_index, **reader_params(reader, path)}
+    if "$source_timezone" in sql:
+        params["source_timezone"] = source_timezone
+    return Relation(sql, params)
+
+
+def converted_select(
+    path: Path,
+    columns: tuple[Column, ...],
+    by_key: dict[str, tuple[str, str]],
+    reader: str,
+    clean: set[str] | None = None,
+    position: str | None = None,
+) -> str:
+    """SELECT ``columns`` (read from ``reader`` as their canonical types), ``_bad_column``, ``_bad_value`` and,
+    when ``position`` is given, ``_line``: the conversion of one file, without where its rows come from."""
     values: list[str] = []
     checks: list[tuple[str, str]] = []
     for column in columns:
         if column.name not in by_key:
-            values.append(f"NULL AS {quote_identifier(column.name)}")
+            values.append(f"CAST(NULL AS {sql_type(column)}) AS {quote_identifier(column.name)}")
             continue
-        expr, check = _read_column(path, column, *by_key[column.name])
+        expr, check = _read_column(path, column, *by_key[column.name], clean=column.name in (clean or set()))
         values.append(f"{expr} AS {quote_identifier(column.name)}")
         if check is not None:
             raw_alias = quote_identifier("__raw_" + column.name)
@@ -148,21 +281,22 @@ def typed_relation(
     bad_column = "CASE " + " ".join(f"WHEN {b} THEN '{n}'" for b, (n, _) in zip(bad, checks, strict=True)) + " END"
     bad_value = "CASE " + " ".join(f"WHEN {b} THEN {raw}" for b, (_, raw) in zip(bad, checks, strict=True)) + " END"
     names = ", ".join(quote_identifier(c.name) for c in columns)
-    sql = (
-        f"SELECT {names}, $file AS _file, _line, $file_index * {SEQ_STRIDE} + _line AS _seq, "
-        f"{bad_column if checks else 'NULL'} AS _bad_column, {bad_value if checks else 'NULL'} AS _bad_value "
-        f"FROM (SELECT {', '.join(values)}, {POSITIONS[fmt]} AS _line FROM {reader})"
+    line = ", _line" if position else ""
+    return (
+        f"SELECT {names}, {bad_column if checks else 'NULL'} AS _bad_column, "
+        f"{bad_value if checks else 'NULL'} AS _bad_value{line} "
+        f"FROM (SELECT {', '.join(values)}{f', {position} AS _line' if position else ''} FROM {reader})"
     )
-    params: dict[str, Any] = {"file": str(path), "file_index": file_index, **reader_params(reader, path)}
-    if "$source_timezone" in sql:
-        params["source_timezone"] = source_timezone
-    return Relation(sql, params)
 
 
-def _read_column(path: Path, column: Column, source_name: str, dtype: str) -> tuple[str, str | None]:
+def _read_column(
+    path: Path, column: Column, source_name: str, dtype: str, *, clean: bool = False
+) -> tuple[str, str | None]:
     """(the expression reading a source column as ``column``, the raw value to check, or None)."""
     source = quote_identifier(source_name)
     family = type_family(dtype)
+    if clean:
+        family = "bounded_number" if family == "number" else "clean_text"
     expr = parse_expression(column, source, family)
     if expr is None:
         msg = (
@@ -171,9 +305,9 @@ def _read_column(path: Path, column: Column, source_name: str, dtype: str) -> tu
         )
         raise InputError(msg)
     # Only text can fail to parse: a typed source (Parquet TIMESTAMP, DOUBLE, ...) is read as it is.
-    if column.kind in EXPECTED_FORMAT and family in ("text", "json"):
-        return expr, trimmed_text(source)
-    if column.kind == "number" and family == "number":  # nan, inf in a typed column
+    if column.kind in EXPECTED_FORMAT and family in ("text", "json", "clean_text"):
+        return expr, source if clean else trimmed_text(source)
+    if column.kind == "number" and family == "number":  # nan, inf or an absurd magnitude in a typed column
         return expr, typed_number_check(source)
     return expr, None
 
@@ -207,13 +341,14 @@ def insert_error(path: Path, error: duckdb.Error, mapping: Any = None) -> InputE
 
 UNREADABLE_QUERY = (
     "SELECT _file, _line, _bad_column, _bad_value, count(*) OVER () AS n "
-    "FROM {table} WHERE _bad_column IS NOT NULL ORDER BY _seq LIMIT " + str(SHOWN_PROBLEMS)
+    "FROM ({rows}) WHERE _bad_column IS NOT NULL ORDER BY _seq LIMIT " + str(SHOWN_PROBLEMS)
 )
 
 
-def check_unreadable(con: duckdb.DuckDBPyConnection, table: str, files: Iterable[SourceFile]) -> None:
-    """Raise InputError naming file, column, line and value if any value of ``table`` could not be read."""
-    rows = con.execute(UNREADABLE_QUERY.format(table=quote_identifier(table))).fetchall()
+def check_unreadable(con: duckdb.DuckDBPyConnection, rows_sql: str, files: Iterable[SourceFile]) -> None:
+    """Raise InputError naming file, column, line and value if any value of the rows ``rows_sql`` selects
+    (loaded_rows columns) could not be read."""
+    rows = con.execute(UNREADABLE_QUERY.format(rows=rows_sql)).fetchall()
     if not rows:
         return
     labels = {str(f.path): POSITION_LABEL.get(f.format, "line") for f in files}

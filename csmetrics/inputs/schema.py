@@ -52,8 +52,6 @@ OUTCOME_COLUMNS = ("answered_at", "ended_at")
 TRUE_WORDS = ("true", "t", "yes", "y", "1")
 FALSE_WORDS = ("false", "f", "no", "n", "0")
 
-# An ISO 8601 time that ends in an explicit offset or Z, e.g. 10:00:00Z, 10:00+02:00, 10:00:00.5-0500.
-OFFSET_PATTERN = r"(?i):\d\d(\.\d+)?\s*(z|[+-]\d\d(:?\d\d)?)$"
 
 DUCKDB_TYPE_FAMILY = {
     "VARCHAR": "text",
@@ -105,11 +103,13 @@ def typed_number_check(source: str) -> str:
 
 
 def _read_text(column: Column, source: str, family: str) -> str | None:
-    return trimmed_text(source)
+    return source if family == "clean_text" else trimmed_text(source)
 
 
 def _read_score(column: Column, source: str, family: str) -> str | None:
     # Kept as text; readable = a number, or (csat only) good/bad. Range checks are reject reasons.
+    if family == "number":  # a typed number is a readable answer as it is
+        return f"CAST({source} AS VARCHAR)"
     t = trimmed_text(source)
     words = " OR lower(" + t + ") IN ('good', 'bad')" if column.name == "csat" else ""
     return f"CASE WHEN try_cast({t} AS DOUBLE) IS NOT NULL{words} THEN {t} END"
@@ -122,15 +122,14 @@ def _read_timestamp(column: Column, source: str, family: str) -> str | None:
         return f"timezone($source_timezone, CAST({source} AS TIMESTAMP))"
     if family != "text":
         return None
-    t = trimmed_text(source)
-    return (
-        f"CASE WHEN {t} IS NULL THEN NULL "
-        f"WHEN regexp_matches({t}, '{OFFSET_PATTERN}') THEN try_cast({t} AS TIMESTAMPTZ) "
-        f"ELSE timezone($source_timezone, try_cast({t} AS TIMESTAMP)) END"
-    )
+    # ISO 8601 with an offset, Z or a zone name keeps it; a naive time is read in the session's TimeZone, which
+    # the reader sets to the source time zone while the file is read (FileRead.timezone_dependent).
+    return f"try_cast({trimmed_text(source)} AS TIMESTAMPTZ)"
 
 
 def _read_number(column: Column, source: str, family: str) -> str | None:
+    if family == "bounded_number":  # a typed integer column whose every value is within the bounds
+        return f"CAST({source} AS DOUBLE)"
     if family == "number":
         return _finite(f"CAST({source} AS DOUBLE)")
     if family == "text":
@@ -152,12 +151,38 @@ def _read_boolean(column: Column, source: str, family: str) -> str | None:
 
 
 def _read_direction(column: Column, source: str, family: str) -> str | None:
-    t = f"lower({trimmed_text(source)})"
+    t = source if family == "clean_text" else f"lower({trimmed_text(source)})"
     return f"CASE WHEN {t} IN ('inbound', 'outbound') THEN {t} END"
 
 
 def _read_channel(column: Column, source: str, family: str) -> str | None:
-    return f"lower({trimmed_text(source)})"
+    return source if family == "clean_text" else f"lower({trimmed_text(source)})"
+
+
+# Kinds whose text values csmetrics trims (and lower-cases, for channel and direction) when it reads them. A
+# source column whose values are all already in that form ("clean_text") is read as it is: the same values,
+# without the per-row trim.
+CLEAN_TEXT_KINDS = {"text": False, "channel": True, "direction": True}  # kind -> also lower-cased
+
+
+INTEGER_TYPES = frozenset(
+    {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
+)
+
+
+def bounded_check(source: str) -> str:
+    """SQL aggregate: true when every value of an integer ``source`` is a usable duration (|x| < MAX_ABS_NUMBER),
+    so it needs no check per row (an integer is never nan or inf)."""
+    return f"coalesce(max(abs(CAST({source} AS DOUBLE))) < {MAX_ABS_NUMBER:.0e}, true)"
+
+
+def clean_text_check(source: str, kind: str) -> str:
+    """SQL aggregate: true when every value of ``source`` is NULL or already canonical text for ``kind``
+    (no leading or trailing space, not empty, lower-case where the kind is)."""
+    padded = f"{source} = '' OR {source} LIKE ' %' OR {source} LIKE '% '"
+    if CLEAN_TEXT_KINDS[kind]:
+        padded += f" OR {source} <> lower({source})"
+    return f"count(*) FILTER (WHERE {padded}) = 0"
 
 
 # How each kind of column is read from a source of each type family (None: that type cannot hold it).
@@ -221,8 +246,13 @@ _SQL_TYPES = {"timestamp": "TIMESTAMPTZ", "number": "DOUBLE", "boolean": "BOOLEA
 _ROW_META = "_file VARCHAR, _line BIGINT, _seq BIGINT, _bad_column VARCHAR, _bad_value VARCHAR"
 
 
+def sql_type(column: Column) -> str:
+    """The DuckDB type a canonical column is read as."""
+    return _SQL_TYPES.get(column.kind, "VARCHAR")
+
+
 def _typed(columns: tuple[Column, ...]) -> str:
-    return ", ".join(f'"{c.name}" {_SQL_TYPES.get(c.kind, "VARCHAR")}' for c in columns)
+    return ", ".join(f'"{c.name}" {sql_type(c)}' for c in columns)
 
 
 # The input relations the loaders fill (sql/pipeline.toml lists them), as column definitions.

@@ -35,7 +35,6 @@ from csmetrics.inputs.files import (
 )
 from csmetrics.inputs.interactions import FileRead, typed_relation
 from csmetrics.inputs.schema import EXPECTED_FORMAT, ROSTER_COLUMNS, STATE_COLUMNS
-from csmetrics.sqltext import quote_identifier
 
 SHAPES = {"intervals": ("started_at",), "events": ("at",)}
 
@@ -89,9 +88,11 @@ def _shape(path: Path, by_key: dict[str, tuple[str, str]], described: list[tuple
     return shapes[0]
 
 
-def check_unreadable_states(con: duckdb.DuckDBPyConnection, table: str, files: Iterable[SourceFile]) -> None:
+def check_unreadable_states(con: duckdb.DuckDBPyConnection, rows_sql: str, files: Iterable[SourceFile]) -> None:
+    """Raise InputError naming file, line, column and value if a value of the state rows ``rows_sql`` selects
+    could not be read."""
     rows = con.execute(
-        f"SELECT _file, _line, _bad_column, _bad_value, count(*) OVER () FROM {quote_identifier(table)} "
+        f"SELECT _file, _line, _bad_column, _bad_value, count(*) OVER () FROM ({rows_sql}) "
         f"WHERE _bad_column IS NOT NULL ORDER BY _seq LIMIT {SHOWN_PROBLEMS}"
     ).fetchall()
     if rows:

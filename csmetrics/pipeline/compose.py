@@ -88,21 +88,38 @@ def needs_team(groupings: Sequence[Grouping]) -> bool:
     return any(g.needs == "roster" for g in groupings)
 
 
-def scoped_chain(registry: Registry, groupings: Sequence[Grouping], *, external: bool) -> Chain:
-    """The CTEs that end in ``scoped``: the report's contacts with their group keys (report/scope.sql)."""
+def scoped_chain(
+    registry: Registry, groupings: Sequence[Grouping], *, external: bool, customers: bool = False
+) -> Chain:
+    """The CTEs that end in ``scoped``: the report's contacts with their group keys (report/scope.sql), the
+    group's external complaint denominator (``external``) and the distinct-customer marks (``customers``,
+    report/customers.sql); the columns are always there, NULL when not asked for."""
     outcomes = registry.fragments["outcomes"]
     scope = registry.fragments["scope"]
     chain = Chain((), "").then(outcomes.name, outcomes.sql).then(scope.name, scope.sql)
     if needs_team(groupings):
         chain = chain.with_team(registry)
     dropped = ", ".join(quote_identifier(c) for c in scope.key_only)
-    keyed = f"SELECT {', '.join(key_select(groupings))}, * EXCLUDE ({dropped}) FROM {quote_identifier(chain.last)}"
+    keys = key_select(groupings)
+    group = f", row({', '.join(key_columns(groupings))}) AS __group" if customers else ""
+    chain = chain.then(
+        "scope_keyed", f"SELECT {', '.join(keys)}, * EXCLUDE ({dropped}){group} FROM {quote_identifier(chain.last)}"
+    )
+    if customers:
+        fragment = registry.fragments["customers"]
+        chain = chain.then(fragment.name, fragment.sql)
+    else:
+        chain = chain.then(
+            "scope_customers",
+            "SELECT *, CAST(NULL AS BOOLEAN) AS customer_first, CAST(NULL AS BOOLEAN) AS customer_complained "
+            "FROM scope_keyed",
+        )
     if not external:
-        return chain.then("scoped", f"SELECT *, CAST(NULL AS DOUBLE) AS external_count FROM ({keyed})")
+        return chain.then("scoped", "SELECT *, CAST(NULL AS DOUBLE) AS external_count FROM scope_customers")
     on = " AND ".join(f"g.{k} IS NOT DISTINCT FROM d.{k}" for k in key_columns(groupings))
-    return chain.then("scope_keyed", keyed).then(
+    return chain.then(
         "scoped",
-        f"SELECT g.*, d.external_count FROM scope_keyed AS g LEFT JOIN complaint_denominator_grouped AS d ON {on}",
+        f"SELECT g.*, d.external_count FROM scope_customers AS g LEFT JOIN complaint_denominator_grouped AS d ON {on}",
     )
 
 

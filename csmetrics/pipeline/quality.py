@@ -1,67 +1,77 @@
-"""data_quality: counts that explain every row and answer read, from the session's tables.
+"""data_quality: counts that explain every row and answer read, from the queries of sql/accounting.
 
 Identities (tested): ``rows_read = contacts + rejected.contacts + duplicates_merged +
 duplicates_superseded``; ``contacts = contacts_in_report + outside_period + in_progress + outbound``;
 for answers ``read = used + rejected.total + not_counted.total``; for agent states
-``rows_read = states_kept + rejected.total + duplicates_merged``.
+``rows_read = states_kept + rejected.total + duplicates_merged``. The queries read the small tables the
+steps leave (contact_buckets, superseded, survey_checked, ...), never the contacts themselves.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from csmetrics.pipeline.session import Session
 
-# Why a valid answer of a contact is not counted: csm_not_counted in sql/macros/time.sql, or, for an
-# interaction's answer, a valid survey answer replaces it (replaced_by_survey).
-_NOT_COUNTED = "csm_not_counted(contact_outcome, contact_direction, contact_offered_at)"
+
+def _rows(session: Session, name: str) -> list[tuple[Any, ...]]:
+    query = session.registry.accounting[name]
+    return session.execute(query.sql, {}, f"sql/accounting/{query.path.name}").fetchall()
 
 
-def _counts(pairs: list[tuple[Any, Any]]) -> dict[str, Any]:
-    by_reason = {str(k): int(v) for k, v in sorted(pairs)}
+def _counts(pairs: Iterable[tuple[Any, Any]]) -> dict[str, Any]:
+    totals: dict[str, int] = defaultdict(int)
+    for reason, n in pairs:
+        if n:
+            totals[str(reason)] += int(n)
+    by_reason = dict(sorted(totals.items()))
     return {"total": sum(by_reason.values()), "by_reason": by_reason}
 
 
 def contact_counts(session: Session) -> tuple[int, int, int]:
     """(in progress, outbound not in progress, all) valid contacts."""
-    row = session.execute(
-        "SELECT count(*) FILTER (WHERE outcome = 'in_progress'), "
-        "count(*) FILTER (WHERE direction <> 'inbound' AND outcome <> 'in_progress'), count(*) FROM contacts",
-        {},
-        "counting contacts",
-    ).fetchall()[0]
-    return int(row[0]), int(row[1]), int(row[2])
+    contacts, in_progress, outbound = _rows(session, "contacts")[0]
+    return int(in_progress), int(outbound), int(contacts)
 
 
 def load_quality(session: Session) -> dict[str, Any]:
     """Counts that explain every interaction row read."""
-    con = session.con
-    dup = dict(con.execute("SELECT kind, count(*) FROM superseded GROUP BY kind").fetchall())
-    by_reason = dict(con.execute("SELECT reject_reason, count(*) FROM rejects GROUP BY ALL ORDER BY ALL").fetchall())
-    parts = con.execute(
-        "SELECT (SELECT count(*) FROM checked WHERE reject_reason IS NOT NULL), "
-        "(SELECT count(*) FROM answer_checked WHERE reject_reason IS NOT NULL), "
-        "(SELECT count(*) FROM survey_checked WHERE reject_reason IS NOT NULL)"
-    ).fetchall()[0]
+    duplicates = dict(_rows(session, "duplicates"))
+    rejected = [(record, reason, n) for record, reason, n in _rows(session, "rejected") if n]
     in_progress, outbound, contacts = contact_counts(session)
     files = session.inputs.interactions
     excluded = sum(f.excluded for f in files)
+    by_record = _counts((record, n) for record, _, n in rejected)["by_reason"]
     return {
         "rows_read": session.inputs.rows_read,
         "files": [f.to_document() for f in files],
         **({"excluded_by_mapping": excluded} if excluded else {}),
-        "duplicates_merged": int(dup.get("identical", 0)),
-        "duplicates_superseded": int(dup.get("older_version", 0)),
+        "duplicates_merged": int(duplicates.get("identical", 0)),
+        "duplicates_superseded": int(duplicates.get("older_version", 0)),
         "rejected": {
-            "total": int(sum(by_reason.values())),
-            "by_reason": {k: int(v) for k, v in by_reason.items()},
-            "contacts": int(parts[0]),
-            "answers": int(parts[1]),
-            "survey_rows": int(parts[2]),
+            **_counts((reason, n) for _, reason, n in rejected),
+            "contacts": by_record.get("contact", 0),
+            "answers": by_record.get("answer", 0),
+            "survey_rows": by_record.get("survey_row", 0),
         },
         "contacts": contacts,
         "in_progress": in_progress,
         "outbound": outbound,
+    }
+
+
+def _accounted(rows: Iterable[tuple[Any, Any, Any]]) -> dict[str, Any]:
+    rows = list(rows)
+    used = sum(int(n or 0) for kind, _, n in rows if kind == "used")
+    rejected = _counts((why, n) for kind, why, n in rows if kind == "rejected")
+    not_counted = _counts((why, n) for kind, why, n in rows if kind == "not_counted")
+    return {
+        "read": used + rejected["total"] + not_counted["total"],
+        "used": used,
+        "rejected": rejected,
+        "not_counted": not_counted,
     }
 
 
@@ -74,44 +84,21 @@ def answer_quality(session: Session) -> dict[str, Any]:
     rejected.total + not_counted.total per survey row, plus the same per-answer object for the answers of
     rows that are not rejected.
     """
-    rows = session.execute(
-        f"SELECT input, CASE WHEN reject_reason IS NOT NULL THEN 'rejected' "
-        f"WHEN {_NOT_COUNTED} IS NOT NULL OR replaced THEN 'not_counted' ELSE 'used' END, "
-        f"coalesce(reject_reason, {_NOT_COUNTED}, CASE WHEN replaced THEN 'replaced_by_survey' END), count(*) "
-        "FROM answer_checked GROUP BY ALL",
-        {},
-        "counting answers",
-    ).fetchall()
-
-    def answers_of(input_name: str) -> dict[str, Any]:
-        mine = [r for r in rows if r[0] == input_name]
-        used = sum(int(n) for _, kind, _, n in mine if kind == "used")
-        rejected = _counts([(why, n) for _, kind, why, n in mine if kind == "rejected"])
-        not_counted = _counts([(why, n) for _, kind, why, n in mine if kind == "not_counted"])
-        return {
-            "read": used + rejected["total"] + not_counted["total"],
-            "used": used,
-            "rejected": rejected,
-            "not_counted": not_counted,
-        }
-
-    out: dict[str, Any] = {"answers": answers_of("interactions")}
+    rows = []
+    for _score, kind, reason, n in _rows(session, "interaction_answers"):
+        if kind == "replaced":  # a used answer that a survey answer replaces
+            rows += [("used", None, -int(n)), ("not_counted", reason, n)]
+        else:
+            rows.append((kind, reason, n))
+    out: dict[str, Any] = {"answers": _accounted(rows)}
     if session.inputs.surveys is not None:
-        survey_rows = session.execute(
-            f"SELECT CASE WHEN reject_reason IS NOT NULL THEN 'rejected' "
-            f"WHEN {_NOT_COUNTED} IS NOT NULL THEN 'not_counted' ELSE 'used' END, "
-            f"coalesce(reject_reason, {_NOT_COUNTED}), count(*) FROM survey_checked GROUP BY ALL",
-            {},
-            "counting survey rows",
-        ).fetchall()
-        rejected = _counts([(why, n) for kind, why, n in survey_rows if kind == "rejected"])
-        not_counted = _counts([(why, n) for kind, why, n in survey_rows if kind == "not_counted"])
+        survey_rows = _accounted(_rows(session, "survey_rows"))
         out["surveys"] = {
             "rows_read": int(session.scalar("SELECT count(*) FROM survey_rows")),
-            "used": sum(int(n) for kind, _, n in survey_rows if kind == "used"),
-            "rejected": rejected,
-            "not_counted": not_counted,
-            "answers": answers_of("surveys"),
+            "used": survey_rows["used"],
+            "rejected": survey_rows["rejected"],
+            "not_counted": survey_rows["not_counted"],
+            "answers": _accounted(_rows(session, "survey_answers")),
         }
     return out
 
@@ -121,17 +108,8 @@ def states_quality(session: Session) -> dict[str, Any] | None:
     states = session.inputs.states
     if states is None:
         return None
-    con = session.con
-    by_reason = dict(
-        con.execute("SELECT reason, count(*) FROM state_rejects GROUP BY reason ORDER BY reason").fetchall()
-    )
-    copies, kept, cut, seen, span_end = con.execute(
-        "SELECT count(*) FILTER (WHERE reject_reason = 'identical_copy'), "
-        "count(*) FILTER (WHERE reject_reason IS NULL), "
-        "(SELECT count(*) FROM agent_states WHERE is_cut), "
-        "(SELECT list(DISTINCT state ORDER BY state) FROM agent_states), "
-        "csm_utc_iso(max(span_end)) FROM state_checked"
-    ).fetchall()[0]
+    by_reason = dict(_rows(session, "state_rejects"))
+    copies, kept, cut, seen, span_end = _rows(session, "states")[0]
     out: dict[str, Any] = {
         "shape": states.shape,
         "rows_read": states.rows_read,

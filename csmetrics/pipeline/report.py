@@ -84,16 +84,31 @@ def _external(session: Session, definitions: Definitions, groupings: list[Groupi
     return True
 
 
+def customers_denominator(registry: Registry, chosen: list[Metric], definitions: Definitions) -> bool:
+    """Whether complaint_rate counts distinct customers (the scope then marks each customer's first contact)."""
+    return definitions["complaint.denominator"] == "customers" and any(m.name == "complaint_rate" for m in chosen)
+
+
 class _Passes:
     """The queries of one report and their results, joined on the typed group keys."""
 
-    def __init__(self, session: Session, groupings: list[Grouping], chosen: list[Metric], external: bool) -> None:
+    def __init__(
+        self,
+        session: Session,
+        definitions: Definitions,
+        groupings: list[Grouping],
+        chosen: list[Metric],
+        external: bool,
+    ) -> None:
         self.session = session
         self.registry = session.registry
         self.groupings = groupings
         self.chosen = chosen
         self.agent_time = all(g.agent_time for g in groupings)
-        self.chain: Chain | None = compose.scoped_chain(self.registry, groupings, external=external)
+        customers = customers_denominator(session.registry, chosen, definitions)
+        self.chain: Chain | None = compose.scoped_chain(
+            self.registry, groupings, external=external, customers=customers
+        )
 
     def run(self) -> tuple[pl.DataFrame, pl.DataFrame]:
         """(rows with typed keys and every chosen metric, the contacts' pass with its quality columns)."""
@@ -202,6 +217,12 @@ def _quality(session: Session, contacts: pl.DataFrame, groupings: list[Grouping]
     return quality
 
 
+def _rejects(session: Session, quality: dict) -> pl.DataFrame:
+    """The rejected rows, read only when there are any (the rejects view reads every row to find them)."""
+    limit = "" if quality["rejected"]["total"] else " LIMIT 0"
+    return session.query(f"SELECT * EXCLUDE (record) FROM rejects{limit}", None, "reading rejected rows")
+
+
 def run_report(session: Session, definitions: Definitions, spec: ReportSpec | None = None) -> Report:
     """The report of ``spec`` over the session's inputs under ``definitions``."""
     spec = spec or ReportSpec()
@@ -212,21 +233,24 @@ def run_report(session: Session, definitions: Definitions, spec: ReportSpec | No
     session.prepare(definitions)
     session.set_variables(definitions, spec.date_from, spec.date_to)
     external = _external(session, definitions, groupings, chosen)
-    passes = _Passes(session, groupings, chosen, external)
+    passes = _Passes(session, definitions, groupings, chosen, external)
+    session.observer.stage("computing the metrics")
     rows, contacts = passes.run()
     rows = _format_keys(session, rows, groupings)
     first_day = contacts.get_column(QUALITY_PREFIX + "first_day").min()
     last_day = contacts.get_column(QUALITY_PREFIX + "last_day").max()
     start, end = spec.date_from or first_day, spec.date_to or last_day
+    session.observer.stage("counting data quality")
+    quality = _quality(session, contacts, groupings, passes.agent_time)
     return Report(
         rows=rows,
         group_keys=[g.key for g in groupings],
         metrics=chosen,
         definitions=definitions,
         period={"from": start.isoformat() if start else None, "to": end.isoformat() if end else None},
-        data_quality=_quality(session, contacts, groupings, passes.agent_time),
+        data_quality=quality,
         generated_at=utc_now_iso(),
-        rejects=session.query("SELECT * FROM rejects", None, "reading rejected rows"),
+        rejects=_rejects(session, quality),
         state_rejects=(
             session.query("SELECT * FROM state_rejects", None, "reading rejected state rows")
             if session.inputs.states is not None

@@ -11,8 +11,10 @@ session's tables.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import re
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import duckdb
@@ -22,11 +24,13 @@ from csmetrics.definitions.model import Registry
 from csmetrics.definitions.params import Definitions, plain
 from csmetrics.definitions.registry import RUNTIME_VARIABLES, load_registry
 from csmetrics.errors import QueryError
-from csmetrics.inputs.files import Relation, SourceFile
-from csmetrics.inputs.interactions import check_unreadable, insert_error, plan_interactions
+from csmetrics.inputs.files import Relation, SourceFile, stage_table
+from csmetrics.inputs.interactions import FileRead, check_unreadable, insert_error, plan_interactions
 from csmetrics.inputs.schema import INPUT_TABLES
 from csmetrics.inputs.states import check_unreadable_states, plan_roster, plan_states
 from csmetrics.inputs.surveys import DenominatorRead, plan_denominators, plan_surveys
+from csmetrics.pipeline.progress import Observer
+from csmetrics.pipeline.resources import Resources
 from csmetrics.sqltext import first_line, quote_identifier
 
 # DuckDB type of each parameter type, for SET VARIABLE (so that an empty list is still a VARCHAR[]).
@@ -69,25 +73,51 @@ def configure(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("SET enable_progress_bar = false")
     con.execute("SET autoinstall_known_extensions = false")
     con.execute("SET autoload_known_extensions = false")
+    # Results are ordered where it matters (ORDER BY); DuckDB then need not keep the order of rows it reads.
+    con.execute("SET preserve_insertion_order = false")
 
 
 class Session:
     """One analysis: inputs, preparation steps and report passes on one DuckDB connection."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection | None = None, *, registry: Registry | None = None) -> None:
-        self.con = con if con is not None else duckdb.connect()
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection | None = None,
+        *,
+        registry: Registry | None = None,
+        resources: Resources | None = None,
+        observer: Observer | None = None,
+    ) -> None:
+        """A session on ``con`` (whose owner has set its resources), or on a new in-memory connection with
+        ``resources`` (by default: :class:`Resources`' defaults)."""
+        self._cleanup: Callable[[], None] | None = None
+        if con is None:
+            con = duckdb.connect()
+            self._cleanup = (resources or Resources()).apply(con)
+        self.con = con
+        self.observer = observer or Observer()
         configure(self.con)
+        self.observer.watch(self.con)
+        self.con.execute("SET VARIABLE input_unique_ids = false")
         self.registry = registry or load_registry()
         self.inputs = InputsRecord()
         self._versions: dict[str, int] = {}
         self._ran: dict[str, tuple[Any, ...]] = {}
+        self._parts: dict[str, list[str]] = {}  # an input view's SELECTs, one per source read
+        self._views: set[str] = set()  # the inputs that are views now (no longer the empty tables)
         for macros in self.registry.macros:
             self.execute(macros.sql, {}, f"sql/macros/{macros.path.name}")
+        views = {r[0] for r in self.con.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()}
         for name in self.registry.inputs:
+            if name in views:  # a view a session before this one made on the same connection
+                self.execute(f"DROP VIEW {quote_identifier(name)}", {}, name)
             self.execute(f"CREATE OR REPLACE TEMP TABLE {quote_identifier(name)} ({INPUT_TABLES[name]})", {}, name)
 
     def close(self) -> None:
+        self.observer.done()
         self.con.close()
+        if self._cleanup is not None:
+            self._cleanup()
 
     def __enter__(self) -> Session:
         return self
@@ -138,32 +168,84 @@ class Session:
         """Run the steps of sql/pipeline.toml in order; a step whose inputs are unchanged is not run again."""
         self.set_variables(definitions)
         for step in self.registry.steps:
-            key = (tuple(plain(definitions[n]) for n in step.uses), tuple(self._versions.get(r, 0) for r in step.reads))
+            # a runtime variable changes only with the relation it describes, which is in step.reads
+            parameters = tuple(plain(definitions[n]) for n in step.uses if n not in RUNTIME_VARIABLES)
+            key = (parameters, tuple(self._versions.get(r, 0) for r in step.reads))
             if self._ran.get(step.name) == key:
                 continue
+            self.observer.stage(f"preparing: {step.name}")
             self.execute(step.sql, {}, f"sql/steps/{step.name}.sql")
             self._ran[step.name] = key
             self.changed(*step.creates)
 
     # -- inputs -------------------------------------------------------------------------
-    def _insert(self, table: str, relation: Relation, source: SourceFile, mapping: Any = None) -> SourceFile:
+    # loaded_rows, loaded_states and survey_rows are views: the union of one SELECT per source read (a file read
+    # where it lies, a file's staging table, or the store read in place). roster and complaint_denominators are
+    # small tables.
+    def _insert(self, table: str, read: FileRead) -> SourceFile:
+        """Append one file's rows to ``table``. Naive text times are read in the file's source time zone
+        (DuckDB's TimeZone, set for the insert)."""
         try:
-            row = self.con.execute(f"INSERT INTO {quote_identifier(table)} {relation.sql}", relation.params).fetchall()
+            with self._reading_in(read.timezone):
+                row = self.con.execute(
+                    f"INSERT INTO {quote_identifier(table)} {read.relation.sql}", read.relation.params
+                )
+                count = row.fetchall()[0][0]
         except duckdb.Error as e:
-            raise insert_error(source.path, e, mapping) from e
-        return SourceFile(
-            path=source.path,
-            format=source.format,
-            rows=int(row[0][0]) if row else 0,
-            ignored_columns=source.ignored_columns,
-            excluded=source.excluded,
-        )
+            raise insert_error(read.source.path, e) from e
+        return replace(read.source, rows=int(count))
+
+    @contextmanager
+    def _reading_in(self, zone: str | None) -> Iterator[None]:
+        """Rows stored while this runs keep the order they are read in (a CSV's line numbers are counted as
+        they come, or are the staging table's row ids); naive text times are read in ``zone``."""
+        self.con.execute("SET preserve_insertion_order = true")
+        if zone is not None:
+            self.con.execute("SET TimeZone = $zone", {"zone": zone})
+        try:
+            yield
+        finally:
+            self.con.execute("SET TimeZone = 'UTC'")
+            self.con.execute("SET preserve_insertion_order = false")
+
+    def _publish(self, name: str, parts: list[str], *, replace_all: bool = False) -> None:
+        """Make ``name`` the view of its parts so far plus ``parts`` (or of ``parts`` only)."""
+        self._parts[name] = parts if replace_all else [*self._parts.get(name, []), *parts]
+        if name not in self._views:
+            self.execute(f"DROP TABLE IF EXISTS {quote_identifier(name)}", {}, "reading inputs")
+            self._views.add(name)
+        sql = " UNION ALL ".join(self._parts[name])
+        self.execute(f"CREATE OR REPLACE TEMP VIEW {quote_identifier(name)} AS {sql}", {}, "reading inputs")
+        self.changed(name)
+
+    def _part(self, name: str, relation: Relation, index: int | str) -> str:
+        """``relation`` as a SELECT a view can hold: a view cannot hold bound parameters, so each value becomes
+        a DuckDB variable of its own (set from a bound parameter), which the SELECT reads."""
+        sql = relation.sql
+        for param, value in relation.params.items():
+            variable = f"csm_input.{name}.{index}.{param}"
+            self.execute(f"SET VARIABLE {quote_identifier(variable)} = $v", {"v": value}, "reading inputs")
+            sql = re.sub(rf"\${re.escape(param)}\b", f"getvariable('{variable}')", sql)
+        return sql
+
+    def _staged(self, name: str, read: FileRead, index: int) -> tuple[str, SourceFile]:
+        """Convert one file row by row into a staging table of ``name``'s columns; (its part, the file)."""
+        table = stage_table(name, index)
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {quote_identifier(table)} ({INPUT_TABLES[name]})")
+        staged = self._insert(table, read)
+        return f"SELECT * FROM {quote_identifier(table)}", staged
 
     def read_interactions(
         self, patterns: list[str], *, source_timezone: str, mapping: Any = None, sheet: str | int | None = None
     ) -> list[SourceFile]:
-        """Read interaction exports into ``loaded_rows`` (all or nothing: a value that cannot be read is an
-        InputError naming file, line, column and value)."""
+        """Read interaction exports; ``loaded_rows`` is the view of every file read so far (all or nothing: a
+        value that cannot be read is an InputError naming file, line, column and value).
+
+        Each file is one part of the view. A Parquet export with typed times is read where it lies (every step
+        reads the columns it needs from the file). A CSV export is converted once, in parallel, into a staging
+        table. Anything else (text times in the source time zone, a column mapping, JSON, Excel, a CSV whose
+        values need the slow check) is converted row by row into a staging table.
+        """
         reads = plan_interactions(
             self.con,
             patterns,
@@ -172,50 +254,95 @@ class Session:
             sheet=sheet,
             first_index=len(self.inputs.interactions),
         )
-        files = [self._insert("loaded_rows", r.relation, r.source, mapping) for r in reads]
-        check_unreadable(self.con, "loaded_rows", files)
+        parts: list[str] = []
+        files: list[SourceFile] = []
+        unchecked: list[str] = []
+        for read in reads:
+            self.observer.stage(f"reading {read.source.path.name}")
+            try:
+                part, file, checked = self._interaction_part(read)
+            except duckdb.Error as e:
+                raise insert_error(read.source.path, e, mapping) from e
+            parts.append(part)
+            files.append(file)
+            self.observer.rows(self.inputs.rows_read + sum(f.rows for f in files))
+            if not checked:
+                unchecked.append(part)
+        if unchecked:
+            check_unreadable(self.con, " UNION ALL ".join(unchecked), files)
+        self._publish("loaded_rows", parts)
+        self.con.execute("SET VARIABLE input_unique_ids = false")
         self.inputs.interactions.extend(files)
-        self.changed("loaded_rows")
         return files
+
+    def _interaction_part(self, read: FileRead) -> tuple[str, SourceFile, bool]:
+        """(the SELECT of one file's rows in ``loaded_rows``, the file with its row count, whether every value
+        of it is known to have been read)."""
+        index = int(read.relation.params["file_index"])
+        if read.stage is not None:
+            table = quote_identifier(stage_table("loaded_rows", index))
+            with self._reading_in(read.timezone):
+                self.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {read.stage.sql}", read.stage.params)
+            rejected = self.con.execute("SELECT count(*) FROM reject_errors").fetchall()[0][0]
+            self.con.execute("DELETE FROM reject_errors")
+            self.con.execute("DELETE FROM reject_scans")
+            bad = self.con.execute(f"SELECT count(*) FILTER (_bad_column IS NOT NULL), count(*) FROM {table}")
+            flagged, rows = bad.fetchall()[0]
+            if not rejected and not flagged:
+                return self._part("loaded_rows", read.relation, index), replace(read.source, rows=int(rows)), True
+            # a value DuckDB's reader did not convert (it lists it in reject_errors) or the conversion flagged:
+            # read the file again value by value, to accept what the schema reads and name what it does not
+            read = FileRead(read.source, read.fallback or read.relation, timezone=read.timezone)
+        if read.source.format == "parquet" and read.timezone is None:
+            part = self._part("loaded_rows", read.relation, index)
+            rows = self.con.execute(f"SELECT count(*) FROM ({part})").fetchall()[0][0]
+            return part, replace(read.source, rows=int(rows)), False
+        part, staged = self._staged("loaded_rows", read, index)
+        return part, staged, False
 
     def use_interactions(self, relation: Relation, source: SourceFile) -> None:
         """Interaction rows from a relation that already has the loaded_rows columns (the store, read in place)."""
-        self.execute("DROP TABLE IF EXISTS loaded_rows", {}, "reading stored interactions")
-        self.execute(f"CREATE TEMP VIEW loaded_rows AS {relation.sql}", relation.params, "reading stored interactions")
+        self._publish("loaded_rows", [self._part("loaded_rows", relation, "store")], replace_all=True)
+        # the store holds one version of each contact: the duplicate search of sql/steps/versions.sql is skipped
+        self.con.execute("SET VARIABLE input_unique_ids = true")
         self.inputs.interactions = [source]
-        self.changed("loaded_rows")
 
     def read_states(self, patterns: list[str], *, source_timezone: str) -> StatesInfo:
         plan = plan_states(self.con, patterns, source_timezone=source_timezone)
-        files = [self._insert("loaded_states", r.relation, r.source) for r in plan.reads]
-        check_unreadable_states(self.con, "loaded_states", files)
+        staged = [
+            self._staged("loaded_states", replace(r, timezone=source_timezone), i) for i, r in enumerate(plan.reads)
+        ]
+        parts, files = [p for p, _ in staged], [f for _, f in staged]
+        check_unreadable_states(self.con, " UNION ALL ".join(parts), files)
+        self._publish("loaded_states", parts, replace_all=True)
         self.inputs.states = StatesInfo(plan.shape, files)
-        self.changed("loaded_states")
         return self.inputs.states
 
     def use_states(self, relation: Relation, shape: str, source: SourceFile) -> None:
-        self.execute(f"INSERT INTO loaded_states {relation.sql}", relation.params, "reading stored agent states")
+        """Agent state rows from a relation with the loaded_states columns (the store, read in place)."""
+        self._publish("loaded_states", [self._part("loaded_states", relation, "store")], replace_all=True)
         self.inputs.states = StatesInfo(shape, [source])
-        self.changed("loaded_states")
 
     def read_roster(self, path: str) -> SourceFile:
         read = plan_roster(self.con, path)
         self.execute("DELETE FROM roster", {}, "roster")
-        self.inputs.roster = self._insert("roster", read.relation, read.source)
+        self.inputs.roster = self._insert("roster", read)
         self.changed("roster")
         return self.inputs.roster
 
     def read_surveys(self, patterns: list[str]) -> list[SourceFile]:
-        reads = plan_surveys(self.con, patterns, first_index=len(self.inputs.surveys or []))
-        files = [self._insert("survey_rows", r.relation, r.source) for r in reads]
+        first = len(self.inputs.surveys or [])
+        reads = plan_surveys(self.con, patterns, first_index=first)
+        staged = [self._staged("survey_rows", r, first + i) for i, r in enumerate(reads)]
+        self._publish("survey_rows", [p for p, _ in staged])
+        files = [f for _, f in staged]
         self.inputs.surveys = [*(self.inputs.surveys or []), *files]
-        self.changed("survey_rows")
         return files
 
     def use_surveys(self, relation: Relation, source: SourceFile) -> None:
-        self.execute(f"INSERT INTO survey_rows {relation.sql}", relation.params, "reading stored survey answers")
+        """Survey rows from a relation with the survey_rows columns (the store, read in place)."""
+        self._publish("survey_rows", [self._part("survey_rows", relation, "store")])
         self.inputs.surveys = [*(self.inputs.surveys or []), source]
-        self.changed("survey_rows")
 
     def read_denominators(self, path: str) -> DenominatorRead:
         read = plan_denominators(self.con, path)

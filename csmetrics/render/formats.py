@@ -7,7 +7,6 @@ import json
 from collections.abc import Callable
 
 import polars as pl
-import pyarrow.parquet as pq
 
 from csmetrics.pipeline.result import Report
 from csmetrics.render.table import table_bytes
@@ -29,6 +28,8 @@ def to_csv(report: Report) -> bytes:
 
 
 def to_parquet(report: Report) -> bytes:
+    import pyarrow.parquet as pq  # only here: importing it costs every other format a tenth of a second
+
     table = _flat_rows(report).to_arrow()
     meta = dict(table.schema.metadata or {})
     document = report.to_document()

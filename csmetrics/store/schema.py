@@ -29,6 +29,7 @@ import duckdb
 
 from csmetrics.errors import StoreBusyError, StoreError
 from csmetrics.inputs.schema import INTERACTION_COLUMNS
+from csmetrics.pipeline.resources import Resources
 from csmetrics.sqltext import first_line, quote_identifier
 from csmetrics.version import __version__
 
@@ -209,12 +210,21 @@ def migrate(con: duckdb.DuckDBPyConnection, version: int) -> None:
 
 
 @contextmanager
-def open_store(path: Path, *, read_only: bool, wait: float = 60.0) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_store(
+    path: Path, *, read_only: bool, wait: float = 60.0, resources: Resources | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The store as a connection's own database, with the memory limit and spill directory of ``resources``."""
     con = connect_store(path, read_only=read_only, wait=wait)
+    try:
+        cleanup = (resources or Resources()).apply(con)
+    except BaseException:
+        con.close()
+        raise
     try:
         yield con
     finally:
         con.close()
+        cleanup()
 
 
 def schema_version(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> int:

@@ -20,6 +20,7 @@ import duckdb
 from csmetrics.definitions.config import resolve
 from csmetrics.errors import ConfigError
 from csmetrics.inputs.files import expand_paths
+from csmetrics.pipeline.resources import Resources
 from csmetrics.pipeline.session import Session
 from csmetrics.sqltext import quote_identifier, utc_now_iso
 from csmetrics.store import kinds as store_kinds
@@ -72,6 +73,7 @@ def load_files(
     kind: str | None = None,
     mapping: Any = None,
     sheet: str | int | None = None,
+    resources: Resources | None = None,
 ) -> list[FileLoad]:
     """Load files into the store at ``path`` in one transaction; return one record per file.
 
@@ -96,7 +98,7 @@ def load_files(
         ]
     finally:
         probe.close()
-    with open_store(path, read_only=False, wait=wait) as con:
+    with open_store(path, read_only=False, wait=wait, resources=resources) as con:
         records: list[FileLoad] = []
         con.execute("BEGIN")
         try:

@@ -8,15 +8,15 @@ date_to (the --from/--to local dates, inclusive; NULL = open).
   its key is that local start written in ISO 8601 with the UTC offset in force
   at the bucket's start, so the repeated 01:00 hour of a fall-back night gives
   two different keys.
-- csm_in_period: an instant's local date is inside --from/--to. Used by every
-  step that cuts to the period.
+- csm_in_period (csm_day_in_period for a local date): an instant's local date is
+  inside --from/--to. Used by every step that cuts to the period.
 - csm_in_report: a contact is in the report: inbound, not in progress, offered
   inside --from/--to (report/scope.sql; also report/concurrency_time.sql).
 - csm_not_counted: why a valid survey answer of a contact does not count in a
   report, first that applies (NULL when it counts): the contact is in_progress,
   outbound, outside_period, or abandoned (not answered; short abandons
   included). The same rules as csm_in_report, for the answer accounting in
-  data_quality.
+  data_quality (csm_not_counted_day: the same for a contact's local date).
 - csm_utc_iso: an instant as ISO 8601 UTC text, 2024-03-04T09:15:00Z.
 """
 */
@@ -33,20 +33,25 @@ create or replace temp macro csm_iso_with_offset(local_bucket, bucket_instant) a
 create or replace temp macro csm_local_date(instant) as
     cast(timezone(getvariable('timezone'), instant) as date);
 
-create or replace temp macro csm_in_period(instant) as
-    (getvariable('date_from') is null or csm_local_date(instant) >= getvariable('date_from'))
-    and (getvariable('date_to') is null or csm_local_date(instant) <= getvariable('date_to'));
+create or replace temp macro csm_day_in_period(day) as
+    (getvariable('date_from') is null or day >= getvariable('date_from'))
+    and (getvariable('date_to') is null or day <= getvariable('date_to'));
+
+create or replace temp macro csm_in_period(instant) as csm_day_in_period(csm_local_date(instant));
 
 create or replace temp macro csm_in_report(direction, outcome, offered_at) as
     direction = 'inbound' and outcome <> 'in_progress' and csm_in_period(offered_at);
 
-create or replace temp macro csm_not_counted(outcome, direction, offered_at) as
+create or replace temp macro csm_not_counted_day(outcome, direction, day) as
     case
         when outcome = 'in_progress' then 'in_progress'
         when direction <> 'inbound' then 'outbound'
-        when not csm_in_period(offered_at) then 'outside_period'
+        when not csm_day_in_period(day) then 'outside_period'
         when outcome <> 'answered' then 'abandoned'
     end;
+
+create or replace temp macro csm_not_counted(outcome, direction, offered_at) as
+    csm_not_counted_day(outcome, direction, csm_local_date(offered_at));
 
 create or replace temp macro csm_utc_iso(instant) as
     strftime(instant at time zone 'UTC', '%Y-%m-%dT%H:%M:%SZ');

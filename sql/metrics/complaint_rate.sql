@@ -33,16 +33,11 @@ getvariable('complaint.per') * case getvariable('complaint.denominator')
     when 'answered' then
         count(*) filter (where complaint and is_answered)
         / nullif(count(*) filter (where is_answered), 0)
-    -- distinct customers are costly to count: under any other denominator the CASE inside
-    -- count(distinct ...) is NULL for every row, so nothing is counted
+    -- distinct customers: customer_first marks one offered contact per customer and group, and
+    -- customer_complained whether that customer complained (sql/report/customers.sql)
     when 'customers' then
-        count(distinct case
-            when getvariable('complaint.denominator') = 'customers' and complaint and (is_answered or is_abandoned)
-                then customer_id
-        end)
-        / nullif(count(distinct case
-            when getvariable('complaint.denominator') = 'customers' and (is_answered or is_abandoned) then customer_id
-        end), 0)
+        count(*) filter (where customer_first and customer_complained)
+        / nullif(count(*) filter (where customer_first), 0)
     -- external_count: the group's count from --denominator FILE (the same on every row of the
     -- group; NULL when the file has none for it, or under any other denominator)
     when 'external' then

@@ -1,6 +1,6 @@
 /* csmetrics
 fragment = "contact_outcomes"
-reads = ["contacts", "contact_answers"]
+reads = ["contacts", "contact_buckets"]
 description = """
 Per-contact customer outcomes, computed over ALL loaded contacts (whatever
 --from/--to selects), then joined into the scoped contacts: the relation
@@ -18,11 +18,9 @@ interaction_id; only the previous and next participating contact are looked at
   after the latest loaded offered_at.
 - unresolved: not a repeat, the next contact of the key is within the window.
 - resolved: otherwise.
-fcr_status is NULL for a contact that does not participate.
-
-Survey answers: from contact_answers (steps/answers.sql): the survey file's valid value
-when it has one, else the interaction's valid value; out-of-range answers are absent.
-csat_number is a numeric answer, csat_binary a good (true) / bad (false) answer.
+Only participating contacts have a row (the others have no status). The window
+reads just the columns it needs, so its sort stays narrow however many columns
+the contacts have; scope.sql joins the statuses on _seq.
 """
 
 [params."fcr.window_hours"]
@@ -42,11 +40,12 @@ customer_id = "same customer_id, any reason"
 "customer_id,reason" = "same customer_id and same reason (contacts without a reason do not take part)"
 */
 with span as (
+    -- the first and last offered_at of any valid contact (steps/summary.sql)
     select
-        epoch_us(min(offered_at)) as first_us,
-        epoch_us(max(offered_at)) as last_us,
+        epoch_us(min(first_offered_at)) as first_us,
+        epoch_us(max(last_offered_at)) as last_us,
         getvariable('fcr.window_hours') * 3600000000 as window_us
-    from contacts
+    from contact_buckets
 ),
 
 participating as (
@@ -62,7 +61,10 @@ participating as (
         and customer_id is not null
         and (getvariable('fcr.match') = 'customer_id' or reason is not null)
     window key_order as (
-        partition by customer_id, case when getvariable('fcr.match') = 'customer_id,reason' then reason end
+        -- one partition key: the customer, or the customer and the reason (chr(0) cannot occur in either)
+        partition by
+            case when getvariable('fcr.match') = 'customer_id,reason' then customer_id || chr(0) || reason
+            else customer_id end
         order by offered_at, interaction_id
     )
 ),
@@ -79,22 +81,6 @@ status as (
         end as fcr_status
     from participating as p
     cross join span as s
-),
-
-answers as (
-    select
-        contact_seq as _seq,
-        csat as csat_raw,
-        nps as nps_raw
-    from contact_answers
 )
 
--- One row per contact that has an FCR status or an answer (the others have neither).
-select
-    _seq,
-    st.fcr_status,
-    case when csm_csat_binary(a.csat_raw) is null then csm_score_number(a.csat_raw) end as csat_number,
-    csm_csat_binary(a.csat_raw) as csat_binary,
-    cast(csm_score_number(a.nps_raw) as integer) as nps_score
-from status as st
-full outer join answers as a using (_seq)
+select _seq, fcr_status from status

@@ -13,16 +13,18 @@ line and updated_at of a contact stay in loaded_rows (read through checked).
 - talk_seconds: as given; when missing, ended_at - answered_at - hold_seconds;
   unknown (NULL) for an answered contact that has not ended.
 - hold_seconds, acw_seconds: as given, missing = 0; NULL when not answered.
+A view, not a table: the report's pass reads it where the rows lie (a Parquet export, the
+store), so no copy of every contact is kept in memory.
 """
 */
-create or replace temp table contacts as
+create or replace temp view contacts as
 select
     interaction_id,
     offered_at,
     answered_at,
     ended_at,
     coalesce(channel, 'voice') as channel,
-    coalesce(direction, 'inbound') as direction,
+    csm_direction(direction) as direction,
     queue,
     agent_id,
     customer_id,
@@ -31,11 +33,7 @@ select
     complaint,
     csat,
     nps,
-    case
-        when answered_at is not null then 'answered'
-        when ended_at is not null then 'abandoned'
-        else 'in_progress'
-    end as outcome,
+    csm_outcome(answered_at, ended_at) as outcome,
     (epoch_us(coalesce(answered_at, ended_at)) - epoch_us(offered_at)) / 1000000 as wait_seconds,
     case
         when answered_at is null then null

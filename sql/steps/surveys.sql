@@ -20,12 +20,16 @@ with base as (
         c.outcome as contact_outcome,
         c.direction as contact_direction,
         c.offered_at as contact_offered_at,
+        -- the contact's own answers (replaced when the survey has a valid one)
+        c.csat as contact_csat,
+        c.nps as contact_nps,
         case
             when s.interaction_id is null then 'missing_interaction_id'
             when c.interaction_id is null then 'survey_without_contact'
         end as base_reason
     from survey_rows as s
-    left join (select interaction_id, _seq, outcome, direction, offered_at from contacts) as c using (interaction_id)
+    left join (select interaction_id, _seq, outcome, direction, offered_at, csat, nps from contacts) as c
+        using (interaction_id)
 )
 
 select

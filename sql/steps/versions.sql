@@ -1,6 +1,6 @@
 /* csmetrics
 reads = ["loaded_rows"]
-creates = ["superseded"]
+creates = ["duplicate_hashes", "superseded"]
 description = """
 Contacts delivered more than once (overlapping exports, at-least-once delivery):
 for each interaction_id the newest version wins (latest updated_at; without it,
@@ -8,21 +8,28 @@ the row read last). Every other copy is listed here as 'identical' (same content
 as the winner, merged) or 'older_version' (differing, superseded).
 """
 */
-create or replace temp table superseded as
-with candidate_hashes as (
-    -- grouping 64-bit hashes is much cheaper than grouping the ids themselves;
-    -- a hash seen twice is only a candidate, checked exactly below
-    select hash(interaction_id) as h
-    from loaded_rows
-    where interaction_id is not null
-    group by h
-    having count(*) > 1
-),
+-- A 64-bit hash of each id, sorted: a hash equal to the one before it is a candidate duplicate, checked
+-- exactly below (sorting 64-bit integers is much cheaper than grouping the ids, or even the hashes).
+-- Kept as a table: when it is empty (an export without duplicates), the statement below knows so
+-- before it runs and reads nothing. Rows known to hold each id once (a store's: input_unique_ids, set by the
+-- session) are not searched at all.
+create or replace temp table duplicate_hashes as
+select distinct h
+from (
+    select h, lag(h) over (order by h) as previous_h
+    from (
+        select hash(interaction_id) as h
+        from loaded_rows
+        where interaction_id is not null and not getvariable('input_unique_ids')
+    )
+)
+where h = previous_h;
 
-repeated as (
+create or replace temp table superseded as
+with repeated as (
     select interaction_id
     from loaded_rows
-    where interaction_id is not null and hash(interaction_id) in (select h from candidate_hashes)
+    where interaction_id is not null and hash(interaction_id) in (select h from duplicate_hashes)
     group by interaction_id
     having count(*) > 1
 ),

@@ -1,10 +1,11 @@
 WITH "contact_outcomes" AS (
 with span as (
+    -- the first and last offered_at of any valid contact (steps/summary.sql)
     select
-        epoch_us(min(offered_at)) as first_us,
-        epoch_us(max(offered_at)) as last_us,
+        epoch_us(min(first_offered_at)) as first_us,
+        epoch_us(max(last_offered_at)) as last_us,
         getvariable('fcr.window_hours') * 3600000000 as window_us
-    from contacts
+    from contact_buckets
 ),
 
 participating as (
@@ -20,7 +21,10 @@ participating as (
         and customer_id is not null
         and (getvariable('fcr.match') = 'customer_id' or reason is not null)
     window key_order as (
-        partition by customer_id, case when getvariable('fcr.match') = 'customer_id,reason' then reason end
+        -- one partition key: the customer, or the customer and the reason (chr(0) cannot occur in either)
+        partition by
+            case when getvariable('fcr.match') = 'customer_id,reason' then customer_id || chr(0) || reason
+            else customer_id end
         order by offered_at, interaction_id
     )
 ),
@@ -37,42 +41,44 @@ status as (
         end as fcr_status
     from participating as p
     cross join span as s
-),
-
-answers as (
-    select
-        contact_seq as _seq,
-        csat as csat_raw,
-        nps as nps_raw
-    from contact_answers
 )
 
--- One row per contact that has an FCR status or an answer (the others have neither).
-select
-    _seq,
-    st.fcr_status,
-    case when csm_csat_binary(a.csat_raw) is null then csm_score_number(a.csat_raw) end as csat_number,
-    csm_csat_binary(a.csat_raw) as csat_binary,
-    cast(csm_score_number(a.nps_raw) as integer) as nps_score
-from status as st
-full outer join answers as a using (_seq)
+select _seq, fcr_status from status
 ),
 "scope_rows" AS (
+with answered as (
+    select
+        -- every contact column but the bulky ones no metric reads (_seq is the contact's key)
+        c.* exclude (interaction_id, csat, nps),
+        o.fcr_status,
+        coalesce(s.csat, csm_valid_csat(c.csat)) as csat_answer,
+        coalesce(s.nps, csm_valid_nps(c.nps)) as nps_answer
+    from contacts as c
+    left join contact_outcomes as o on o._seq = c._seq
+    left join survey_answers as s on s.contact_seq = c._seq
+    where csm_in_report(c.direction, c.outcome, c.offered_at)
+)
+
 select
-    -- every contact column but the bulky ones no metric reads (_seq is the contact's key)
-    c.* exclude (interaction_id, csat, nps),
-    timezone(getvariable('timezone'), c.offered_at) as offered_local,
-    c.outcome = 'answered' as is_answered,
-    c.outcome = 'abandoned' and c.wait_seconds < getvariable('abandon.short_abandon_seconds') as is_short_abandon,
-    c.outcome = 'abandoned' and c.wait_seconds >= getvariable('abandon.short_abandon_seconds') as is_abandoned,
-    c.outcome = 'answered' and c.talk_seconds is not null as has_handle_time,
-    o.* exclude (_seq)
-from contacts as c
-left join contact_outcomes as o on o._seq = c._seq
-where csm_in_report(c.direction, c.outcome, c.offered_at)
+    a.* exclude (csat_answer, nps_answer),
+    timezone(getvariable('timezone'), a.offered_at) as offered_local,
+    a.outcome = 'answered' as is_answered,
+    a.outcome = 'abandoned' and a.wait_seconds < getvariable('abandon.short_abandon_seconds') as is_short_abandon,
+    a.outcome = 'abandoned' and a.wait_seconds >= getvariable('abandon.short_abandon_seconds') as is_abandoned,
+    a.outcome = 'answered' and a.talk_seconds is not null as has_handle_time,
+    case when csm_csat_binary(a.csat_answer) is null then csm_score_number(a.csat_answer) end as csat_number,
+    csm_csat_binary(a.csat_answer) as csat_binary,
+    cast(csm_score_number(a.nps_answer) as integer) as nps_score
+from answered as a
+),
+"scope_keyed" AS (
+SELECT 'all' AS grp__all, * EXCLUDE ("direction", "channel", "queue", "reason", "offered_at") FROM "scope_rows"
+),
+"scope_customers" AS (
+SELECT *, CAST(NULL AS BOOLEAN) AS customer_first, CAST(NULL AS BOOLEAN) AS customer_complained FROM scope_keyed
 ),
 "scoped" AS (
-SELECT *, CAST(NULL AS DOUBLE) AS external_count FROM (SELECT 'all' AS grp__all, * EXCLUDE ("direction", "channel", "queue", "reason", "offered_at") FROM "scope_rows")
+SELECT *, CAST(NULL AS DOUBLE) AS external_count FROM scope_customers
 )
 SELECT
     columns('^grp__'),
@@ -149,16 +155,11 @@ SELECT
         when 'answered' then
             count(*) filter (where complaint and is_answered)
             / nullif(count(*) filter (where is_answered), 0)
-        -- distinct customers are costly to count: under any other denominator the CASE inside
-        -- count(distinct ...) is NULL for every row, so nothing is counted
+        -- distinct customers: customer_first marks one offered contact per customer and group, and
+        -- customer_complained whether that customer complained (sql/report/customers.sql)
         when 'customers' then
-            count(distinct case
-                when getvariable('complaint.denominator') = 'customers' and complaint and (is_answered or is_abandoned)
-                    then customer_id
-            end)
-            / nullif(count(distinct case
-                when getvariable('complaint.denominator') = 'customers' and (is_answered or is_abandoned) then customer_id
-            end), 0)
+            count(*) filter (where customer_first and customer_complained)
+            / nullif(count(*) filter (where customer_first), 0)
         -- external_count: the group's count from --denominator FILE (the same on every row of the
         -- group; NULL when the file has none for it, or under any other denominator)
         when 'external' then

@@ -1,0 +1,54 @@
+/* csmetrics
+description = """
+What every step agrees on about one contact, stated once:
+- csm_outcome: answered (answered_at set), abandoned (no answered_at, ended_at
+  set), in_progress (neither).
+- csm_direction: the direction, inbound when not given.
+- csm_reject_reason: why a row cannot be a contact (NULL: it can), the first that
+  applies: missing_interaction_id, missing_offered_at, answered_before_offered,
+  ended_before_answered, ended_before_offered, negative_duration,
+  hold_exceeds_connected_time (talk derived from the timestamps would be negative).
+  Survey answers (csat, nps) never reject the contact (steps/answers.sql).
+- csm_bucket: the 15-minute UTC bucket of an instant (steps/summary.sql).
+- csm_answers_valid / csm_answers_rejected / csm_first_valid / csm_last_valid:
+  the aggregates of the contact summary (steps/summary.sql): valid and
+  out-of-range answers on valid rows, the first and last offered_at of a valid
+  row.
+"""
+*/
+create or replace temp macro csm_outcome(answered_at, ended_at) as
+    case
+        when answered_at is not null then 'answered'
+        when ended_at is not null then 'abandoned'
+        else 'in_progress'
+    end;
+
+create or replace temp macro csm_direction(direction) as coalesce(direction, 'inbound');
+
+create or replace temp macro csm_reject_reason(
+    interaction_id, offered_at, answered_at, ended_at, talk_seconds, hold_seconds, acw_seconds
+) as
+    case
+        when interaction_id is null then 'missing_interaction_id'
+        when offered_at is null then 'missing_offered_at'
+        when answered_at < offered_at then 'answered_before_offered'
+        when answered_at is not null and ended_at < answered_at then 'ended_before_answered'
+        when answered_at is null and ended_at < offered_at then 'ended_before_offered'
+        when talk_seconds < 0 or hold_seconds < 0 or acw_seconds < 0 then 'negative_duration'
+        when
+            answered_at is not null and ended_at is not null and talk_seconds is null
+            and epoch_us(ended_at) - epoch_us(answered_at) < coalesce(hold_seconds, 0) * 1000000
+            then 'hold_exceeds_connected_time'
+    end;
+
+create or replace temp macro csm_bucket(instant) as to_timestamp(floor(epoch(instant) / 900) * 900);
+
+create or replace temp macro csm_answers_valid(valid_answer, reject_reason) as
+    count(*) filter (where reject_reason is null and valid_answer is not null);
+
+create or replace temp macro csm_answers_rejected(answer, valid_answer, reject_reason) as
+    count(*) filter (where reject_reason is null and answer is not null and valid_answer is null);
+
+create or replace temp macro csm_first_valid(instant, reject_reason) as min(instant) filter (where reject_reason is null);
+
+create or replace temp macro csm_last_valid(instant, reject_reason) as max(instant) filter (where reject_reason is null);

@@ -1,0 +1,30 @@
+/* csmetrics
+reads = ["checked"]
+creates = ["contact_buckets"]
+description = """
+Every surviving interaction row counted once, by the 15-minute UTC bucket of its
+offered_at, outcome, direction and reject reason: what data_quality needs
+(contacts, in progress, outbound, rejected rows by reason, the answers on valid
+contacts that are valid or out of range) and the data span (first and last
+offered_at of a valid contact, where FCR censoring starts and ends), from one
+scan of the rows. A report then reads this small table instead of the contacts.
+Every instant of a 15-minute UTC bucket has the same local date in every time
+zone in use (all offsets are whole quarter hours), so a report turns buckets into
+its local days exactly, and the table does not depend on the report time zone.
+"""
+*/
+create or replace temp table contact_buckets as
+select
+    reject_reason,
+    csm_bucket(offered_at) as bucket,
+    csm_outcome(answered_at, ended_at) as outcome,
+    csm_direction(direction) as direction,
+    count(*) as rows,
+    csm_answers_valid(csm_valid_csat(csat), reject_reason) as csat_valid,
+    csm_answers_rejected(csat, csm_valid_csat(csat), reject_reason) as csat_rejected,
+    csm_answers_valid(csm_valid_nps(nps), reject_reason) as nps_valid,
+    csm_answers_rejected(nps, csm_valid_nps(nps), reject_reason) as nps_rejected,
+    csm_first_valid(offered_at, reject_reason) as first_offered_at,
+    csm_last_valid(offered_at, reject_reason) as last_offered_at
+from checked
+group by all
