@@ -41,7 +41,8 @@ valid as (
 
 -- FCR over ALL valid contacts (any direction/outcome define the span; inbound answered contacts with a
 -- customer take part). Non-participants get their own window partitions and a NULL status, which saves
--- a join back. Window 24 h inclusive; censored at both ends of the loaded span.
+-- a join back. Window 24 h inclusive; censored whenever the window does not fit in the loaded span
+-- (look-back first, then repeat, then look-ahead).
 span as (
     select
         epoch_us(min(offered_at)) as first_us,
@@ -79,10 +80,10 @@ scoped as (
         nps,
         case
             when not fcr_part then null
-            when prev_us is not null and at_us - prev_us <= w then 'repeat'
             when at_us - w < first_us then 'censored'
+            when prev_us is not null and at_us - prev_us <= w then 'repeat'
+            when at_us + w > last_us then 'censored_after'
             when next_us is not null and next_us - at_us <= w then 'unresolved'
-            when at_us + w > last_us then 'censored'
             else 'resolved'
         end as fcr
     from keyed, span
@@ -109,7 +110,8 @@ counts as (
         count(*) filter (where fcr = 'resolved') as fcr_resolved,
         count(*) filter (where fcr = 'unresolved') as fcr_unresolved,
         count(*) filter (where fcr = 'repeat') as fcr_repeat,
-        count(*) filter (where fcr = 'censored') as fcr_censored,
+        count(*) filter (where fcr in ('censored', 'censored_after')) as fcr_censored,
+        count(*) filter (where fcr = 'censored_after') as fcr_censored_after,
         count(*) filter (where complaint and (answered or abandoned)) as complaints,
         count(*) filter (where answered and csat >= 4) as satisfied,
         count(*) filter (where answered and csat is not null) as csat_responses,
@@ -141,7 +143,8 @@ select
     fcr_resolved / nullif(fcr_resolved + fcr_unresolved, 0) as fcr_rate,
     fcr_resolved + fcr_unresolved as fcr_first_contacts,
     fcr_censored,
-    fcr_repeat / nullif(fcr_repeat + fcr_resolved + fcr_unresolved, 0) as repeat_rate,
+    -- repeat rate: over every contact whose look-back window is complete
+    fcr_repeat / nullif(fcr_repeat + fcr_resolved + fcr_unresolved + fcr_censored_after, 0) as repeat_rate,
     complaints,
     complaints / nullif(offered, 0) as complaint_rate,
     satisfied / nullif(csat_responses, 0) as csat,

@@ -12,6 +12,8 @@ import pytest
 from conftest import cli_json, run
 from jsonschema import Draft202012Validator
 
+from csmetrics.definitions.config import resolve
+
 QUEUE_KEYS = ("offered", "answered", "abandoned", "service_level", "asa_seconds", "aht_seconds", "avg_talk_seconds")
 
 # Three answered contacts (10 s wait, 50 s talk): csat 7; csat 3 with nps 11; csat 4.
@@ -75,10 +77,13 @@ def test_csat_scale_no_longer_changes_queue_metrics(write_csv, cli, tmp_path):
 
 def test_contact_with_bad_answer_stays_in_fcr(write_csv):
     path = write_csv(REPRO)
-    rows = run([path], metrics=["repeat_rate", "fcr_censored"]).rows.to_dicts()
-    # c1: contact 1 at 09:00 (csat 7 out of range), contact 2 at 09:30 -> 2 is a repeat within 24 h.
-    # The span is 09:00..10:00, so 1 and 3 are look-back censored; 2 is the only non-censored contact.
-    assert rows == [{"repeat_rate": 1.0, "fcr_censored": 2}]
+    definitions = resolve(assignments={"fcr.window_hours": 0.5})
+    rows = run([path], definitions=definitions, metrics=["repeat_rate", "fcr_censored"]).rows.to_dicts()
+    # Span 09:00..10:00, window 30 min. c1: contact 1 at 09:00 (csat 7 out of range) has its look-back before the
+    # span: censored. Contact 2 at 09:30 (look-back from 09:00, inside) follows 1 by 30 min <= 30: a repeat, so
+    # contact 1 took part in FCR despite its rejected answer. c2's contact 3 at 10:00 has its look-ahead past the
+    # span: censored, but its look-back is complete, so it is in the repeat rate's base: 1 / 2.
+    assert rows == [{"repeat_rate": 0.5, "fcr_censored": 2}]
 
 
 def test_both_answers_out_of_range_two_rejects(write_csv, tmp_path, cli):

@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
+import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import REAL_DATA, cli_json, report_rows, run, session_of
+from conftest import REAL_DATA, ROOT, cli_json, report_rows, run, session_of
 
 from csmetrics.definitions.config import resolve
 
@@ -69,19 +71,20 @@ def test_repeat_exactly_at_window_edge_counts_as_repeat(write_csv):
     )
     st = statuses(path)
     assert st == {
-        "a0": "censored",
-        "a9": "censored",
+        "a0": "censored_before",  # its look-back starts 29 Feb 00:00, before the span
+        "a9": "censored_after",  # its look-ahead ends 11 Mar 00:00, after the span
         "1": "unresolved",
         "2": "repeat",
         "3": "resolved",
         "4": "resolved",
     }
     [r] = report_rows([path])
-    # first contacts known: 1 (unresolved), 3, 4 (resolved) -> fcr 2/3; repeats 1 of 4 non-censored
+    # first contacts known: 1 (unresolved), 3, 4 (resolved) -> fcr 2/3. Repeat rate: 1 repeat among the contacts
+    # whose look-back is complete: 1, 2, 3, 4 and a9 -> 1/5
     assert r["fcr_first_contacts"] == 3
     assert r["fcr_rate"] == pytest.approx(2 / 3)
     assert r["fcr_censored"] == 2
-    assert r["repeat_rate"] == pytest.approx(1 / 4)
+    assert r["repeat_rate"] == pytest.approx(1 / 5)
 
 
 def test_window_hours_changes_status(write_csv):
@@ -93,33 +96,82 @@ def test_window_hours_changes_status(write_csv):
 
 
 def test_censoring_at_both_ends(write_csv):
-    # span 01 00:00 .. 03 00:00 (48 h). Window 24 h.
+    # span 01 00:00 .. 03 00:00 (48 h). Window 24 h. A status is known only when the whole window is in the span.
     path = write_csv(
         csv_text(
-            row("s", "01 00:00:00", cust="x"),  # look-back starts 31 Jan 00:00 < span start: censored
+            row("s", "01 00:00:00", cust="x"),  # look-back starts 29 Feb 00:00 < span start: censored
             row("b", "01 23:59:59", cust="y"),  # look-back starts before span: censored
-            row("c", "02 00:00:00", cust="z"),  # look-back starts exactly at span start: known; look-ahead ends
-            # exactly at span end (03 00:00): known -> resolved
-            row("d", "02 00:00:01", cust="w"),  # look-ahead ends 03 00:00:01 > span end, no repeat: censored
-            row("e", "02 12:00:00", cust="v"),  # look-ahead beyond span, but the repeat below is seen: unresolved
-            row("f", "02 20:00:00", cust="v"),  # repeat of e (8 h): a repeat, never censored
+            row("r", "01 23:59:59", cust="s2"),
+            row("r2", "02 00:00:00", cust="s2"),  # look-back from 01 00:00 (exactly the span start): complete;
+            # 1 s after r: a repeat
+            row("c", "02 00:00:00", cust="z"),  # look-back starts exactly at span start, look-ahead ends exactly
+            # at span end (03 00:00): both complete -> resolved
+            row("d", "02 00:00:01", cust="w"),  # look-ahead ends 03 00:00:01 > span end: censored
+            row("e", "02 12:00:00", cust="v"),  # look-ahead beyond the span: censored, although a repeat is seen
+            row("f", "02 20:00:00", cust="v"),  # repeat of e (8 h), look-back complete: a repeat
             row("g", "03 00:00:00", cust="u"),  # last contact: censored
         )
     )
     st = statuses(path)
     assert st == {
-        "s": "censored",
-        "b": "censored",
+        "s": "censored_before",
+        "b": "censored_before",
+        "r": "censored_before",
+        "r2": "repeat",
         "c": "resolved",
-        "d": "censored",
-        "e": "unresolved",
+        "d": "censored_after",
+        "e": "censored_after",
         "f": "repeat",
-        "g": "censored",
+        "g": "censored_after",
     }
     [r] = report_rows([path])
-    assert (r["fcr_censored"], r["fcr_first_contacts"]) == (4, 2)
-    assert r["fcr_rate"] == pytest.approx(1 / 2)  # c resolved, e unresolved
-    assert r["repeat_rate"] == pytest.approx(1 / 3)  # f among c, e, f
+    assert (r["fcr_censored"], r["fcr_first_contacts"]) == (6, 1)
+    assert r["fcr_rate"] == 1.0  # c resolved; e is censored, so its repeat f does not make it unresolved
+    # repeats r2, f among the contacts with a complete look-back: r2, c, d, e, f, g
+    assert r["repeat_rate"] == pytest.approx(2 / 6)
+
+
+def test_a_repeat_whose_look_back_is_incomplete_is_censored(write_csv):
+    # span 01 00:00 .. 10 00:00; contact 2 follows 1 by 1 h, but its own look-back (from 29 Feb 13:00) starts
+    # before the span, whatever was observed: censored, not a repeat
+    path = write_csv(csv_text(*ANCHORS, row("1", "01 12:00:00", cust="c1"), row("2", "01 13:00:00", cust="c1")))
+    st = statuses(path)
+    assert (st["1"], st["2"]) == ("censored_before", "censored_before")
+
+
+def test_no_known_status_gives_null_not_zero(write_csv):
+    # a 10-hour span and a 24 h window: no contact has a complete window
+    path = write_csv(
+        csv_text(row("1", "04 09:00:00", cust="c1"), row("2", "04 10:00:00", cust="c1"), row("3", "04 19:00:00"))
+    )
+    [r] = report_rows([path])
+    assert (r["fcr_rate"], r["repeat_rate"], r["fcr_first_contacts"], r["fcr_censored"]) == (None, None, 0, 2)
+
+
+def test_fcr_final_days_in_data_quality(write_csv, cli):
+    # span 01 06:00 .. 05 18:00 UTC, window 24 h: complete windows for contacts offered 02 06:00 .. 04 18:00.
+    # Local days (UTC): the first day starting at or after 02 06:00 is 03; the last ending at or before 04 18:00 is 03.
+    path = write_csv(csv_text(row("1", "01 06:00:00", cust="a"), row("2", "05 18:00:00", cust="b")))
+    doc = cli_json(cli("report", path, "--format", "json"))
+    assert doc["data_quality"]["fcr_final"] == {"from": "2024-03-03", "through": "2024-03-03"}
+    # a 12 h window: complete for 01 18:00 .. 05 06:00 -> days 02 .. 04
+    doc = cli_json(cli("report", path, "--format", "json", "--set", "fcr.window_hours=12"))
+    assert doc["data_quality"]["fcr_final"] == {"from": "2024-03-02", "through": "2024-03-04"}
+    # a window ending exactly at midnight: span end 05 18:00 - 42 h = 04 00:00 -> the last final day is 03
+    doc = cli_json(cli("report", path, "--format", "json", "--set", "fcr.window_hours=42"))
+    assert doc["data_quality"]["fcr_final"]["through"] == "2024-03-03"
+    # in New York (UTC-5), with 12 h: complete 01 13:00 .. 05 01:00 local -> days 02 .. 04
+    doc = cli_json(cli("report", path, "--format", "json", "--set", "fcr.window_hours=12", "--tz", "America/New_York"))
+    assert doc["data_quality"]["fcr_final"] == {"from": "2024-03-02", "through": "2024-03-04"}
+    # a window longer than the span: no final day
+    doc = cli_json(cli("report", path, "--format", "json", "--set", "fcr.window_hours=72"))
+    assert doc["data_quality"]["fcr_final"] == {"from": None, "through": None}
+    # fcr-windows: one entry per window
+    doc = cli_json(cli("fcr-windows", path, "--windows", "12,72", "--format", "json"))
+    assert doc["data_quality"]["fcr_final"] == {
+        "12": {"from": "2024-03-02", "through": "2024-03-04"},
+        "72": {"from": None, "through": None},
+    }
 
 
 def test_ties_at_the_same_instant_ordered_by_interaction_id(write_csv):
@@ -188,10 +240,21 @@ def test_no_participants_gives_null(write_csv):
 
 def test_fcr_windows_command(write_csv, cli):
     path = write_csv(csv_text(*ANCHORS, row("1", "04 09:00:00", cust="c1"), row("2", "04 11:00:00", cust="c1")))
-    doc = cli_json(cli("fcr-windows", path, "--windows", "1,2,24", "--format", "json"))
-    got = {r["window_hours"]: (r["fcr_rate"], r["repeat_rate"], r["fcr_first_contacts"]) for r in doc["rows"]}
-    # 2 h apart. 1 h: 1 and 2 both resolved (fcr 2/2, no repeat). 2 h and 24 h: 1 unresolved, 2 a repeat.
-    assert got == {1.0: (1.0, 0.0, 2), 2.0: (0.0, 0.5, 1), 24.0: (0.0, 0.5, 1)}
+    doc = cli_json(cli("fcr-windows", path, "--windows", "1,2,24,168", "--format", "json"))
+    got = {
+        r["window_hours"]: (r["fcr_rate"], r["repeat_rate"], r["fcr_first_contacts"], r["fcr_censored"])
+        for r in doc["rows"]
+    }
+    # 2 h apart; anchors at 01 00:00 (look-back censored) and 10 00:00 (look-ahead censored, look-back complete).
+    # 1 h: 1 and 2 both resolved (fcr 2/2), no repeat among 1, 2, a9. 2 h and 24 h: 1 unresolved, 2 a repeat:
+    # fcr 0/1, repeats 1 of 1, 2, a9. 168 h: 1 and 2 have look-backs before the span: no known first contact
+    # (fcr null, not 0 %); only a9 has a complete look-back (not a repeat).
+    assert got == {
+        1.0: (1.0, 0.0, 2, 2),
+        2.0: (0.0, pytest.approx(1 / 3), 1, 2),
+        24.0: (0.0, pytest.approx(1 / 3), 1, 2),
+        168.0: (None, 0.0, 0, 4),
+    }
     assert doc["group_by"] == ["window_hours"]
 
 
@@ -566,3 +629,118 @@ def test_prep_air_nps_matches_independent_count(tmp_path, cli):
     assert n == 184
     assert (r["nps_responses"], r["promoters"], r["detractors"]) == (n, promoters, detractors)
     assert r["nps"] == pytest.approx(expected)
+
+
+# ------------------------------------------------- FCR against an independent computation -----------------------
+def _independent_fcr(path: Path, window_hours: float, tz: str = "America/New_York") -> dict[str, tuple]:
+    """The censoring rule of docs/definitions.md written again in polars, from the file itself (a clean export:
+    no duplicates, no rejected rows): per local day, (fcr_rate, repeat_rate, fcr_first_contacts, fcr_censored)."""
+    import polars as pl
+
+    df = pl.read_csv(path, try_parse_dates=False, infer_schema_length=0).with_columns(
+        pl.col("offered_at").str.to_datetime(time_zone="UTC"),
+        pl.col("answered_at").str.len_chars().fill_null(0).gt(0).alias("answered"),
+    )
+    first, last = df["offered_at"].min(), df["offered_at"].max()
+    window = dt.timedelta(hours=window_hours)
+    part = (
+        df.filter(
+            pl.col("answered")
+            & pl.col("customer_id").is_not_null()
+            & (pl.col("direction").fill_null("inbound").str.to_lowercase() != "outbound")
+        )
+        .sort("customer_id", "offered_at", "interaction_id")
+        .with_columns(
+            pl.col("offered_at").shift(1).over("customer_id").alias("prev"),
+            pl.col("offered_at").shift(-1).over("customer_id").alias("next"),
+        )
+    )
+    rows: dict[str, list[str]] = {}
+    for r in part.iter_rows(named=True):
+        at = r["offered_at"]
+        if at - window < first:
+            status = "censored_before"
+        elif r["prev"] is not None and at - r["prev"] <= window:
+            status = "repeat"
+        elif at + window > last:
+            status = "censored_after"
+        elif r["next"] is not None and r["next"] - at <= window:
+            status = "unresolved"
+        else:
+            status = "resolved"
+        day = at.astimezone(ZoneInfo(tz)).date().isoformat()
+        rows.setdefault(day, []).append(status)
+    out = {}
+    for day, st in rows.items():
+        n = {k: st.count(k) for k in ("repeat", "resolved", "unresolved", "censored_before", "censored_after")}
+        first_contacts = n["resolved"] + n["unresolved"]
+        looked_back = n["repeat"] + first_contacts + n["censored_after"]
+        out[day] = (
+            n["resolved"] / first_contacts if first_contacts else None,
+            n["repeat"] / looked_back if looked_back else None,
+            first_contacts,
+            n["censored_before"] + n["censored_after"],
+        )
+    return out
+
+
+@pytest.fixture(scope="module")
+def clean_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("generate", ROOT / "sample_data" / "generate.py")
+    assert spec and spec.loader
+    generate = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("generate", generate)  # its dataclasses look their module up
+    spec.loader.exec_module(generate)
+    path = tmp_path_factory.mktemp("fcr") / "clean.csv"
+    generate.write(path, days=21, volume=60, clean=True, seed=7)
+    return path
+
+
+def test_fcr_agrees_with_an_independent_computation_at_every_window(clean_export, cli):
+    windows = (1, 12, 24, 72, 168)
+    doc = cli_json(
+        cli(
+            "fcr-windows", clean_export, "--windows", ",".join(map(str, windows)), "--by", "day",
+            "--tz", "America/New_York", "--format", "json",
+        )
+    )  # fmt: skip
+    for hours in windows:
+        expected = _independent_fcr(clean_export, hours)
+        if hours == 24:  # the data exercise every status
+            assert sum(v[2] for v in expected.values()) > 500
+            assert any(v[0] is not None and v[0] < 1 for v in expected.values())
+            assert sum(v[3] for v in expected.values()) > 50
+        got = {
+            r["day"]: (r["fcr_rate"], r["repeat_rate"], r["fcr_first_contacts"], r["fcr_censored"])
+            for r in doc["rows"]
+            if r["window_hours"] == hours and (r["fcr_first_contacts"] or r["fcr_censored"] or r["repeat_rate"])
+        }
+        assert got.keys() == expected.keys(), hours
+        for day, values in expected.items():
+            assert got[day] == pytest.approx(values), (hours, day)
+
+
+def test_fcr_of_a_period_uses_the_data_outside_it(clean_export, cli):
+    """--from/--to keeps the days, not the windows: each day's figures are those of the whole-data report."""
+    expected = _independent_fcr(clean_export, 24)
+    doc = cli_json(
+        cli(
+            "report", clean_export, "--by", "day", "--tz", "America/New_York", "--from", "2024-03-10",
+            "--to", "2024-03-12", "--metrics", "fcr_rate,repeat_rate,fcr_first_contacts,fcr_censored",
+            "--format", "json",
+        )
+    )  # fmt: skip
+    got = {r["day"]: (r["fcr_rate"], r["repeat_rate"], r["fcr_first_contacts"], r["fcr_censored"]) for r in doc["rows"]}
+    assert list(got) == ["2024-03-10", "2024-03-11", "2024-03-12"]
+    for day, values in got.items():
+        assert values == pytest.approx(expected[day])
+    # the first day is all look-back censored, so its FCR is unknown (null), never 0 %
+    assert expected["2024-03-04"][0] is None and expected["2024-03-04"][2] == 0
+
+
+def test_sample_fcr_over_complete_windows(cli):
+    """Over the contacts with a complete 24 h window the shipped sample's FCR is 87.58 %."""
+    doc = cli_json(cli("report", ROOT / "sample_data" / "interactions.csv", "--format", "json"))
+    assert 0.8758 <= doc["rows"][0]["fcr_rate"] < 0.8759  # 87.58 %, to the digits given (87.5857 %)

@@ -40,10 +40,20 @@ def parse_windows(text: str, definitions: Definitions) -> list[float]:
 def fcr_by_window(session: Session, definitions: Definitions, windows: Sequence[float], spec: ReportSpec) -> Report:
     """One report with a ``window_hours`` column first: the FCR metrics at each repeat window."""
     parts: list[pl.DataFrame] = []
+    final: dict[str, dict[str, str | None]] = {}
     last: Report | None = None
     for hours in windows:
         defs = definitions.replace({"fcr.window_hours": hours}, "--windows")
         last = run_report(session, defs, replace(spec, metrics=FCR_METRICS))
         parts.append(last.rows.select(pl.lit(hours).alias("window_hours"), pl.all()))
+        final[f"{hours:g}"] = last.data_quality["fcr_final"]
     assert last is not None
-    return replace(last, rows=pl.concat(parts), group_keys=["window_hours", *last.group_keys], definitions=definitions)
+    # each window has its own final days: data_quality.fcr_final is keyed by window (hours)
+    quality = {**last.data_quality, "fcr_final": final}
+    return replace(
+        last,
+        rows=pl.concat(parts),
+        group_keys=["window_hours", *last.group_keys],
+        definitions=definitions,
+        data_quality=quality,
+    )

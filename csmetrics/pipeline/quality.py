@@ -62,6 +62,12 @@ def load_quality(session: Session) -> dict[str, Any]:
     }
 
 
+def fcr_final(session: Session) -> dict[str, str | None]:
+    """The first and last local day whose contacts all have complete FCR windows (sql/accounting/fcr_final.sql)."""
+    first, through = _rows(session, "fcr_final")[0]
+    return {"from": first.isoformat() if first else None, "through": through.isoformat() if through else None}
+
+
 def _accounted(rows: Iterable[tuple[Any, Any, Any]]) -> dict[str, Any]:
     rows = list(rows)
     used = sum(int(n or 0) for kind, _, n in rows if kind == "used")

@@ -19,7 +19,7 @@ from csmetrics.definitions.params import Definitions
 from csmetrics.errors import ConfigError
 from csmetrics.pipeline import compose
 from csmetrics.pipeline.compose import ALL_GROUP, QUALITY_PREFIX, Chain
-from csmetrics.pipeline.quality import answer_quality, contact_counts, load_quality, states_quality
+from csmetrics.pipeline.quality import answer_quality, contact_counts, fcr_final, load_quality, states_quality
 from csmetrics.pipeline.result import Report
 from csmetrics.pipeline.session import Session
 from csmetrics.sqltext import quote_identifier, utc_now_iso
@@ -203,6 +203,7 @@ def _quality(session: Session, contacts: pl.DataFrame, groupings: list[Grouping]
     quality["contacts_in_report"] = in_report
     quality["outside_period"] = all_contacts - in_progress - outbound - in_report
     quality["handle_time_unknown"] = int(totals["handle_time_unknown"].sum() or 0)
+    quality["fcr_final"] = fcr_final(session)
     quality.update(answer_quality(session))
     states = states_quality(session)
     if states is not None:

@@ -4,6 +4,6 @@ label = "FCR censored"
 title = "Contacts with unknown FCR status (censored)"
 unit = "count"
 order = 202
-description = "Participating contacts that are not repeats and whose look-back window starts before, or (with no repeat seen) whose look-ahead window ends after, the loaded data span."
+description = "Participating contacts whose status is unknown: their look-back window starts before the loaded data span, or (not a repeat) their look-ahead window ends after it, whatever was observed."
 */
-count(*) filter (where fcr_status = 'censored')
+count(*) filter (where fcr_status in ('censored_before', 'censored_after'))

@@ -12,12 +12,18 @@ inbound, answered, with a customer_id (and a reason when fcr.match =
 customer_id,reason). Each key's contacts are ordered by offered_at, ties by
 interaction_id; only the previous and next participating contact are looked at
 (lag/lead), so the cost is one sort, never a self-join.
-- repeat: the previous contact of the key is within the window (difference <= window).
-- censored: not a repeat and offered_at - window is before the earliest loaded
-  offered_at; or no later contact within the window and offered_at + window is
-  after the latest loaded offered_at.
-- unresolved: not a repeat, the next contact of the key is within the window.
-- resolved: otherwise.
+
+A contact's status is known only when its whole window lies inside the loaded
+span (the first and last offered_at of the valid contacts), so that whether a
+contact is censored never depends on what was observed:
+- censored_before: the look-back window starts before the span's first
+  offered_at (offered_at - window < first);
+- else repeat: the previous contact of the key is within the window
+  (difference <= window, inclusive);
+- else censored_after: the look-ahead window ends after the span's last
+  offered_at (offered_at + window > last);
+- else unresolved: the next contact of the key is within the window;
+- else resolved.
 Only participating contacts have a row (the others have no status). The window
 reads just the columns it needs, so its sort stays narrow however many columns
 the contacts have; scope.sql joins the statuses on _seq.
@@ -73,10 +79,10 @@ status as (
     select
         p._seq,
         case
+            when p.at_us - s.window_us < s.first_us then 'censored_before'
             when p.prev_us is not null and p.at_us - p.prev_us <= s.window_us then 'repeat'
-            when p.at_us - s.window_us < s.first_us then 'censored'
+            when p.at_us + s.window_us > s.last_us then 'censored_after'
             when p.next_us is not null and p.next_us - p.at_us <= s.window_us then 'unresolved'
-            when p.at_us + s.window_us > s.last_us then 'censored'
             else 'resolved'
         end as fcr_status
     from participating as p

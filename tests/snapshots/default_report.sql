@@ -33,10 +33,10 @@ status as (
     select
         p._seq,
         case
+            when p.at_us - s.window_us < s.first_us then 'censored_before'
             when p.prev_us is not null and p.at_us - p.prev_us <= s.window_us then 'repeat'
-            when p.at_us - s.window_us < s.first_us then 'censored'
+            when p.at_us + s.window_us > s.last_us then 'censored_after'
             when p.next_us is not null and p.next_us - p.at_us <= s.window_us then 'unresolved'
-            when p.at_us + s.window_us > s.last_us then 'censored'
             else 'resolved'
         end as fcr_status
     from participating as p
@@ -139,10 +139,10 @@ SELECT
     -- sql/metrics/fcr_first_contacts.sql
     count(*) filter (where fcr_status in ('resolved', 'unresolved')) AS "fcr_first_contacts",
     -- sql/metrics/fcr_censored.sql
-    count(*) filter (where fcr_status = 'censored') AS "fcr_censored",
+    count(*) filter (where fcr_status in ('censored_before', 'censored_after')) AS "fcr_censored",
     -- sql/metrics/repeat_rate.sql
     count(*) filter (where fcr_status = 'repeat')
-    / nullif(count(*) filter (where fcr_status in ('repeat', 'resolved', 'unresolved')), 0) AS "repeat_rate",
+    / nullif(count(*) filter (where fcr_status in ('repeat', 'resolved', 'unresolved', 'censored_after')), 0) AS "repeat_rate",
     -- sql/metrics/complaints.sql
     count(*) filter (where complaint and (is_answered or is_abandoned)) AS "complaints",
     -- sql/metrics/complaint_rate.sql
