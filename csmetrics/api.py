@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from csmetrics.definitions.config import Config, parse_assignments, resolve
+from csmetrics.definitions.config import Config, apply_recorded, parse_assignments, resolve
 from csmetrics.definitions.params import Definitions
 from csmetrics.errors import ConfigError
 from csmetrics.inputs.mapping.model import Mapping as ColumnMapping
@@ -128,11 +128,22 @@ def _read(session: Session, inputs: Inputs, defs: Definitions) -> None:
         session.read_roster(inputs.roster)
 
 
+def effective_definitions(inputs: Inputs, defs: Definitions) -> Definitions:
+    """``defs`` as a report over ``inputs`` uses them: from a store, with the [definitions] of the mappings its
+    loads were read with (above defaults and csmetrics.toml, below --set; loads that disagree are an error)."""
+    if inputs.store is None:
+        return defs
+    recorded = store_read.recorded_definitions(inputs.store, wait=inputs.wait)
+    return apply_recorded(defs, recorded, str(inputs.store))
+
+
 @contextmanager
 def open_session(
     inputs: Inputs, defs: Definitions, *, resources: Resources | None = None, observer: Observer | None = None
 ) -> Iterator[Session]:
-    """A session holding every input of ``inputs``, prepared under ``defs``; ``observer`` is told its progress."""
+    """A session holding every input of ``inputs``, prepared under ``defs`` as the inputs need them
+    (:func:`effective_definitions`, then in ``session.definitions``); ``observer`` is told its progress."""
+    defs = effective_definitions(inputs, defs)
     session = Session(resources=resources, observer=observer)
     try:
         check_relations(session.registry)
@@ -145,18 +156,16 @@ def open_session(
 
 def report(request: ReportRequest, *, observer: Observer | None = None) -> Report:
     """Read the request's inputs and compute its report."""
-    defs = request.resolved()
-    with open_session(request.inputs, defs, resources=request.resources, observer=observer) as session:
-        return run_report(session, defs, request.spec)
+    with open_session(request.inputs, request.resolved(), resources=request.resources, observer=observer) as session:
+        return run_report(session, session.definitions, request.spec)
 
 
 def fcr_windows(request: ReportRequest, windows: Sequence[float], *, observer: Observer | None = None) -> Report:
     """The FCR metrics at several repeat windows side by side: one report with a window_hours column first."""
     from csmetrics.analysis.fcr_windows import fcr_by_window
 
-    defs = request.resolved()
-    with open_session(request.inputs, defs, resources=request.resources, observer=observer) as session:
-        return fcr_by_window(session, defs, windows, request.spec)
+    with open_session(request.inputs, request.resolved(), resources=request.resources, observer=observer) as session:
+        return fcr_by_window(session, session.definitions, windows, request.spec)
 
 
 __all__ = [

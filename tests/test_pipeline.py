@@ -20,9 +20,17 @@ SQL_SNAPSHOT = ROOT / "tests" / "snapshots" / "default_report.sql"
 
 
 @pytest.fixture(scope="module")
-def sample():
+def sample(tmp_path_factory):
+    """The shipped sample plus a resolved flag (not transferred; blank on a tenth of the rows), so that every
+    contact metric has values."""
+    path = tmp_path_factory.mktemp("sample") / "interactions.csv"
+    duckdb.execute(
+        "COPY (SELECT *, CASE WHEN hash(interaction_id) % 10 = 0 THEN NULL ELSE NOT coalesce(transferred, false) END "
+        "AS resolved FROM read_csv($p, all_varchar = false)) TO '" + str(path).replace("'", "''") + "' (HEADER)",
+        {"p": str(SAMPLE)},
+    )
     definitions = resolve(overrides={"timezone": "America/New_York"})
-    session = session_of([SAMPLE], definitions=definitions)
+    session = session_of([path], definitions=definitions)
     yield session, definitions
     session.close()
 

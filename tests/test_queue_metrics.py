@@ -93,8 +93,8 @@ def test_aht_include_flags(base):
 
 
 def test_transfer_rate_over_answered(base, write_csv):
-    # #1 false, #2 true, #3 blank (= not transferred) -> 1 / 3 answered
-    assert one([base])["transfer_rate"] == pytest.approx(1 / 3)
+    # #1 false, #2 true, #3 blank (unknown: left out) -> 1 / 2 answered contacts whose flag is known
+    assert one([base])["transfer_rate"] == pytest.approx(1 / 2)
     # no transferred value at all: unknown, not 0
     path = write_csv(
         """

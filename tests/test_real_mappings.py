@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 import pytest
 from conftest import REAL_DATA, ROOT, cli_json
@@ -175,3 +177,46 @@ def test_inspect_proposes_working_mapping_for_pwc(cli, tmp_path, pwc_expected):
     )["rows"]
     assert (row["offered"], row["answered"]) == (n, answered)
     assert row["asa_seconds"] == pytest.approx(asa)
+
+
+def test_pwc_resolution_rate_is_the_published_figure(cli):
+    """The export's Resolved column: 3,646 of the 4,054 answered calls (89.94 %), 72.92 % of all 5,000 calls."""
+    con = duckdb.connect()
+    resolved, answered_known = con.execute(
+        "SELECT count(*) FILTER (WHERE \"Resolved\" = 'Y' AND \"Answered (Y/N)\" = 'Y'), "
+        "count(*) FILTER (WHERE \"Resolved\" IN ('Y', 'N') AND \"Answered (Y/N)\" = 'Y') "
+        "FROM read_csv($p, all_varchar = true)",
+        {"p": str(PWC_CSV)},
+    ).fetchall()[0]
+    assert (resolved, answered_known) == (3646, 4054)
+    [row] = cli_json(cli("report", PWC_CSV, "--mapping", PWC_MAP, "--format", "json", "-q"))["rows"]
+    assert row["resolution_rate"] == pytest.approx(3646 / 4054)
+    assert round(row["resolution_rate"] * row["answered"] / row["offered"] * 100, 2) == 72.92
+    # a target on it, as users set them
+    result = cli("check", PWC_CSV, "--mapping", PWC_MAP, "-t", "resolution_rate>=0.95", "-q")
+    assert result.exit_code == 4
+
+
+def test_pwc_store_keeps_the_mappings_definitions(cli, tmp_path):
+    """load -m keeps the mapping's [definitions] with the load; a report from the store applies them."""
+    db = tmp_path / "pwc.db"
+    load = cli("load", PWC_XLSX, "-m", PWC_MAP, "--db", db, "-f", "json", "-q")
+    assert load.exit_code == 0, load.stderr
+    [loaded] = json.loads(load.stdout)["loads"]
+    assert loaded["definitions"] == {"abandon.short_abandon_seconds": 0}
+    assert loaded["mapping"].endswith("pwc_phonenow.toml")
+    doc = cli_json(cli("report", "--db", db, "-f", "json", "-q"))
+    [row] = doc["rows"]
+    assert (row["abandoned"], row["short_abandoned"]) == (946, 0)
+    assert row["abandon_rate"] == pytest.approx(0.1892)
+    assert doc["definitions"]["parameters"]["abandon.short_abandon_seconds"] == 0
+    assert doc["definitions"]["sources"]["abandon.short_abandon_seconds"].startswith(f"store {db} (mapping ")
+    # the same figure as the direct report, and the target is missed
+    direct = cli_json(cli("report", PWC_XLSX, "-m", PWC_MAP, "-f", "json", "-q"))
+    assert direct["rows"][0]["abandon_rate"] == row["abandon_rate"]
+    assert direct["definitions_fingerprint"] == doc["definitions_fingerprint"]
+    result = cli("check", "--db", db, "-t", "abandon_rate<=5%", "-q")
+    assert result.exit_code == 4
+    # --set still wins over what the loads recorded
+    [row5] = cli_json(cli("report", "--db", db, "-f", "json", "-q", "--set", "abandon.short_abandon_seconds=5"))["rows"]
+    assert row5["short_abandoned"] == 946

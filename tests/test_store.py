@@ -246,3 +246,68 @@ def test_db_from_env_and_config(tmp_path, write_csv, cli, monkeypatch):
     assert json.loads(r.stdout)["store"] == str(tmp_path / "env.db")
     info = cli_json(cli("db", "info", "-f", "json"))
     assert info["tables"]["interactions"] == 1 and info["store"].endswith("cfg.db")
+
+
+# ---------------------------------------------------------- definitions recorded by loads ---------------------------
+SL_MAPPING = """
+[columns]
+interaction_id = "id"
+offered_at = "offered"
+answered_at = "answered"
+ended_at = "ended"
+
+[definitions]
+service_level.threshold_seconds = 30
+source_timezone = "Europe/Paris"
+"""
+
+
+def _sl_exports(write_csv):
+    """Two exports: one in its own layout (read with the mapping above), one canonical. Waits 10 s and 25 s."""
+    mapped = write_csv(
+        "id,offered,answered,ended\n1,2024-03-04T09:00:00Z,2024-03-04T09:00:10Z,2024-03-04T09:05:00Z\n"
+        "2,2024-03-04T10:00:00Z,2024-03-04T10:00:25Z,2024-03-04T10:05:00Z\n"
+    )
+    plain = write_csv(
+        "interaction_id,offered_at,answered_at,ended_at\n3,2024-03-05T09:00:00Z,2024-03-05T09:00:25Z,2024-03-05T09:05:00Z\n"
+    )
+    return mapped, plain
+
+
+def test_a_report_from_the_store_applies_the_definitions_its_loads_recorded(write_csv, tmp_path, cli):
+    mapped, _plain = _sl_exports(write_csv)
+    mapping = tmp_path / "export.toml"
+    mapping.write_text(SL_MAPPING)
+    db = tmp_path / "s.db"
+    assert cli("load", mapped, "-m", mapping, "--db", db, "-q").exit_code == 0
+    # loaded twice (a nightly re-export): still one set of definitions
+    assert cli("load", mapped, "-m", mapping, "--db", db, "-q").exit_code == 0
+    doc = cli_json(cli("report", "--db", db, "-f", "json", "-q"))
+    # threshold 30 s from the mapping: both waits (10 s, 25 s) within -> 100 % (the default 20 s would give 50 %)
+    assert doc["rows"][0]["service_level"] == 1.0
+    assert doc["definitions"]["sources"] == {"service_level.threshold_seconds": f"store {db} (mapping {mapping})"}
+    # source_timezone is applied when the file is read; a report never takes it from the loads
+    assert doc["definitions"]["parameters"]["source_timezone"] == "UTC"
+    table = cli("report", "--db", db)
+    assert f"set by store {db} (mapping {mapping}): service_level.threshold_seconds" in " ".join(table.stdout.split())
+
+
+def test_loads_with_different_definitions_are_not_mixed_silently(write_csv, tmp_path, cli):
+    mapped, plain = _sl_exports(write_csv)
+    mapping = tmp_path / "export.toml"
+    mapping.write_text(SL_MAPPING)
+    db = tmp_path / "s.db"
+    assert cli("load", mapped, "-m", mapping, "--db", db, "-q").exit_code == 0
+    assert cli("load", plain, "--db", db, "-q").exit_code == 0
+    result = cli("report", "--db", db, "-f", "json")
+    assert result.exit_code == 2
+    message = " ".join(result.stderr.split())
+    assert "different definitions" in message
+    assert "service_level.threshold_seconds: 30 in loads 1 (" in message
+    assert "not set in loads 2 (no mapping)" in message
+    assert "--set" in message
+    assert cli("check", "--db", db, "-t", "service_level>=0.5").exit_code == 2
+    # an explicit value decides for every contact
+    doc = cli_json(cli("report", "--db", db, "-f", "json", "-q", "--set", "service_level.threshold_seconds=20"))
+    assert doc["rows"][0]["service_level"] == pytest.approx(1 / 3)  # 10 s within 20; 25, 25 not
+    assert doc["definitions"]["sources"] == {"service_level.threshold_seconds": "--set"}

@@ -11,7 +11,6 @@ from conftest import HEADER, cli_json
 
 from csmetrics import api
 from csmetrics.errors import StoreError
-from csmetrics.inputs.schema import INTERACTION_COLUMNS
 from csmetrics.store import kinds as store_kinds
 from csmetrics.store import read as store_read
 from csmetrics.store import schema as store_schema
@@ -272,7 +271,7 @@ def _v1_store(path: Path) -> None:
     con.execute(
         "INSERT INTO meta VALUES ('schema_version', '1'), ('created_at', '2024-03-01T00:00:00Z'), ('created_by', '0.1')"
     )
-    cols = [c.name for c in INTERACTION_COLUMNS]
+    cols = [c.name for c in store_schema.V1_COLUMNS]
     values = dict.fromkeys(cols) | {
         "interaction_id": "1",
         "offered_at": "2024-03-04 09:00:00+00",
@@ -294,15 +293,15 @@ def _v1_store(path: Path) -> None:
     con.close()
 
 
-def test_a_version_1_store_is_migrated_to_version_2(tmp_path, write_csv, cli, contacts):
+def test_a_version_1_store_is_migrated_to_the_current_version(tmp_path, write_csv, cli, contacts):
     db = tmp_path / "v1.db"
     _v1_store(db)
     with pytest.raises(StoreError, match="db migrate"):  # a reader refuses, never misreads
         store_read.info(db)
     result = cli("db", "migrate", "--db", db)
-    assert result.exit_code == 0 and "store schema version 2" in " ".join(result.stderr.split())
+    assert result.exit_code == 0 and "store schema version 3" in " ".join(result.stderr.split())
     info = store_read.info(db)
-    assert info["schema_version"] == 2
+    assert info["schema_version"] == 3
     assert info["tables"] == {
         "meta": 3,
         "interactions": 1,
@@ -329,7 +328,7 @@ def test_a_version_1_store_is_migrated_to_version_2(tmp_path, write_csv, cli, co
     db2 = tmp_path / "v1b.db"
     _v1_store(db2)
     store_write.load_files(db2, [str(contacts)])
-    assert store_read.info(db2)["schema_version"] == 2
+    assert store_read.info(db2)["schema_version"] == 3
     # the db_info JSON of a migrated store keeps to the published schema (kind on every load)
     doc = cli_json(cli("db", "info", "--db", db2, "-f", "json"))
     assert {r["kind"] for r in doc["loads"]} == {"interactions"}

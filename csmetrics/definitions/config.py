@@ -7,6 +7,7 @@ layer and its other keys (``db``, ``mapping``, ``preset``, ``targets``, ``memory
 
 from __future__ import annotations
 
+import json
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -163,6 +164,87 @@ def resolve(
         raise ConfigError("\n".join(problems) + "\n" + valid_names_message(reg))
     check_consistency(values)
     return Definitions(specs=reg.params, values=values, sources=sources)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """Parameter values the loads of a store were read with (their mapping's [definitions]), and which loads."""
+
+    values: Mapping[str, Any]
+    mappings: tuple[str, ...]  # the mapping names ("" for loads read without one)
+    loads: tuple[int, ...]
+
+    def describe(self) -> str:
+        names = ", ".join(m or "no mapping" for m in self.mappings)
+        return f"loads {_ranges(self.loads)} ({names})"
+
+
+def _ranges(ids: tuple[int, ...]) -> str:
+    """1, 2, 3, 5 -> '1-3, 5'."""
+    out: list[str] = []
+    for i in sorted(ids):
+        if out and out[-1].split("-")[-1] == str(i - 1):
+            out[-1] = f"{out[-1].split('-')[0]}-{i}"
+        else:
+            out.append(str(i))
+    return ", ".join(out)
+
+
+def _explicit(source: str) -> bool:
+    """A value given for this report (--set, an option, a mapping given now) rather than a default or config."""
+    return source != "default" and not source.startswith("config")
+
+
+def apply_recorded(definitions: Definitions, recorded: list[Recorded], store: str) -> Definitions:
+    """The definitions of a report from a store whose loads recorded their mappings' [definitions].
+
+    The recorded values take the place of a mapping given now: above the defaults and csmetrics.toml, below
+    --set and options. When the loads disagree on a parameter (different mappings, or some loads without the
+    mapping), the report would mix definitions: that is a ConfigError unless the report sets it explicitly.
+    """
+    chosen: dict[str, Any] = {}
+    conflicts: list[str] = []
+    for name in sorted({name for group in recorded for name in group.values}):
+        spec = definitions.specs.get(name)
+        if spec is None or _explicit(definitions.sources[name]):
+            continue
+        conflict = _disagreement(name, recorded)
+        if conflict:
+            conflicts.append(conflict)
+        else:
+            chosen[name] = spec.coerce(recorded[0].values[name])
+    if conflicts:
+        msg = (
+            f"the loads of store {store} were read with different definitions, and a report would mix them:\n"
+            + "\n".join(conflicts)
+            + "\nGive the value every contact is to be judged by with --set NAME=VALUE, or keep exports read with "
+            "different mappings in separate stores."
+        )
+        raise ConfigError(msg)
+    if not chosen:
+        return definitions
+    mappings = sorted({m for group in recorded for m in group.mappings if m})
+    origin = f"store {store} (mapping {', '.join(mappings)})" if mappings else f"store {store}"
+    check_consistency({**definitions.values, **chosen})
+    return definitions.replace(chosen, origin)
+
+
+def _disagreement(name: str, recorded: list[Recorded]) -> str | None:
+    """How the loads' values of ``name`` differ, as a line of the error; None when they all agree."""
+    by_value: dict[str, list[Recorded]] = {}
+    for group in recorded:
+        by_value.setdefault(json_key(group.values.get(name)), []).append(group)
+    if len(by_value) == 1:
+        return None
+    shown = "; ".join(
+        f"{groups[0].values.get(name, 'not set')} in " + ", ".join(g.describe() for g in groups)
+        for groups in by_value.values()
+    )
+    return f"  {name}: {shown}"
+
+
+def json_key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
 
 
 def check_consistency(values: Mapping[str, Any]) -> None:

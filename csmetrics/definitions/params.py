@@ -23,7 +23,7 @@ PARAM_TYPES = ("integer", "number", "boolean", "choice", "string", "timezone", "
 
 # Bump when a definition's meaning changes without a parameter changing, so that
 # figures computed before and after never share a fingerprint.
-DEFINITIONS_VERSION = 1
+DEFINITIONS_VERSION = 2  # 2: FCR censoring by complete windows; transfer_rate leaves blank flags out
 
 
 def plain(value: Any) -> Any:

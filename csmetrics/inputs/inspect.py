@@ -132,6 +132,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "channel": ("channel", "mediatype", "media"),
     "direction": ("direction", "calltype", "originatingdirection"),
     "transferred": ("transferred", "transfer", "istransfer", "transfers"),
+    "resolved": ("resolved", "isresolved", "resolvedyn", "resolution", "issueresolved"),
     "csat": ("csat", "csatscore", "satisfaction", "satisfactionrating", "rating", "satisfactionscore"),
     "nps": ("nps", "npsscore", "likelihoodtorecommend"),
     "outcome": (
@@ -155,6 +156,7 @@ NEEDED_FOR: dict[str, str] = {
     "hold_seconds": "avg_hold_seconds and the hold part of AHT (missing = 0)",
     "acw_seconds": "acw_seconds and the ACW part of AHT (missing = 0)",
     "transferred": "transfer_rate",
+    "resolved": "resolution_rate",
     "queue": "--by queue",
     "agent_id": "--by agent",
     "reason": "--by reason",
@@ -487,7 +489,18 @@ class _Guesser:
             self.duration(key)
         self.derived()
         self.outcome()
-        for key in ("queue", "agent_id", "customer_id", "reason", "channel", "direction", "transferred", "csat", "nps"):
+        for key in (
+            "queue",
+            "agent_id",
+            "customer_id",
+            "reason",
+            "channel",
+            "direction",
+            "transferred",
+            "resolved",
+            "csat",
+            "nps",
+        ):
             self.plain(key)
         for key in ("interaction_id", "offered_at"):
             if key not in self.lines:

@@ -40,6 +40,7 @@ INTERACTION_COLUMNS: tuple[Column, ...] = (
     Column("acw_seconds", "number", False, "after-contact work in seconds (missing = 0)"),
     Column("transferred", "boolean", False, "the contact was transferred"),
     Column("complaint", "boolean", False, "the contact is a complaint"),
+    Column("resolved", "boolean", False, "the agent recorded the issue as resolved (empty = not recorded)"),
     Column("csat", "score", False, "customer satisfaction answer, kept as given"),
     Column("nps", "score", False, "likelihood-to-recommend answer 0-10, kept as given"),
 )

@@ -65,5 +65,11 @@ def metric_document(definitions: Definitions, m: Metric) -> dict[str, Any]:
 def definitions_document(definitions: Definitions, metrics: Iterable[Metric]) -> dict[str, Any]:
     return {
         "parameters": definitions.as_json(),
+        # where each parameter that is not at its default got its value (config file, mapping, store, --set)
+        "sources": {
+            name: definitions.sources[name]
+            for name in sorted(definitions.values)
+            if definitions.sources[name] != "default"
+        },
         "metrics": [metric_document(definitions, m) for m in metrics],
     }

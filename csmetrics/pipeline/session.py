@@ -103,6 +103,7 @@ class Session:
         self.inputs = InputsRecord()
         self._versions: dict[str, int] = {}
         self._ran: dict[str, tuple[Any, ...]] = {}
+        self.definitions: Definitions | None = None
         self._parts: dict[str, list[str]] = {}  # an input view's SELECTs, one per source read
         self._views: set[str] = set()  # the inputs that are views now (no longer the empty tables)
         for macros in self.registry.macros:
@@ -165,7 +166,9 @@ class Session:
 
     # -- the declared pipeline ------------------------------------------------------------
     def prepare(self, definitions: Definitions) -> None:
-        """Run the steps of sql/pipeline.toml in order; a step whose inputs are unchanged is not run again."""
+        """Run the steps of sql/pipeline.toml in order; a step whose inputs are unchanged is not run again.
+        ``definitions`` are kept as ``self.definitions``: the ones the session was last prepared under."""
+        self.definitions = definitions
         self.set_variables(definitions)
         for step in self.registry.steps:
             # a runtime variable changes only with the relation it describes, which is in step.reads

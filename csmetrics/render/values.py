@@ -32,7 +32,13 @@ def metric_units(report: Report) -> dict[str, str]:
 def definitions_lines(report: Report) -> list[str]:
     params = report.definitions.as_json()
     shown = ", ".join(f"{k}={short(v)}" for k, v in params.items())
-    return [f"definitions {report.fingerprint}: {shown}"]
+    lines = [f"definitions {report.fingerprint}: {shown}"]
+    by_source: dict[str, list[str]] = {}
+    for name, source in report.definitions.sources.items():
+        if source != "default":
+            by_source.setdefault(source, []).append(name)
+    lines += [f"set by {source}: {', '.join(sorted(names))}" for source, names in sorted(by_source.items())]
+    return lines
 
 
 def short(value: Any) -> str:

@@ -8,6 +8,7 @@ so an answer given with --surveys FILE on the command line is the later one (it 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from csmetrics.definitions.config import Recorded
 from csmetrics.inputs.files import Relation, SourceFile
 from csmetrics.sqltext import SEQ_STRIDE, quote_identifier
 from csmetrics.store.schema import CANONICAL, STORE_TABLES, attach_store, open_store
@@ -79,6 +81,32 @@ def attach(con: duckdb.DuckDBPyConnection, path: Path, *, wait: float = 60.0) ->
     )
 
 
+# Parameters a load applies as it reads (naive times), not a report: never carried to reports.
+_LOAD_ONLY = frozenset({"source_timezone"})
+
+
+def recorded_definitions(path: Path, *, wait: float = 60.0) -> list[Recorded]:
+    """The [definitions] the store's interaction loads were read with, one entry per distinct set."""
+    with open_store(path, read_only=True, wait=wait) as con:
+        rows = con.execute(
+            "SELECT coalesce(definitions, '{}'), list(DISTINCT coalesce(mapping, '') ORDER BY coalesce(mapping, '')), "
+            "list(load_id ORDER BY load_id) FROM loads WHERE kind = 'interactions' GROUP BY 1 ORDER BY min(load_id)"
+        ).fetchall()
+    groups = []
+    for text, mappings, loads in rows:
+        values = {k: v for k, v in json.loads(text).items() if k not in _LOAD_ONLY}
+        groups.append(Recorded(values, tuple(mappings), tuple(loads)))
+    # loads whose mappings set only load-time parameters agree with loads read without a mapping
+    merged: dict[str, Recorded] = {}
+    for g in groups:
+        key = json.dumps(g.values, sort_keys=True)
+        if key in merged:
+            old = merged[key]
+            g = Recorded(g.values, tuple(sorted({*old.mappings, *g.mappings})), tuple(sorted({*old.loads, *g.loads})))
+        merged[key] = g
+    return list(merged.values())
+
+
 def info(path: Path, *, wait: float = 60.0) -> dict[str, Any]:
     """The document of ``csmetrics db info``."""
     with open_store(path, read_only=True, wait=wait) as con:
@@ -92,7 +120,7 @@ def info(path: Path, *, wait: float = 60.0) -> dict[str, Any]:
         loads = con.sql(
             "SELECT load_id, file, size_bytes, sha256, rows_read, inserted, updated, unchanged, older, "
             "duplicates, rejected, strftime(loaded_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS loaded_at, "
-            "seconds, kind FROM loads ORDER BY load_id"
+            "seconds, kind, mapping, definitions FROM loads ORDER BY load_id"
         ).pl()
         meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
     first, last = span if span else (None, None)
@@ -102,7 +130,10 @@ def info(path: Path, *, wait: float = 60.0) -> dict[str, Any]:
         "created_at": meta.get("created_at"),
         "tables": tables,
         "time_span": {"first_offered_at": first, "last_offered_at": last},
-        "loads": loads.to_dicts(),
+        "loads": [
+            {**load, "definitions": json.loads(load["definitions"]) if load["definitions"] is not None else None}
+            for load in loads.to_dicts()
+        ],
     }
 
 

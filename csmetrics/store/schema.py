@@ -6,7 +6,8 @@ Layout of a store file (schema version :data:`STORE_SCHEMA_VERSION`)::
     interactions              the current version of every interaction_id (canonical columns
                               + _file, _line, _load_id, _content); invalid current versions included,
                               exactly as the file mode keeps the newest version even when it is rejected
-    loads                     one row per file loaded: size, sha256, counts, time, kind
+    loads                     one row per file loaded: size, sha256, counts, time, kind, and the mapping it
+                              was read with and that mapping's [definitions] (JSON; reports apply them)
     rejects                   every rejected row with its load, kind, source file, line and reason
     agent_states, surveys     raw agent state rows and survey answers, newest load wins per key
                               (csmetrics.store.kinds)
@@ -33,13 +34,16 @@ from csmetrics.pipeline.resources import Resources
 from csmetrics.sqltext import first_line, quote_identifier
 from csmetrics.version import __version__
 
-STORE_SCHEMA_VERSION = 2
+STORE_SCHEMA_VERSION = 3
 # The alias under which a report's session attaches a store (read only).
 STORE_ALIAS = "csm_store"
 
 _TYPES = {"timestamp": "TIMESTAMPTZ", "number": "DOUBLE", "boolean": "BOOLEAN"}
 CANONICAL = ", ".join(quote_identifier(c.name) for c in INTERACTION_COLUMNS)
-_CANONICAL_DDL = ", ".join(f"{quote_identifier(c.name)} {_TYPES.get(c.kind, 'VARCHAR')}" for c in INTERACTION_COLUMNS)
+# The canonical columns of store schema version 1; later columns are added by MIGRATIONS (at the end of the
+# tables, in fresh and migrated stores alike, so every insert names its columns).
+V1_COLUMNS = tuple(c for c in INTERACTION_COLUMNS if c.name != "resolved")
+_CANONICAL_DDL = ", ".join(f"{quote_identifier(c.name)} {_TYPES.get(c.kind, 'VARCHAR')}" for c in V1_COLUMNS)
 # Same content test as sql/steps/versions.sql: every column but the id.
 CONTENT = (
     "hash("
@@ -68,6 +72,15 @@ MIGRATIONS: dict[int, list[str]] = {
         'ALTER TABLE rejects ADD COLUMN IF NOT EXISTS "at" TIMESTAMPTZ',
         AGENT_STATES_DDL,
         SURVEYS_DDL,
+    ],
+    2: [
+        # the agent's recorded resolution (canonical column resolved)
+        "ALTER TABLE interactions ADD COLUMN IF NOT EXISTS resolved BOOLEAN",
+        "ALTER TABLE rejects ADD COLUMN IF NOT EXISTS resolved BOOLEAN",
+        # each load keeps the mapping it was read with and that mapping's [definitions] (JSON), which reports
+        # from the store apply; NULL on loads made before (nothing recorded)
+        "ALTER TABLE loads ADD COLUMN IF NOT EXISTS mapping VARCHAR",
+        "ALTER TABLE loads ADD COLUMN IF NOT EXISTS definitions VARCHAR",
     ],
 }
 SCHEMA_SQL_V1 = [

@@ -9,6 +9,7 @@ an error or a kill (even SIGKILL) leaves the store as it was before.
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -49,6 +50,8 @@ class FileLoad:
     loaded_at: str
     seconds: float
     kind: str = "interactions"
+    mapping: str | None = None  # the column mapping or preset the file was read with
+    definitions: dict[str, Any] | None = None  # that mapping's [definitions], which reports from the store apply
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -162,7 +165,8 @@ def _merge_file(
         "WHERE s.interaction_id = b.interaction_id AND b._action = 'updated'"
     )
     con.execute(
-        f"INSERT INTO {db}.interactions SELECT {CANONICAL}, _file, _line, $load_id, _content "
+        f"INSERT INTO {db}.interactions ({CANONICAL}, _file, _line, _load_id, _content) "
+        f"SELECT {CANONICAL}, _file, _line, $load_id, _content "
         "FROM batch WHERE _action IN ('inserted', 'updated') ORDER BY _seq",
         {"load_id": load_id},
     )
@@ -201,6 +205,8 @@ def _merge_file(
         rejected=rejected,
         loaded_at=utc_now_iso(),
         seconds=round(time.monotonic() - started, 3),
+        mapping=mapping.name if mapping is not None else None,
+        definitions=dict(sorted(mapping.definitions.items())) if mapping is not None else {},
     )
     _record_load(con, db, record)
     return record
@@ -248,8 +254,9 @@ def _merge_other(session: Session, file: Path, kind: str, *, source_timezone: st
 def _record_load(con: duckdb.DuckDBPyConnection, db: str, record: FileLoad) -> None:
     con.execute(
         f"INSERT INTO {db}.loads (load_id, file, size_bytes, sha256, rows_read, inserted, updated, unchanged, "
-        "older, duplicates, rejected, loaded_at, seconds, kind) VALUES ($load_id, $file, $size, $sha, $rows_read, "
-        "$inserted, $updated, $unchanged, $older, $duplicates, $rejected, $loaded_at::TIMESTAMPTZ, $seconds, $kind)",
+        "older, duplicates, rejected, loaded_at, seconds, kind, mapping, definitions) VALUES ($load_id, $file, $size, "
+        "$sha, $rows_read, $inserted, $updated, $unchanged, $older, $duplicates, $rejected, $loaded_at::TIMESTAMPTZ, "
+        "$seconds, $kind, $mapping, $definitions)",
         {
             "load_id": record.load_id,
             "file": record.file,
@@ -265,5 +272,7 @@ def _record_load(con: duckdb.DuckDBPyConnection, db: str, record: FileLoad) -> N
             "loaded_at": record.loaded_at,
             "seconds": record.seconds,
             "kind": record.kind,
+            "mapping": record.mapping,
+            "definitions": json.dumps(record.definitions) if record.definitions is not None else None,
         },
     )

@@ -31,6 +31,7 @@ select
     reason,
     transferred,
     complaint,
+    resolved,
     csat,
     nps,
     csm_outcome(answered_at, ended_at) as outcome,

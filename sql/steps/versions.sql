@@ -42,7 +42,7 @@ copies as (
         hash(
             l.offered_at, l.answered_at, l.ended_at, l.updated_at, l.channel, l.direction,
             l.queue, l.agent_id, l.customer_id, l.reason, l.talk_seconds, l.hold_seconds,
-            l.acw_seconds, l.transferred, l.complaint, l.csat, l.nps
+            l.acw_seconds, l.transferred, l.complaint, l.resolved, l.csat, l.nps
         ) as content
     from loaded_rows as l
     semi join repeated using (interaction_id)

@@ -128,11 +128,8 @@ SELECT
     -- sql/metrics/acw_seconds.sql
     avg(acw_seconds) filter (where has_handle_time) AS "acw_seconds",
     -- sql/metrics/transfer_rate.sql
-    case
-        when count(transferred) filter (where is_answered) > 0
-            then count(*) filter (where is_answered and transferred)
-            / count(*) filter (where is_answered)
-    end AS "transfer_rate",
+    count(*) filter (where is_answered and transferred)
+    / nullif(count(transferred) filter (where is_answered), 0) AS "transfer_rate",
     -- sql/metrics/fcr_rate.sql
     count(*) filter (where fcr_status = 'resolved')
     / nullif(count(*) filter (where fcr_status in ('resolved', 'unresolved')), 0) AS "fcr_rate",
@@ -143,6 +140,9 @@ SELECT
     -- sql/metrics/repeat_rate.sql
     count(*) filter (where fcr_status = 'repeat')
     / nullif(count(*) filter (where fcr_status in ('repeat', 'resolved', 'unresolved', 'censored_after')), 0) AS "repeat_rate",
+    -- sql/metrics/resolution_rate.sql
+    count(*) filter (where is_answered and resolved)
+    / nullif(count(resolved) filter (where is_answered), 0) AS "resolution_rate",
     -- sql/metrics/complaints.sql
     count(*) filter (where complaint and (is_answered or is_abandoned)) AS "complaints",
     -- sql/metrics/complaint_rate.sql
