@@ -218,6 +218,8 @@ SELECT
     -- sql/quality/handle_time_unknown.sql
     count(*) filter (where is_answered and not has_handle_time) AS "__q_handle_time_unknown",
     -- sql/quality/last_day.sql
-    max(cast(offered_local as date)) AS "__q_last_day"
+    max(cast(offered_local as date)) AS "__q_last_day",
+    -- sql/quality/without_agent.sql
+    count(*) filter (where agent_id is null) AS "__q_without_agent"
 FROM "scoped"
 GROUP BY ALL
