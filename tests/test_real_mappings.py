@@ -73,6 +73,9 @@ def test_bank_totals(cli, bank_expected):
     q = doc["data_quality"]
     assert q["excluded_by_mapping"] == phantom
     assert q["rows_read"] == 33344 - phantom
+    # the file has 33,345 lines: a header and 33,344 records, of which the mapping excludes the phantom calls
+    [f] = q["files"]
+    assert (f["records"], f["excluded_by_mapping"], f["rows"]) == (33344, phantom, 33344 - phantom)
     assert q["rejected"]["total"] == 0  # negative IVR times and midnight crossings do not reject anything
     assert q["duplicates_superseded"] == 0 and q["duplicates_merged"] == 0  # vru+line & call_id is unique
 
