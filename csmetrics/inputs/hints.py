@@ -4,6 +4,7 @@ header, the data on another sheet, or a file of another kind. Messages only; no 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -72,3 +73,53 @@ def missing_columns(
         "export use --preset or --mapping, and `csmetrics inspect FILE` writes a starter mapping."
     )
     return "\n".join(lines)
+
+
+_NUMERIC_DATE = re.compile(
+    r"^\s*(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{4}|\d{2})"
+    r"(?:[ T](?P<h>\d{1,2}):(?P<m>\d{2})(?P<s>:\d{2})?)?\s*$"
+)
+
+
+def date_order(values: Sequence[str]) -> tuple[str, str] | None:
+    """For dates written 04/03/2024 13:03: the strptime format and why it was chosen, decided from the values
+    (a first number above 12 is a day, a second above 12 is a day); None when the values are not such dates."""
+    found = [m for v in values if (m := _NUMERIC_DATE.match(str(v)))]
+    if not found or len(found) < len(values):
+        return None
+    first = max(int(m["a"]) for m in found)
+    second = max(int(m["b"]) for m in found)
+    if first > 12 and second > 12:
+        return None
+    m = found[0]
+    year = "%Y" if len(m["year"]) == 4 else "%y"
+    clock = "" if m["h"] is None else (" %H:%M:%S" if m["s"] else " %H:%M")
+    sep = m["sep"]
+    if first > 12:
+        order, why = "%d{0}%m", f"day first: {first} cannot be a month"
+    elif second > 12:
+        order, why = "%m{0}%d", f"month first: {second} cannot be a month"
+    else:
+        order, why = "%d{0}%m", "day first assumed: every value shown fits both orders; use %m/%d for month first"
+    return order.format(sep) + f"{sep}{year}{clock}", why
+
+
+def date_format_fix(bad: Sequence[tuple[str, str]]) -> str:
+    """The mapping that reads day-first or month-first dates: ``bad`` holds (column, value) of unreadable times."""
+    by_column: dict[str, list[str]] = {}
+    for column, value in bad:
+        by_column.setdefault(column, []).append(value)
+    lines = []
+    for column, values in by_column.items():
+        decided = date_order(values)
+        if decided is not None:
+            fmt, why = decided
+            lines.append(f'{column} = {{ from = "{column}", format = "{fmt}" }}   # {why}')
+    if not lines:
+        return ""
+    return (
+        "These look like dates written day/month or month/day. A mapping (--mapping FILE) reads them:\n"
+        '  [columns]\n  interaction_id = "interaction_id"\n  '
+        + "\n  ".join(lines)
+        + "\n  # and the same for answered_at and ended_at when they are written the same way"
+    )

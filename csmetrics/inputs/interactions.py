@@ -356,6 +356,7 @@ def check_unreadable(con: duckdb.DuckDBPyConnection, rows_sql: str, files: Itera
         return
     labels = {str(f.path): POSITION_LABEL.get(f.format, "line") for f in files}
     expected = {name: EXPECTED_FORMAT[c.kind] for name, c in COLUMNS_BY_NAME.items() if c.kind in EXPECTED_FORMAT}
-    raise unreadable_error(
-        rows, labels, expected, fix="Fix the values in the export (or the column mapping), then run again."
-    )
+    times = [(c, str(v)) for _, _, c, v, _ in rows if c in COLUMNS_BY_NAME and COLUMNS_BY_NAME[c].kind == "timestamp"]
+    fix = "Fix the values in the export (or the column mapping), then run again."
+    dates = hints.date_format_fix(times)
+    raise unreadable_error(rows, labels, expected, fix=f"{dates}\n{fix}" if dates else fix)
