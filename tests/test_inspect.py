@@ -58,6 +58,27 @@ def test_inspect_json_document(cli, write_csv):
     assert tomllib.loads(doc["mapping"])["columns"]["queue"] == "Team"
 
 
+def test_inspect_previews_the_report_its_mapping_gives(cli, write_csv):
+    # K1 answered after 12 s, K3 after 30 s; K2 abandoned after 45 s; K4 after 2 s (a short abandon, not offered):
+    # offered 3, answered 2, abandon rate 1/3, service level (20 s, over offered) 1/3
+    data = write_csv(UNKNOWN, name="export.csv")
+    result = cli("inspect", data, "--format", "json")
+    assert result.stderr == ""  # -f json: one document on stdout, nothing else
+    preview = json.loads(result.stdout)["preview"]
+    assert (preview["rows"], preview["offered"], preview["answered"], preview["abandoned"]) == (4, 3, 2, 1)
+    assert preview["abandon_rate"] == pytest.approx(1 / 3) and preview["service_level"] == pytest.approx(1 / 3)
+    assert (preview["duplicates_merged"], preview["rejected"]) == (0, 0)
+    text = cli("inspect", data).stderr
+    assert "preview (this mapping on all 4 rows): offered 3, answered 2, abandon rate 33.33%" in text
+
+
+def test_inspect_preview_names_what_stops_the_mapping(cli, write_csv):
+    data = write_csv("Start,Comment\n2024-03-04 09:00:00,good\n2024-03-04 10:00:00,bad\n", name="answers.csv")
+    preview = json.loads(cli("inspect", data, "-f", "json").stdout)["preview"]
+    assert "columns.interaction_id and columns.offered_at are required" in preview["error"]
+    assert "preview: the mapping does not run yet" in cli("inspect", data).stderr
+
+
 def test_inspect_missing_file(cli, tmp_path):
     result = cli("inspect", tmp_path / "nope.csv")
     assert result.exit_code == 3
