@@ -152,7 +152,8 @@ def _direct(
     if missing:
         msg = (
             f"{path}: missing required column(s) {', '.join(missing)} (found: {found}). "
-            "The first line must be a header naming the canonical columns; see README 'Input schema'."
+            "The first line must be a header naming the canonical columns (see README 'Input schema'); "
+            f"for a vendor export, `csmetrics inspect {path}` names the preset that reads it (--preset NAME)."
         )
         raise InputError(msg)
     if not any(c in by_key for c in OUTCOME_COLUMNS):
