@@ -389,15 +389,7 @@ class _Compiler:
         for key, spec in self.m.columns.items():
             self._read_key(key, spec)
         self.resolving: list[str] = []
-        if not any(self.resolves(k) for k in ("answered_at", "ended_at", "outcome")):
-            mapped = [k for k in ("answered_at", "ended_at", "outcome") if k in self.m.columns]
-            found = ", ".join(n for n, _ in self.described) or "(none)"
-            msg = (
-                f"{self.path}: mapping {self.m.name} finds none of the columns it reads for "
-                f"{', '.join(mapped)} (found: {found}), so nothing would tell answered from abandoned; "
-                "this export is not in the shape the mapping reads"
-            )
-            raise MappingError(msg)
+        self._check_shape()
         outcome = quote_identifier("k__outcome") if "outcome" in self.present else None
         finals = [
             f"{self._final(column.name, outcome)} AS {quote_identifier(column.name)}" for column in INTERACTION_COLUMNS
@@ -435,6 +427,26 @@ class _Compiler:
         if raw != "NULL":
             self.layer1.append(f"{raw} AS {raw_alias}")
             self.checks.append((key, column, raw_alias, parsed, self.intended_empty(key, spec, raw_alias), spec))
+
+    def _check_shape(self) -> None:
+        """Refuse an export the mapping cannot tell answered from abandoned in: none of the columns it reads for
+        answered_at, ended_at and outcome is there, or answered_at is mapped and none of its columns is (with no
+        outcome column): every contact would be read as unanswered, which is an export of another shape (e.g.
+        records nested deeper than the mapping reads), not a day without answers."""
+        found = ", ".join(n for n, _ in self.described) or "(none)"
+        ending = ("answered_at", "ended_at", "outcome")
+        if not any(self.resolves(k) for k in ending):
+            mapped = ", ".join(k for k in ending if k in self.m.columns)
+            why = "nothing would tell answered from abandoned"
+        elif "answered_at" in self.m.columns and not self.resolves("answered_at") and not self.resolves("outcome"):
+            mapped, why = "answered_at", "every contact would be read as unanswered"
+        else:
+            return
+        msg = (
+            f"{self.path}: mapping {self.m.name} finds none of the columns it reads for {mapped} (found: {found}), "
+            f"so {why}; this export is not in the shape the mapping reads"
+        )
+        raise MappingError(msg)
 
     def value(self, key: str) -> str:
         """The SQL of a key's value in the second layer: read, defaulted, derived, less ``minus``, or NULL."""
