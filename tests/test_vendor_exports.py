@@ -423,3 +423,19 @@ def test_asterisk_calls_in_progress_rotated_and_requeued(cli, tmp_path):
     assert (row["asa_seconds"], row["aht_seconds"], row["avg_wait_seconds"]) == (6.0, 60.0, 7.5)
     quality = doc["data_quality"]
     assert (quality["in_progress"], quality["rejected"]["contacts"]) == (1, 1)
+
+
+def test_asterisk_timeouts_as_flow_outs(cli, tmp_path):
+    # a copy of the preset that leaves calls the queue sent on (EXITWITHTIMEOUT) out of offered: .131 excluded;
+    # offered 4 (3 answered + .121), abandon rate 1/4, SL 3/4, average wait (20 + 8 + 12 + 42) / 4 = 20.5
+    preset = (presets_dir() / "asterisk-queue-log.toml").read_text(encoding="utf-8")
+    mapping = tmp_path / "asterisk-flowouts.toml"
+    mapping.write_text(
+        preset + 'outcome = { from = "end_event", values = { EXITWITHTIMEOUT = "excluded" }, default = "" }\n',
+        encoding="utf-8",
+    )
+    doc = _report(cli, VENDORS / "asterisk" / "queue_log-CONSTRUCTED", "--mapping", mapping, "--strict")
+    [row] = doc["rows"]
+    assert (row["offered"], row["abandoned"], row["short_abandoned"]) == (4, 1, 1)
+    assert (row["abandon_rate"], row["service_level"], row["avg_wait_seconds"]) == (0.25, 0.75, 20.5)
+    assert doc["data_quality"]["excluded_by_mapping"] == 1

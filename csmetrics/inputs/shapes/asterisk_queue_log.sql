@@ -9,6 +9,7 @@
 -- Lines of no call (callid NONE, MANAGER, CLI: QUEUESTART, ADDMEMBER, PAUSE, ...) are not contacts. A call with
 -- an ENTERQUEUE and no later event is still in progress (neither answered nor ended). Events of a call whose
 -- ENTERQUEUE is not in the file (log rotated mid-call) form a contact without offered_at, which is rejected.
+-- end_event names the event that ended the call (a mapping may class EXITWITHTIMEOUT etc. as it chooses).
 WITH events AS (
     SELECT
         __csm_pos,
@@ -35,6 +36,10 @@ SELECT
         WHERE event IN ('COMPLETEAGENT', 'COMPLETECALLER', 'BLINDTRANSFER', 'ATTENDEDTRANSFER', 'TRANSFER',
                         'ABANDON', 'EXITWITHTIMEOUT', 'EXITEMPTY', 'EXITWITHKEY')
     ) AS end_at,
+    arg_max(event, __csm_pos) FILTER (
+        WHERE event IN ('COMPLETEAGENT', 'COMPLETECALLER', 'BLINDTRANSFER', 'ATTENDEDTRANSFER', 'TRANSFER',
+                        'ABANDON', 'EXITWITHTIMEOUT', 'EXITEMPTY', 'EXITWITHKEY')
+    ) AS end_event,
     arg_min(agent, __csm_pos) FILTER (WHERE event = 'CONNECT') AS agent,
     nullif(arg_min(data2, __csm_pos) FILTER (WHERE event = 'ENTERQUEUE'), '') AS callerid,
     coalesce(
