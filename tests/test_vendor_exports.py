@@ -439,3 +439,12 @@ def test_asterisk_timeouts_as_flow_outs(cli, tmp_path):
     assert (row["offered"], row["abandoned"], row["short_abandoned"]) == (4, 1, 1)
     assert (row["abandon_rate"], row["service_level"], row["avg_wait_seconds"]) == (0.25, 0.75, 20.5)
     assert doc["data_quality"]["excluded_by_mapping"] == 1
+
+
+def test_genesys_json_lines_of_conversations(cli, tmp_path):
+    # the conversations of the API page one per line (no wrapper): same reading as the page
+    page = json.loads((VENDORS / "genesys-cloud" / "conversation-details-page.json").read_text(encoding="utf-8"))
+    lines = tmp_path / "conversations.jsonl"
+    lines.write_text("".join(json.dumps(c) + "\n" for c in page["conversations"]), encoding="utf-8")
+    [row] = _report(cli, lines, "--preset", "genesys-cloud", "--strict")["rows"]
+    assert (row["answered"], row["asa_seconds"], row["aht_seconds"]) == (2, pytest.approx(11.795), pytest.approx(648.3155))
