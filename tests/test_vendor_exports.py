@@ -364,6 +364,9 @@ def test_five9_inbound_rows_with_empty_flags(cli, tmp_path):
     assert (row["offered"], row["answered"], row["abandoned"]) == (2, 1, 1)
     assert (row["asa_seconds"], row["aht_seconds"], row["transfer_rate"]) == (10.0, 170.0, 0.0)
     assert doc["data_quality"]["excluded_by_mapping"] == 1
+    read = contacts(path, "five9")
+    assert (read["2"]["agent_id"], read["3"]["agent_id"]) == ("agent.one@example.com", None)  # [None] = no agent
+    assert (read["2"]["transferred"], read["3"]["transferred"]) == (False, False)  # empty TRANSFERS = none
     by_queue = _report(cli, path, "--preset", "five9", "--by", "queue")["rows"]
     assert [r["queue"] for r in by_queue] == ["Inbound Main"]  # no SKILL column: the campaign
 
@@ -447,4 +450,8 @@ def test_genesys_json_lines_of_conversations(cli, tmp_path):
     lines = tmp_path / "conversations.jsonl"
     lines.write_text("".join(json.dumps(c) + "\n" for c in page["conversations"]), encoding="utf-8")
     [row] = _report(cli, lines, "--preset", "genesys-cloud", "--strict")["rows"]
-    assert (row["answered"], row["asa_seconds"], row["aht_seconds"]) == (2, pytest.approx(11.795), pytest.approx(648.3155))
+    assert (row["answered"], row["asa_seconds"], row["aht_seconds"]) == (
+        2,
+        pytest.approx(11.795),
+        pytest.approx(648.3155),
+    )
