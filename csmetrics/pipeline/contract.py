@@ -41,6 +41,7 @@ def _relations(session: Session) -> dict[str, tuple[str, set[str]]]:
         session.execute(compose.pieces_table(registry, fragment, table, kind, []), {}, fragment)
         out[table] = (f"SELECT * FROM {table}", _columns(session, f"SELECT * FROM {table}"))
     session.execute(f"CREATE OR REPLACE TEMP TABLE scoped AS {scoped}", {}, "scoped")
+    session.execute(compose.backlog_table(registry, []), {}, "backlog_rows")
     return out
 
 
