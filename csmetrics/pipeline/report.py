@@ -76,14 +76,15 @@ def _check_clock(definitions: Definitions, hours: HoursConfig) -> None:
 
 
 def _calendars(session: Session, spec: ReportSpec, hours: HoursConfig) -> None:
-    """Expand the calendars over the report's days: the data's span and the period, whichever is wider."""
-    if not hours.calendars:
-        return
-    span = data_span(session)
+    """Expand the calendars over the report's days: the data's span and the period, whichever is wider (without
+    calendars, or without days, the tables are emptied: an earlier report's calendars do not linger)."""
+    span = data_span(session) if hours.calendars else {"from": None, "to": None}
     firsts = [d for d in (spec.date_from, span["from"] and dt.date.fromisoformat(span["from"])) if d]
     lasts = [d for d in (spec.date_to, span["to"] and dt.date.fromisoformat(span["to"])) if d]
-    if firsts and lasts:
+    if hours.calendars and firsts and lasts:
         session.use_hours(hours, min(firsts), max(lasts))
+    else:
+        session.use_hours(HoursConfig(), None, None)
 
 
 def _check_asked(registry: Registry, names: Sequence[str], *, has_states: bool) -> None:

@@ -1,6 +1,6 @@
 /* csmetrics
 fragment = "backlog_rows"
-reads = ["contacts", "contact_business"]
+reads = ["contacts", "contact_business", "contact_buckets"]
 description = """
 The after-hours backlog, one row per contact in it, placed at its opening: the
 contact's own columns, with offered_at and offered_local replaced by the opening
@@ -17,4 +17,10 @@ select
     timezone(getvariable('timezone'), b.backlog_open_at) as offered_local
 from contacts as c
 inner join contact_business as b on b._seq = c._seq
-where b.backlog_open_at is not null and csm_in_report(c.direction, c.outcome, b.backlog_open_at)
+where
+    b.backlog_open_at is not null
+    and csm_in_report(c.direction, c.outcome, b.backlog_open_at)
+    and (
+        getvariable('date_to') is not null
+        or csm_local_date(b.backlog_open_at) <= (select csm_local_date(max(last_offered_at)) from contact_buckets)
+    )

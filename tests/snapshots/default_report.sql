@@ -45,12 +45,100 @@ status as (
 
 select _seq, fcr_status from status
 ),
+"calendar_contacts" AS (
+select
+    c._seq,
+    c.offered_at,
+    case
+        when c.outcome = 'answered' then c.answered_at
+        when c.outcome = 'abandoned' then c.ended_at
+    end as handled_at,
+    coalesce(q.calendar, ch.calendar, d.calendar) as calendar
+from contacts as c
+left join calendar_assignments as q on q.scope = 'queue' and q.name = c.queue
+left join calendar_assignments as ch on ch.scope = 'channel' and lower(ch.name) = lower(c.channel)
+left join (select calendar from calendar_zones where calendar = 'default') as d on true
+where c.direction = 'inbound'
+),
+"business_input" AS (
+SELECT _seq AS row_key, calendar, offered_at AS start_at, handled_at AS end_at FROM calendar_contacts
+),
+"business_seconds" AS (
+-- Input: business_input(row_key, calendar, start_at, end_at)
+-- Output: (row_key, business_seconds)
+-- Business seconds of [start_at, end_at): the sum, over the open intervals that overlap it (a range join on
+-- open_at < end_at and close_at > start_at), of least(end_at, close_at) - greatest(start_at, open_at).
+-- The sum runs over matched pairs only (an inner join), and rows without any overlapping interval get 0
+-- afterwards: least()/greatest() skip NULLs in DuckDB, so summing over a LEFT JOIN would turn a miss into the
+-- calendar time end_at - start_at. A NULL end_at (still waiting) gives NULL.
+with overlapping as (
+    select
+        i.row_key,
+        cast(sum(epoch_us(least(i.end_at, o.close_at)) - epoch_us(greatest(i.start_at, o.open_at))) as bigint)
+            as business_us
+    from business_input as i
+    inner join open_intervals as o
+        on o.calendar = i.calendar
+        and o.open_at < i.end_at
+        and o.close_at > i.start_at
+    group by i.row_key
+)
+
+select
+    i.row_key,
+    case
+        when i.start_at is null or i.end_at is null or i.end_at < i.start_at then null
+        when s.calendar is null or i.start_at < s.span_from or i.end_at > s.span_to then null
+        else coalesce(ov.business_us, 0) / 1000000
+    end as business_seconds
+from business_input as i
+left join calendar_span as s on s.calendar = i.calendar
+left join overlapping as ov on ov.row_key = i.row_key
+),
+"opening_input" AS (
+SELECT _seq AS row_key, calendar, offered_at AS instant FROM calendar_contacts
+),
+"next_opening" AS (
+-- Input: opening_input(row_key, calendar, instant)
+-- Output: (row_key, while_closed, next_open_at)
+-- while_closed: the instant lies in no open interval (intervals are half-open: open at open_at, closed at
+-- close_at), i.e. a contact offered then was "offered while closed". next_open_at: the first open_at >= instant.
+select
+    i.row_key,
+    case
+        when i.instant is null or s.calendar is null or i.instant < s.span_from or i.instant > s.span_to then null
+        else not coalesce(cur.close_at > i.instant, false)
+    end as while_closed,
+    case
+        when i.instant is null or s.calendar is null or i.instant < s.span_from or i.instant > s.span_to then null
+        else nxt.open_at
+    end as next_open_at
+from opening_input as i
+asof left join open_intervals as cur on cur.calendar = i.calendar and i.instant >= cur.open_at
+asof left join open_intervals as nxt on nxt.calendar = i.calendar and i.instant <= nxt.open_at
+left join calendar_span as s on s.calendar = i.calendar
+),
+"contact_business" AS (
+select
+    c._seq,
+    c.calendar,
+    b.business_seconds as business_wait_seconds,
+    n.while_closed as offered_after_hours,
+    case
+        when n.while_closed and (c.handled_at is null or c.handled_at > n.next_open_at) then n.next_open_at
+    end as backlog_open_at
+from calendar_contacts as c
+left join business_seconds as b on b.row_key = c._seq
+left join next_opening as n on n.row_key = c._seq
+),
 "scope_rows" AS (
 with answered as (
     select
         -- every contact column but the bulky ones no metric reads (_seq is the contact's key)
         c.* exclude (interaction_id, csat, nps),
         o.fcr_status,
+        b.business_wait_seconds,
+        coalesce(b.offered_after_hours, false) as offered_after_hours,
         coalesce(s.csat, csm_valid_csat(c.csat)) as csat_answer,
         coalesce(s.nps, csm_valid_nps(c.nps)) as nps_answer,
         -- the contact's own parameter values: its queue's override, else its channel's, else the global one
@@ -68,10 +156,16 @@ with answered as (
             getvariable('service_level.denominator@queue')[c.queue],
             getvariable('service_level.denominator@channel')[c.channel],
             getvariable('service_level.denominator')
-        ) as sl_denominator
+        ) as sl_denominator,
+        coalesce(
+            getvariable('service_level.clock@queue')[c.queue],
+            getvariable('service_level.clock@channel')[c.channel],
+            getvariable('service_level.clock')
+        ) as sl_clock
     from contacts as c
     left join contact_outcomes as o on o._seq = c._seq
     left join survey_answers as s on s.contact_seq = c._seq
+    left join contact_business as b on b._seq = c._seq
     where csm_in_report(c.direction, c.outcome, c.offered_at)
 ),
 
@@ -85,21 +179,23 @@ classified as (
         a.outcome = 'answered' and a.talk_seconds is not null as has_handle_time,
         case when csm_csat_binary(a.csat_answer) is null then csm_score_number(a.csat_answer) end as csat_number,
         csm_csat_binary(a.csat_answer) as csat_binary,
-        cast(csm_score_number(a.nps_answer) as integer) as nps_score
+        cast(csm_score_number(a.nps_answer) as integer) as nps_score,
+        -- the wait the service level judges: calendar or business time, by the contact's own clock
+        case when a.sl_clock = 'business' then a.business_wait_seconds else a.wait_seconds end as sl_wait
     from answered as a
 )
 
 select
-    c.* exclude (sl_threshold, sl_denominator),
+    c.* exclude (sl_threshold, sl_denominator, sl_clock, sl_wait),
     -- service level, each contact under its own threshold T (inclusive) and denominator; short abandons in neither
     case
         when c.sl_denominator = 'early_abandons_met' then (c.is_answered or c.is_abandoned)
         else c.is_answered
-    end and c.wait_seconds <= c.sl_threshold as sl_met,
-    case c.sl_denominator
+    end and c.sl_wait <= c.sl_threshold as sl_met,
+    c.sl_wait is not null and case c.sl_denominator
         when 'offered' then c.is_answered or c.is_abandoned
         when 'answered' then c.is_answered
-        when 'exclude_early_abandons' then c.is_answered or (c.is_abandoned and c.wait_seconds > c.sl_threshold)
+        when 'exclude_early_abandons' then c.is_answered or (c.is_abandoned and c.sl_wait > c.sl_threshold)
         when 'early_abandons_met' then c.is_answered or c.is_abandoned
     end as sl_counted
 from classified as c
@@ -129,6 +225,8 @@ SELECT
     count(*) filter (where sl_met) / nullif(count(*) filter (where sl_counted), 0) AS "service_level",
     -- sql/metrics/asa_seconds.sql
     avg(wait_seconds) filter (where is_answered) AS "asa_seconds",
+    -- sql/metrics/asa_business_seconds.sql
+    avg(business_wait_seconds) filter (where is_answered) AS "asa_business_seconds",
     -- sql/metrics/avg_wait_seconds.sql
     avg(wait_seconds) filter (where is_answered or is_abandoned) AS "avg_wait_seconds",
     -- sql/metrics/abandon_rate.sql
@@ -149,6 +247,11 @@ SELECT
     -- sql/metrics/transfer_rate.sql
     count(*) filter (where is_answered and transferred)
     / nullif(count(transferred) filter (where is_answered), 0) AS "transfer_rate",
+    -- sql/metrics/after_hours.sql
+    count(*) filter (where (is_answered or is_abandoned) and offered_after_hours) AS "after_hours",
+    -- sql/metrics/after_hours_rate.sql
+    count(*) filter (where (is_answered or is_abandoned) and offered_after_hours)
+    / nullif(count(*) filter (where is_answered or is_abandoned), 0) AS "after_hours_rate",
     -- sql/metrics/fcr_rate.sql
     count(*) filter (where fcr_status = 'resolved')
     / nullif(count(*) filter (where fcr_status in ('resolved', 'unresolved')), 0) AS "fcr_rate",
