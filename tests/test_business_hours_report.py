@@ -370,3 +370,25 @@ def test_parse_hours_of_the_shipped_example():
     assert set(hours.calendars) == {"default", "backoffice"}
     assert dict(hours.channel_calendars) == {"email": "backoffice"}
     assert parse_hours({}) == api.opening_hours()
+
+
+def test_the_document_carries_the_calendars_and_they_change_the_fingerprint(tmp_path):
+    from test_json_contract import validate
+
+    path = _csv(tmp_path, JUNE)
+    plain = _report(path, None)
+    gb = _report(path, _hours(tmp_path))
+    doc = gb.to_document()
+    validate(json.loads(json.dumps(doc, default=str)), "report.schema.json")
+    assert "opening_hours" not in plain.to_document()
+    assert doc["opening_hours"]["calendars"]["default"] == {
+        "timezone": "Europe/London",
+        "holidays": "GB-ENG",
+        "week": dict.fromkeys(("mon", "tue", "wed", "thu", "fri"), "09:00-17:00"),
+        "closures": {},
+    }
+    assert doc["opening_hours"]["holidays_version"] == holidays_package.__version__
+    # the same parameters under other opening hours: another fingerprint; the same hours: the same one
+    later = _report(path, _hours(tmp_path, GB_HOURS.replace("09:00-17:00", "10:00-17:00")))
+    assert len({plain.fingerprint, gb.fingerprint, later.fingerprint}) == 3
+    assert _report(path, _hours(tmp_path)).fingerprint == gb.fingerprint

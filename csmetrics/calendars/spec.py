@@ -123,6 +123,32 @@ class HoursConfig:
             return self.channel_calendars[channel]
         return DEFAULT_CALENDAR if DEFAULT_CALENDAR in self.calendars else None
 
+    def describe(self) -> dict[str, Any]:
+        """The calendars and assignments as plain JSON data (for a report's document and its fingerprint): each
+        calendar's zone, holiday code (with the holidays package's version, whose data can change), week and
+        closures; empty without calendars."""
+        if not self.calendars:
+            return {}
+        out: dict[str, Any] = {"calendars": {n: _describe(c) for n, c in sorted(self.calendars.items())}}
+        if any(c.holidays is not None for c in self.calendars.values()):
+            import holidays  # only when a calendar names holidays
+
+            out["holidays_version"] = holidays.__version__
+        out["channels"] = dict(sorted(self.channel_calendars.items()))
+        out["queues"] = dict(sorted(self.queue_calendars.items()))
+        return out
+
+
+def _describe(calendar: Calendar) -> dict[str, Any]:
+    return {
+        "timezone": calendar.timezone,
+        "holidays": None if calendar.holidays is None else str(calendar.holidays),
+        "week": {
+            day: ",".join(map(str, ranges)) for day, ranges in zip(WEEKDAYS, calendar.week, strict=True) if ranges
+        },
+        "closures": {c.day.isoformat(): ",".join(map(str, c.ranges)) or CLOSED for c in calendar.closures},
+    }
+
 
 # --- entry points -------------------------------------------------------------------------------------------
 

@@ -336,6 +336,7 @@ def run_report(session: Session, definitions: Definitions, spec: ReportSpec | No
         data_quality=quality,
         generated_at=utc_now_iso(),
         rejects=_rejects(session, quality),
+        opening_hours=hours.describe(),
         state_rejects=(
             session.query("SELECT * FROM state_rejects", None, "reading rejected state rows")
             if session.inputs.states is not None
