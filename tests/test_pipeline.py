@@ -43,7 +43,7 @@ def test_the_fused_pass_equals_each_metric_computed_alone(sample):
     report = report_of(session, definitions, group_by="day,queue", hours=load_hours_file(HOURS))
     registry = session.registry
     groupings = compose.parse_group_by(registry, "day,queue")
-    chain = compose.scoped_chain(registry, groupings, external=False)
+    chain = compose.scoped_chain(registry, groupings, external=False, business=True)
     session.execute("CREATE OR REPLACE TEMP TABLE scoped AS " + chain.select("SELECT * FROM scoped"), {}, "scoped")
     keys = ["grp__day", "grp__queue"]
     contact_metrics = [m for m in registry.metrics if m.source == "contacts" and m.kind == "aggregate"]

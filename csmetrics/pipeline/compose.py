@@ -121,15 +121,33 @@ def needs_team(groupings: Sequence[Grouping]) -> bool:
     return any(g.needs == "roster" for g in groupings)
 
 
+def without_business(chain: Chain) -> Chain:
+    """``contact_business`` with its columns and no rows, for a report without opening hours: every business
+    figure is NULL and the contacts are not joined to an empty calendar."""
+    return chain.then(
+        "contact_business",
+        "SELECT _seq, CAST(NULL AS VARCHAR) AS calendar, CAST(NULL AS DOUBLE) AS business_wait_seconds, "
+        "CAST(NULL AS BOOLEAN) AS offered_after_hours, CAST(NULL AS TIMESTAMPTZ) AS backlog_open_at "
+        "FROM contacts WHERE false",
+    )
+
+
 def scoped_chain(
-    registry: Registry, groupings: Sequence[Grouping], *, external: bool, customers: bool = False
+    registry: Registry,
+    groupings: Sequence[Grouping],
+    *,
+    external: bool,
+    customers: bool = False,
+    business: bool = False,
 ) -> Chain:
-    """The CTEs that end in ``scoped``: the report's contacts with their group keys (report/scope.sql), the
-    group's external complaint denominator (``external``) and the distinct-customer marks (``customers``,
+    """The CTEs that end in ``scoped``: the report's contacts with their group keys (report/scope.sql), their
+    business time (``business``: the report has opening hours, report/contact_business.sql), the group's
+    external complaint denominator (``external``) and the distinct-customer marks (``customers``,
     report/customers.sql); the columns are always there, NULL when not asked for."""
     outcomes = registry.fragments["outcomes"]
     scope = registry.fragments["scope"]
-    chain = with_business(Chain((), "").then(outcomes.name, outcomes.sql), registry).then(scope.name, scope.sql)
+    chain = Chain((), "").then(outcomes.name, outcomes.sql)
+    chain = (with_business(chain, registry) if business else without_business(chain)).then(scope.name, scope.sql)
     if needs_team(groupings):
         chain = chain.with_team(registry)
     dropped = ", ".join(quote_identifier(c) for c in scope.key_only)

@@ -153,6 +153,7 @@ class _Passes:
         groupings: list[Grouping],
         chosen: list[Metric],
         external: bool,
+        business: bool = False,
     ) -> None:
         self.session = session
         self.registry = session.registry
@@ -161,7 +162,7 @@ class _Passes:
         self.agent_time = all(g.agent_time for g in groupings)
         customers = customers_denominator(session.registry, chosen, definitions)
         self.chain: Chain | None = compose.scoped_chain(
-            self.registry, groupings, external=external, customers=customers
+            self.registry, groupings, external=external, customers=customers, business=business
         )
 
     def run(self) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -320,7 +321,7 @@ def run_report(session: Session, definitions: Definitions, spec: ReportSpec | No
     session.set_variables(definitions, spec.date_from, spec.date_to)
     _calendars(session, spec, hours)
     external = _external(session, definitions, groupings, chosen)
-    passes = _Passes(session, definitions, groupings, chosen, external)
+    passes = _Passes(session, definitions, groupings, chosen, external, business=bool(hours.calendars))
     session.observer.stage("computing the metrics")
     rows, contacts = passes.run()
     rows = _format_keys(session, rows, groupings)
