@@ -432,7 +432,7 @@ def _closures_path(value: Any, source: str, key: str, base_dir: Path | None) -> 
 
 def _supported_holiday_codes(where: str) -> dict[str, list[str]]:
     try:
-        import holidays  # imported here: optional until it is a declared dependency
+        import holidays  # imported here: only a calendar with holidays needs it (a declared dependency)
     except ImportError as e:
         msg = f"{where}: the holidays package is not installed; install it (pip install holidays) or remove the key"
         raise HoursConfigError(msg) from e
