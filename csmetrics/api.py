@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from csmetrics.calendars.spec import HoursConfig, load_hours_file, parse_hours
 from csmetrics.definitions.config import Config, apply_recorded, parse_assignments, resolve
 from csmetrics.definitions.params import Definitions
 from csmetrics.errors import ConfigError, CsMetricsError
@@ -69,10 +70,11 @@ class ReportRequest:
     date_to: dt.date | None = None
     metrics: Sequence[str] | None = None
     resources: Resources | None = None  # memory limit and spill directory (None: the defaults)
+    hours: HoursConfig | None = None  # opening-hours calendars (:func:`opening_hours`); None: none
 
     @property
     def spec(self) -> ReportSpec:
-        return ReportSpec(self.group_by, self.date_from, self.date_to, self.metrics)
+        return ReportSpec(self.group_by, self.date_from, self.date_to, self.metrics, self.hours)
 
     def resolved(self) -> Definitions:
         return self.definitions if self.definitions is not None else definitions()
@@ -99,6 +101,17 @@ def definitions(
         mapping_values=mapping.definitions if mapping is not None else None,
         mapping_origin=f"mapping {mapping.name}" if mapping is not None else "mapping",
     )
+
+
+def opening_hours(config: Config | None = None, hours_file: Path | str | None = None) -> HoursConfig:
+    """The opening-hours calendars: from ``hours_file`` (``--hours``) when given, else from the calendar tables
+    of csmetrics.toml (``[week]``, ``[calendars.NAME]``, ``calendar = "NAME"`` under channels and queues)."""
+    if hours_file is not None:
+        return load_hours_file(hours_file)
+    if config is None or not config.hours:
+        return HoursConfig()
+    base = config.path.parent if config.path is not None else None
+    return parse_hours(config.hours, source=str(config.path or "csmetrics.toml"), base_dir=base)
 
 
 def _read(session: Session, inputs: Inputs, defs: Definitions) -> None:
@@ -211,5 +224,6 @@ __all__ = [
     "definitions",
     "fcr_windows",
     "open_session",
+    "opening_hours",
     "report",
 ]

@@ -118,7 +118,7 @@ def test_rejects_file_and_strict(cli, export, tmp_path):
         (["--set", "aht.include_hold=maybe"], "true or false"),
         (["--set", "novalue"], "NAME=VALUE"),
         (["--tz", "Mars/Olympus"], "IANA time zone"),
-        (["--by", "weekday"], "unknown grouping 'weekday'"),
+        (["--by", "fortnight"], "unknown grouping 'fortnight'"),
         (["--from", "2024-02-30"], "YYYY-MM-DD"),
         (["--from", "2024-03-05", "--to", "2024-03-04"], "after --to"),
         (["--format", "xml"], "--format must be one of"),
@@ -202,7 +202,7 @@ def test_definitions_command(cli):
     assert {m["name"] for m in doc["metrics"]} >= {"service_level", "asa_seconds", "aht_seconds"}
     shown = cli_json(cli("definitions", "service_level", "--format", "json"))
     assert "getvariable('service_level.threshold_seconds')" in shown["sql"]
-    assert "c.wait_seconds <= c.sl_threshold as sl_met" in shown["sql"]
+    assert "c.sl_wait <= c.sl_threshold as sl_met" in shown["sql"]
     assert 'SET VARIABLE "service_level.threshold_seconds" = 20;' in shown["sql"]
     assert 'SET VARIABLE "service_level.threshold_seconds@channel" = map(' in shown["sql"]
     assert cli("definitions", "nope").exit_code == 2

@@ -10,12 +10,14 @@ import polars as pl
 import pytest
 from conftest import ROOT, report_of, session_of
 
+from csmetrics.calendars.spec import load_hours_file
 from csmetrics.definitions.config import resolve
 from csmetrics.definitions.contract import wrap_aggregate
 from csmetrics.definitions.registry import load_registry
 from csmetrics.pipeline import compose
 
 SAMPLE = ROOT / "sample_data" / "interactions.csv"
+HOURS = ROOT / "examples" / "hours" / "hours.toml"
 SQL_SNAPSHOT = ROOT / "tests" / "snapshots" / "default_report.sql"
 
 
@@ -37,14 +39,15 @@ def sample(tmp_path_factory):
 
 def test_the_fused_pass_equals_each_metric_computed_alone(sample):
     session, definitions = sample
-    report = report_of(session, definitions, group_by="day,queue")
+    # with opening hours, so that the calendar metrics have values too
+    report = report_of(session, definitions, group_by="day,queue", hours=load_hours_file(HOURS))
     registry = session.registry
     groupings = compose.parse_group_by(registry, "day,queue")
-    chain = compose.scoped_chain(registry, groupings, external=False)
+    chain = compose.scoped_chain(registry, groupings, external=False, business=True)
     session.execute("CREATE OR REPLACE TEMP TABLE scoped AS " + chain.select("SELECT * FROM scoped"), {}, "scoped")
     keys = ["grp__day", "grp__queue"]
-    fused = session.query(compose.aggregate_pass("scoped", [m for m in registry.metrics if m.source == "contacts"]))
     contact_metrics = [m for m in registry.metrics if m.source == "contacts" and m.kind == "aggregate"]
+    fused = session.query(compose.aggregate_pass("scoped", contact_metrics))
     assert len(contact_metrics) >= 25
     with_values = 0
     for m in contact_metrics:

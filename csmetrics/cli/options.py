@@ -132,8 +132,16 @@ class ReportOptions:
         typer.Option(
             "--by",
             "-b",
-            help="Comma list of interval:15m|30m|60m, hour, day, week, month, queue, channel, agent, reason, "
-            "team (needs --roster).",
+            help="Comma list of interval:15m|30m|60m, hour, day, week, month, hour_of_day, weekday, queue, channel, "
+            "agent, reason, team (needs --roster).",
+        ),
+    ] = None
+    hours: Annotated[
+        Path | None,
+        typer.Option(
+            "--hours",
+            help="Opening hours, holidays and closures (TOML; default: the [week] and [calendars.NAME] tables of "
+            "csmetrics.toml) for business time, after-hours and backlog metrics.",
         ),
     ] = None
     date_from: Annotated[str | None, typer.Option("--from", help="First local date (inclusive), YYYY-MM-DD.")] = None

@@ -77,6 +77,7 @@ def build_request(
         date_to=last,
         metrics=report.metric_names(),
         resources=run.resources(config),
+        hours=api.opening_hours(config, report.hours),
     )
     return Command(config, request)
 

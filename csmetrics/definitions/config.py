@@ -21,6 +21,7 @@ from csmetrics.errors import ConfigError
 
 CONFIG_FILE_NAME = "csmetrics.toml"
 # Top-level keys of csmetrics.toml that are settings, not metric parameters.
+HOURS_KEYS = ("week", "holidays", "closures", "calendars")  # opening hours in csmetrics.toml
 NON_PARAMETER_KEYS = frozenset({"db", "mapping", "preset", "targets", "memory_limit", "temp_directory"})
 
 
@@ -56,6 +57,7 @@ class Config:
     path: Path | None = None
     values: dict[str, Any] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    hours: dict[str, Any] = field(default_factory=dict)  # the opening-hours tables, parsed by csmetrics.calendars
 
     @classmethod
     def find(cls, explicit: Path | None = None) -> Config:
@@ -71,8 +73,9 @@ class Config:
     @classmethod
     def read(cls, path: Path) -> Config:
         data = read_toml(path, "config file")
+        hours = _hours_tables(data)
         settings = {k: data.pop(k) for k in list(data) if k in NON_PARAMETER_KEYS}
-        return cls(path=path, values=flatten(data), settings=settings)
+        return cls(path=path, values=flatten(data), settings=settings, hours=hours)
 
     @property
     def origin(self) -> str:
@@ -88,6 +91,23 @@ class Config:
             raise ConfigError(msg)
         path = Path(value)
         return path if path.is_absolute() else self.path.parent / path
+
+
+def _hours_tables(data: dict[str, Any]) -> dict[str, Any]:
+    """Take the opening-hours keys out of a csmetrics.toml document (they are no parameters): ``week``,
+    ``holidays``, ``closures``, ``calendars``, and ``calendar`` under ``[channels.X]`` / ``[queues.Y]``;
+    ``timezone`` is both the report's time zone and the top-level calendar's, so it stays and is copied."""
+    hours = {k: data.pop(k) for k in HOURS_KEYS if k in data}
+    if hours and "timezone" in data:
+        hours["timezone"] = data["timezone"]
+    for scope in ("channels", "queues"):
+        table = data.get(scope)
+        if not isinstance(table, dict):
+            continue
+        for name, entry in table.items():
+            if isinstance(entry, dict) and "calendar" in entry:
+                hours.setdefault(scope, {})[name] = {"calendar": entry.pop("calendar")}
+    return hours
 
 
 def read_toml(path: Path, what: str) -> dict[str, Any]:

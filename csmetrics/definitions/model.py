@@ -11,6 +11,7 @@ UNITS = ("count", "ratio", "seconds", "hours", "score", "number")
 # What a metric reads (header key ``source``) and the relation that is.
 SOURCES = {"contacts": "scoped", "states": "state_time", "concurrency": "concurrency_time"}
 KINDS = ("aggregate", "standalone")
+NEEDS = ("hours",)  # side inputs a metric can need (header key ``needs``): hours = opening-hours calendars
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Metric:
     kind: str = "aggregate"
     reads: tuple[str, ...] = ()
     shows: tuple[str, ...] = ()  # parameters declared elsewhere that shape this metric
+    needs: str = ""  # "hours": only with opening hours (absent from a report without them, an error if asked)
 
     @property
     def relation(self) -> str:

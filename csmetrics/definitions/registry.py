@@ -38,6 +38,7 @@ from typing import Any
 from csmetrics.definitions.contract import check_shapes
 from csmetrics.definitions.model import (
     KINDS,
+    NEEDS,
     SOURCES,
     UNITS,
     Accounting,
@@ -256,6 +257,7 @@ def _read_metric(reader: _Reader, path: Path, macro_uses: dict[str, set[str]]) -
         (header["unit"] in UNITS, f"unit must be one of {', '.join(UNITS)}"),
         (header.get("source", "contacts") in SOURCES, f"source must be one of {', '.join(SOURCES)}"),
         (header.get("kind", "aggregate") in KINDS, f"kind must be one of {', '.join(KINDS)}"),
+        (header.get("needs", NEEDS[0]) in NEEDS, f"needs must be one of {', '.join(NEEDS)}"),
     ]
     bad = [why for ok, why in checks if not ok]
     if bad:
@@ -281,6 +283,7 @@ def _read_metric(reader: _Reader, path: Path, macro_uses: dict[str, set[str]]) -
         kind=kind,
         reads=reads,
         shows=reader.strings(header, "parameters", where),
+        needs=header.get("needs", ""),
     )
 
 

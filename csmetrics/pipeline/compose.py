@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from csmetrics.calendars.build import business_time_sql
 from csmetrics.definitions.model import Grouping, Metric, QualityExpression, Registry
 from csmetrics.definitions.params import Definitions, overrides, parse_override, plain
 from csmetrics.errors import ConfigError
@@ -85,19 +86,68 @@ class Chain:
         return ("WITH " + ",\n".join(self.ctes) + "\n" if self.ctes else "") + body
 
 
+def with_business(chain: Chain, registry: Registry) -> Chain:
+    """Business time per contact (report/contact_business.sql): each inbound contact's calendar
+    (report/calendar_contacts.sql), put through the range joins of sql/calendars/business_time.sql; the
+    glue CTEs only rename columns to the queries' input relations. Reads the calendar tables of the session
+    (empty without opening hours: every business figure is then NULL)."""
+    contacts = registry.fragments["calendar_contacts"]
+    business = registry.fragments["contact_business"]
+    return (
+        chain.then(contacts.name, contacts.sql)
+        .then(
+            "business_input",
+            f"SELECT _seq AS row_key, calendar, offered_at AS start_at, handled_at AS end_at FROM {contacts.name}",
+        )
+        .then("business_seconds", business_time_sql("business_seconds"))
+        .then("opening_input", f"SELECT _seq AS row_key, calendar, offered_at AS instant FROM {contacts.name}")
+        .then("next_opening", business_time_sql("next_opening"))
+        .then(business.name, business.sql)
+    )
+
+
+def backlog_table(registry: Registry, groupings: Sequence[Grouping]) -> str:
+    """CREATE backlog_rows: the contacts of the after-hours backlog (report/backlog.sql), each with the group
+    keys of the opening it waited for, so that backlog_at_open is counted on the opening's row."""
+    fragment = registry.fragments["backlog"]
+    chain = with_business(Chain((), ""), registry).then(fragment.name, fragment.sql)
+    if needs_team(groupings):
+        chain = chain.with_team(registry)
+    body = f"SELECT {', '.join(key_select(groupings))}, _seq FROM {quote_identifier(chain.last)}"
+    return "CREATE OR REPLACE TEMP TABLE backlog_rows AS\n" + chain.select(body)
+
+
 def needs_team(groupings: Sequence[Grouping]) -> bool:
     return any(g.needs == "roster" for g in groupings)
 
 
+def without_business(chain: Chain) -> Chain:
+    """``contact_business`` with its columns and no rows, for a report without opening hours: every business
+    figure is NULL and the contacts are not joined to an empty calendar."""
+    return chain.then(
+        "contact_business",
+        "SELECT _seq, CAST(NULL AS VARCHAR) AS calendar, CAST(NULL AS DOUBLE) AS business_wait_seconds, "
+        "CAST(NULL AS BOOLEAN) AS offered_after_hours, CAST(NULL AS TIMESTAMPTZ) AS backlog_open_at "
+        "FROM contacts WHERE false",
+    )
+
+
 def scoped_chain(
-    registry: Registry, groupings: Sequence[Grouping], *, external: bool, customers: bool = False
+    registry: Registry,
+    groupings: Sequence[Grouping],
+    *,
+    external: bool,
+    customers: bool = False,
+    business: bool = False,
 ) -> Chain:
-    """The CTEs that end in ``scoped``: the report's contacts with their group keys (report/scope.sql), the
-    group's external complaint denominator (``external``) and the distinct-customer marks (``customers``,
+    """The CTEs that end in ``scoped``: the report's contacts with their group keys (report/scope.sql), their
+    business time (``business``: the report has opening hours, report/contact_business.sql), the group's
+    external complaint denominator (``external``) and the distinct-customer marks (``customers``,
     report/customers.sql); the columns are always there, NULL when not asked for."""
     outcomes = registry.fragments["outcomes"]
     scope = registry.fragments["scope"]
-    chain = Chain((), "").then(outcomes.name, outcomes.sql).then(scope.name, scope.sql)
+    chain = Chain((), "").then(outcomes.name, outcomes.sql)
+    chain = (with_business(chain, registry) if business else without_business(chain)).then(scope.name, scope.sql)
     if needs_team(groupings):
         chain = chain.with_team(registry)
     dropped = ", ".join(quote_identifier(c) for c in scope.key_only)

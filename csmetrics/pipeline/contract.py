@@ -31,7 +31,7 @@ def _columns(session: Session, sql: str) -> set[str]:
 def _relations(session: Session) -> dict[str, tuple[str, set[str]]]:
     """Relation name -> (the query defining it, its columns), with no grouping."""
     registry = session.registry
-    chain = compose.scoped_chain(registry, [], external=False)
+    chain = compose.scoped_chain(registry, [], external=False, business=True)
     scoped = chain.select("SELECT * FROM scoped")
     out = {"scoped": (scoped, _columns(session, scoped))}
     for fragment, table, kind in (
@@ -41,6 +41,7 @@ def _relations(session: Session) -> dict[str, tuple[str, set[str]]]:
         session.execute(compose.pieces_table(registry, fragment, table, kind, []), {}, fragment)
         out[table] = (f"SELECT * FROM {table}", _columns(session, f"SELECT * FROM {table}"))
     session.execute(f"CREATE OR REPLACE TEMP TABLE scoped AS {scoped}", {}, "scoped")
+    session.execute(compose.backlog_table(registry, []), {}, "backlog_rows")
     return out
 
 

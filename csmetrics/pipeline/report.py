@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from csmetrics.calendars.spec import HoursConfig
 from csmetrics.definitions.model import Grouping, Metric, Registry
-from csmetrics.definitions.params import Definitions
+from csmetrics.definitions.params import Definitions, overrides
 from csmetrics.errors import ConfigError
 from csmetrics.pipeline import compose
 from csmetrics.pipeline.compose import ALL_GROUP, QUALITY_PREFIX, Chain
@@ -40,15 +41,50 @@ class ReportSpec:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     metrics: Sequence[str] | None = None
+    hours: HoursConfig | None = None  # opening-hours calendars (--hours FILE, [week] in csmetrics.toml)
 
 
-def choose_metrics(registry: Registry, names: Sequence[str] | None, *, has_states: bool) -> list[Metric]:
-    """The metrics asked for (all by default), in registry order; state metrics only with agent states."""
+HOURS_HINT = "give --hours FILE or a [week] table in csmetrics.toml (see docs/definitions.md, Opening hours)"
+
+
+def choose_metrics(
+    registry: Registry, names: Sequence[str] | None, *, has_states: bool, has_hours: bool = False
+) -> list[Metric]:
+    """The metrics asked for (all by default), in registry order; state metrics only with agent states,
+    calendar metrics only with opening hours."""
     if names is not None:
         _check_asked(registry, names, has_states=has_states)
+        needing = [m.name for m in registry.metrics if m.name in names and m.needs == "hours"]
+        if needing and not has_hours:
+            msg = f"{', '.join(needing)} need(s) opening hours: {HOURS_HINT}"
+            raise ConfigError(msg)
     chosen = [m for m in registry.metrics if names is None or m.name in names]
-    # Without agent states (and not asked for by name) the state metrics are absent from the report (not NULL).
-    return [m for m in chosen if m.source != "states" or has_states]
+    # Without agent states (and not asked for by name) the state metrics are absent from the report (not NULL);
+    # so are the calendar metrics without opening hours.
+    return [m for m in chosen if (m.source != "states" or has_states) and (m.needs != "hours" or has_hours)]
+
+
+def _check_clock(definitions: Definitions, hours: HoursConfig) -> None:
+    """service_level.clock = business (anywhere: globally, for a channel or a queue) needs opening hours."""
+    name = "service_level.clock"
+    business = [f"{name} = business"] if definitions[name] == "business" else []
+    for scope in definitions.specs[name].scopes:
+        business += [f"{scope} {k}" for k, v in overrides(definitions, name, scope).items() if v == "business"]
+    if business and not hours.calendars:
+        msg = f"{name} = business ({', '.join(business)}) needs opening hours: {HOURS_HINT}"
+        raise ConfigError(msg)
+
+
+def _calendars(session: Session, spec: ReportSpec, hours: HoursConfig) -> None:
+    """Expand the calendars over the report's days: the data's span and the period, whichever is wider (without
+    calendars, or without days, the tables are emptied: an earlier report's calendars do not linger)."""
+    span = data_span(session) if hours.calendars else {"from": None, "to": None}
+    firsts = [d for d in (spec.date_from, span["from"] and dt.date.fromisoformat(span["from"])) if d]
+    lasts = [d for d in (spec.date_to, span["to"] and dt.date.fromisoformat(span["to"])) if d]
+    if hours.calendars and firsts and lasts:
+        session.use_hours(hours, min(firsts), max(lasts))
+    else:
+        session.use_hours(HoursConfig(), None, None)
 
 
 def _check_asked(registry: Registry, names: Sequence[str], *, has_states: bool) -> None:
@@ -117,6 +153,7 @@ class _Passes:
         groupings: list[Grouping],
         chosen: list[Metric],
         external: bool,
+        business: bool = False,
     ) -> None:
         self.session = session
         self.registry = session.registry
@@ -125,7 +162,7 @@ class _Passes:
         self.agent_time = all(g.agent_time for g in groupings)
         customers = customers_denominator(session.registry, chosen, definitions)
         self.chain: Chain | None = compose.scoped_chain(
-            self.registry, groupings, external=external, customers=customers
+            self.registry, groupings, external=external, customers=customers, business=business
         )
 
     def run(self) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -140,6 +177,8 @@ class _Passes:
             self.chain = None
         if self.agent_time:
             self._agent_time_tables()
+        if any("backlog_rows" in m.reads for m in self._standalone()):
+            self.session.execute(compose.backlog_table(self.registry, self.groupings), {}, "sql/report/backlog.sql")
         contacts = self._pass("scoped", "contacts", quality=True)
         rows = self._groups(contacts)
         keys = list(rows.columns)
@@ -177,13 +216,18 @@ class _Passes:
         if not self.groupings:
             return pl.DataFrame({ALL_GROUP: ["all"]})
         contact_groups = contacts.select(pl.col("^grp__.*$"))
-        if not self.agent_time:
+        listings = []
+        if any("backlog_rows" in m.reads for m in self._standalone()):
+            # an opening with a backlog is a row even when nothing was offered in its group (a Monday morning)
+            listings.append("SELECT DISTINCT columns('^grp__') FROM backlog_rows")
+        if self.agent_time:
+            listings.append("SELECT DISTINCT columns('^grp__') FROM concurrency_time")
+            if self.session.inputs.states is not None:
+                listings.append("SELECT DISTINCT columns('^grp__') FROM state_time WHERE csm_staffed(state)")
+        if not listings:
             return contact_groups
-        listing = "SELECT DISTINCT columns('^grp__') FROM concurrency_time"
-        if self.session.inputs.states is not None:
-            listing += " UNION SELECT DISTINCT columns('^grp__') FROM state_time WHERE csm_staffed(state)"
-        agent_groups = self.session.query(listing, None, "listing groups")
-        return pl.concat([contact_groups, agent_groups], how="vertical_relaxed").unique(maintain_order=True)
+        other_groups = self.session.query(" UNION ".join(listings), None, "listing groups")
+        return pl.concat([contact_groups, other_groups], how="vertical_relaxed").unique(maintain_order=True)
 
     def _finish(self, rows: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
         for m in self.chosen:
@@ -268,11 +312,16 @@ def run_report(session: Session, definitions: Definitions, spec: ReportSpec | No
     registry = session.registry
     groupings = compose.parse_group_by(registry, spec.group_by)
     _check_groupings(session, groupings)
-    chosen = choose_metrics(registry, spec.metrics, has_states=session.inputs.states is not None)
+    hours = spec.hours or HoursConfig()
+    chosen = choose_metrics(
+        registry, spec.metrics, has_states=session.inputs.states is not None, has_hours=bool(hours.calendars)
+    )
+    _check_clock(definitions, hours)
     session.prepare(definitions)
     session.set_variables(definitions, spec.date_from, spec.date_to)
+    _calendars(session, spec, hours)
     external = _external(session, definitions, groupings, chosen)
-    passes = _Passes(session, definitions, groupings, chosen, external)
+    passes = _Passes(session, definitions, groupings, chosen, external, business=bool(hours.calendars))
     session.observer.stage("computing the metrics")
     rows, contacts = passes.run()
     rows = _format_keys(session, rows, groupings)
@@ -288,6 +337,7 @@ def run_report(session: Session, definitions: Definitions, spec: ReportSpec | No
         data_quality=quality,
         generated_at=utc_now_iso(),
         rejects=_rejects(session, quality),
+        opening_hours=hours.describe(),
         state_rejects=(
             session.query("SELECT * FROM state_rejects", None, "reading rejected state rows")
             if session.inputs.states is not None

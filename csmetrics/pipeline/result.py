@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 
 from csmetrics.definitions.model import Metric
-from csmetrics.definitions.params import Definitions, plain
+from csmetrics.definitions.params import Definitions, fingerprint, plain
 
 SCHEMA_VERSION = "1.0"
 
@@ -27,10 +27,15 @@ class Report:
     generated_at: str
     rejects: pl.DataFrame = field(default_factory=pl.DataFrame)
     state_rejects: pl.DataFrame | None = None  # rejected agent state rows (None without --states)
+    opening_hours: dict[str, Any] = field(default_factory=dict)  # the calendars used (HoursConfig.describe())
 
     @property
     def fingerprint(self) -> str:
-        return self.definitions.fingerprint
+        """The definitions' fingerprint; with opening hours, of the parameters and the calendars together (two
+        reports under different opening hours never share a fingerprint)."""
+        if not self.opening_hours:
+            return self.definitions.fingerprint
+        return fingerprint({**self.definitions.values, "opening_hours": self.opening_hours})
 
     def definitions_document(self) -> dict[str, Any]:
         """Every metric in the report with its definition in words and its parameters in effect."""
@@ -46,6 +51,7 @@ class Report:
             "group_by": self.group_keys,
             "definitions": self.definitions_document(),
             "definitions_fingerprint": self.fingerprint,
+            **({"opening_hours": self.opening_hours} if self.opening_hours else {}),
             "data_quality": self.data_quality,
             "rows": self.rows.to_dicts(),
         }

@@ -20,6 +20,8 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from csmetrics.calendars.build import create_assignment_table, create_calendar_tables
+from csmetrics.calendars.spec import HoursConfig
 from csmetrics.definitions.model import Registry
 from csmetrics.definitions.params import Definitions, overrides, parse_override, plain
 from csmetrics.definitions.registry import RUNTIME_VARIABLES, load_registry
@@ -77,6 +79,11 @@ def configure(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("SET preserve_insertion_order = false")
 
 
+# Days the calendar is expanded beyond the data and the period, so that a wait running past the last day still
+# finds its business seconds and its next opening (waits longer than this give NULL business time).
+CALENDAR_MARGIN_DAYS = 62
+
+
 class Session:
     """One analysis: inputs, preparation steps and report passes on one DuckDB connection."""
 
@@ -113,6 +120,19 @@ class Session:
             if name in views:  # a view a session before this one made on the same connection
                 self.execute(f"DROP VIEW {quote_identifier(name)}", {}, name)
             self.execute(f"CREATE OR REPLACE TEMP TABLE {quote_identifier(name)} ({INPUT_TABLES[name]})", {}, name)
+        self.use_hours(HoursConfig(), None, None)
+
+    def use_hours(self, hours: HoursConfig, first_day: dt.date | None, last_day: dt.date | None) -> None:
+        """The opening-hours tables the report's business time reads (sql/calendars/open_intervals.sql): the
+        calendars of ``hours`` expanded over the local days ``first_day`` to ``last_day`` widened by
+        :data:`CALENDAR_MARGIN_DAYS`, and their channel and queue assignments. Without calendars or days the
+        tables are empty (every business-time figure is then NULL)."""
+        calendars = hours.calendars if first_day is not None and last_day is not None else {}
+        today = dt.date.today()
+        create_calendar_tables(
+            self.con, calendars, first_day or today, last_day or today, margin_days=CALENDAR_MARGIN_DAYS
+        )
+        create_assignment_table(self.con, hours)
 
     def close(self) -> None:
         self.observer.done()

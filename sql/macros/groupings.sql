@@ -13,6 +13,11 @@ report time zone).
 - csm_key_day / csm_key_week (the ISO week, as the date of its Monday) /
   csm_key_month: local calendar keys; csm_label_date and csm_label_month write
   them as YYYY-MM-DD and YYYY-MM.
+- csm_key_hour_of_day: the local hour of the day, 0-23 (the hour the wall clock
+  shows: on a fall-back night the repeated hour's two real hours are one key).
+- csm_key_weekday: the ISO day of the week of the local date, 1 = Monday ... 7 =
+  Sunday; csm_label_weekday writes it with its name, e.g. "1 Monday", so that
+  the text sorts Monday first as well.
 - csm_label_agent: an agent or team key; a contact no agent handled has none and
   is labelled (no agent).
 """
@@ -34,3 +39,10 @@ create or replace temp macro csm_label_date(k) as strftime(k, '%Y-%m-%d');
 create or replace temp macro csm_label_month(k) as strftime(k, '%Y-%m');
 
 create or replace temp macro csm_label_agent(k) as coalesce(k, '(no agent)');
+
+create or replace temp macro csm_key_hour_of_day(offered_local) as cast(hour(offered_local) as integer);
+
+create or replace temp macro csm_key_weekday(offered_local) as cast(isodow(offered_local) as integer);
+
+create or replace temp macro csm_label_weekday(k) as
+    k || ' ' || ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'][k];

@@ -1,6 +1,6 @@
 /* csmetrics
 fragment = "scope_rows"
-reads = ["contacts", "contact_outcomes", "survey_answers"]
+reads = ["contacts", "contact_outcomes", "survey_answers", "contact_business"]
 key_only = ["direction", "channel", "queue", "reason", "offered_at"]
 description = """
 The contacts a report counts: inbound, not in progress, offered on a local date
@@ -13,7 +13,12 @@ queue's override (queues.NAME.<parameter>), else its channel's
 (channels.NAME.<parameter>), else the global value. So a row mixing channels
 (--by day) counts each email against the email threshold and each call against
 the voice one. sl_met and sl_counted say whether the contact is in the service
-level's numerator and denominator under its own threshold and denominator. The FCR status comes from
+level's numerator and denominator under its own threshold, denominator and clock
+(service_level.clock): calendar time (wait_seconds) or the business time of its
+opening-hours calendar (business_wait_seconds, from contact_business; see
+docs/definitions.md, "Opening hours"). Under the business clock a contact whose
+business wait is unknown (no calendar assigned, or a wait beyond the calendar's
+span) is in neither the numerator nor the denominator. The FCR status comes from
 contact_outcomes, computed over all loaded contacts. A contact's CSAT and NPS
 answers are its valid survey answers (survey_answers) when it has them, else the
 valid answers on its own row; csat_number is a numeric answer, csat_binary a
@@ -54,12 +59,23 @@ offered = "answered within T / (answered + abandoned): every abandon is a miss (
 answered = "answered within T / answered: abandons ignored (ICMI #2)"
 exclude_early_abandons = "answered within T / (answered + abandoned with wait > T): early abandons dropped (ICMI #4)"
 early_abandons_met = "(answered within T + abandoned with wait <= T) / (answered + abandoned): early abandons count as met (ICMI #1, Amazon Connect)"
+
+[params."service_level.clock"]
+type = "choice"
+default = "calendar"
+scopes = ["channel", "queue"]
+help = "The clock the wait is judged on against service_level.threshold_seconds."
+[params."service_level.clock".choices]
+calendar = "calendar time: offered_at to answered_at (abandoned: to ended_at)"
+business = "business time: only the time the contact's opening-hours calendar is open (--hours, [week] in csmetrics.toml)"
 */
 with answered as (
     select
         -- every contact column but the bulky ones no metric reads (_seq is the contact's key)
         c.* exclude (interaction_id, csat, nps),
         o.fcr_status,
+        b.business_wait_seconds,
+        coalesce(b.offered_after_hours, false) as offered_after_hours,
         coalesce(s.csat, csm_valid_csat(c.csat)) as csat_answer,
         coalesce(s.nps, csm_valid_nps(c.nps)) as nps_answer,
         -- the contact's own parameter values: its queue's override, else its channel's, else the global one
@@ -77,10 +93,16 @@ with answered as (
             getvariable('service_level.denominator@queue')[c.queue],
             getvariable('service_level.denominator@channel')[c.channel],
             getvariable('service_level.denominator')
-        ) as sl_denominator
+        ) as sl_denominator,
+        coalesce(
+            getvariable('service_level.clock@queue')[c.queue],
+            getvariable('service_level.clock@channel')[c.channel],
+            getvariable('service_level.clock')
+        ) as sl_clock
     from contacts as c
     left join contact_outcomes as o on o._seq = c._seq
     left join survey_answers as s on s.contact_seq = c._seq
+    left join contact_business as b on b._seq = c._seq
     where csm_in_report(c.direction, c.outcome, c.offered_at)
 ),
 
@@ -94,21 +116,23 @@ classified as (
         a.outcome = 'answered' and a.talk_seconds is not null as has_handle_time,
         case when csm_csat_binary(a.csat_answer) is null then csm_score_number(a.csat_answer) end as csat_number,
         csm_csat_binary(a.csat_answer) as csat_binary,
-        cast(csm_score_number(a.nps_answer) as integer) as nps_score
+        cast(csm_score_number(a.nps_answer) as integer) as nps_score,
+        -- the wait the service level judges: calendar or business time, by the contact's own clock
+        case when a.sl_clock = 'business' then a.business_wait_seconds else a.wait_seconds end as sl_wait
     from answered as a
 )
 
 select
-    c.* exclude (sl_threshold, sl_denominator),
+    c.* exclude (sl_threshold, sl_denominator, sl_clock, sl_wait),
     -- service level, each contact under its own threshold T (inclusive) and denominator; short abandons in neither
     case
         when c.sl_denominator = 'early_abandons_met' then (c.is_answered or c.is_abandoned)
         else c.is_answered
-    end and c.wait_seconds <= c.sl_threshold as sl_met,
-    case c.sl_denominator
+    end and c.sl_wait <= c.sl_threshold as sl_met,
+    c.sl_wait is not null and case c.sl_denominator
         when 'offered' then c.is_answered or c.is_abandoned
         when 'answered' then c.is_answered
-        when 'exclude_early_abandons' then c.is_answered or (c.is_abandoned and c.wait_seconds > c.sl_threshold)
+        when 'exclude_early_abandons' then c.is_answered or (c.is_abandoned and c.sl_wait > c.sl_threshold)
         when 'early_abandons_met' then c.is_answered or c.is_abandoned
     end as sl_counted
 from classified as c

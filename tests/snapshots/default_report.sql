@@ -45,12 +45,17 @@ status as (
 
 select _seq, fcr_status from status
 ),
+"contact_business" AS (
+SELECT _seq, CAST(NULL AS VARCHAR) AS calendar, CAST(NULL AS DOUBLE) AS business_wait_seconds, CAST(NULL AS BOOLEAN) AS offered_after_hours, CAST(NULL AS TIMESTAMPTZ) AS backlog_open_at FROM contacts WHERE false
+),
 "scope_rows" AS (
 with answered as (
     select
         -- every contact column but the bulky ones no metric reads (_seq is the contact's key)
         c.* exclude (interaction_id, csat, nps),
         o.fcr_status,
+        b.business_wait_seconds,
+        coalesce(b.offered_after_hours, false) as offered_after_hours,
         coalesce(s.csat, csm_valid_csat(c.csat)) as csat_answer,
         coalesce(s.nps, csm_valid_nps(c.nps)) as nps_answer,
         -- the contact's own parameter values: its queue's override, else its channel's, else the global one
@@ -68,10 +73,16 @@ with answered as (
             getvariable('service_level.denominator@queue')[c.queue],
             getvariable('service_level.denominator@channel')[c.channel],
             getvariable('service_level.denominator')
-        ) as sl_denominator
+        ) as sl_denominator,
+        coalesce(
+            getvariable('service_level.clock@queue')[c.queue],
+            getvariable('service_level.clock@channel')[c.channel],
+            getvariable('service_level.clock')
+        ) as sl_clock
     from contacts as c
     left join contact_outcomes as o on o._seq = c._seq
     left join survey_answers as s on s.contact_seq = c._seq
+    left join contact_business as b on b._seq = c._seq
     where csm_in_report(c.direction, c.outcome, c.offered_at)
 ),
 
@@ -85,21 +96,23 @@ classified as (
         a.outcome = 'answered' and a.talk_seconds is not null as has_handle_time,
         case when csm_csat_binary(a.csat_answer) is null then csm_score_number(a.csat_answer) end as csat_number,
         csm_csat_binary(a.csat_answer) as csat_binary,
-        cast(csm_score_number(a.nps_answer) as integer) as nps_score
+        cast(csm_score_number(a.nps_answer) as integer) as nps_score,
+        -- the wait the service level judges: calendar or business time, by the contact's own clock
+        case when a.sl_clock = 'business' then a.business_wait_seconds else a.wait_seconds end as sl_wait
     from answered as a
 )
 
 select
-    c.* exclude (sl_threshold, sl_denominator),
+    c.* exclude (sl_threshold, sl_denominator, sl_clock, sl_wait),
     -- service level, each contact under its own threshold T (inclusive) and denominator; short abandons in neither
     case
         when c.sl_denominator = 'early_abandons_met' then (c.is_answered or c.is_abandoned)
         else c.is_answered
-    end and c.wait_seconds <= c.sl_threshold as sl_met,
-    case c.sl_denominator
+    end and c.sl_wait <= c.sl_threshold as sl_met,
+    c.sl_wait is not null and case c.sl_denominator
         when 'offered' then c.is_answered or c.is_abandoned
         when 'answered' then c.is_answered
-        when 'exclude_early_abandons' then c.is_answered or (c.is_abandoned and c.wait_seconds > c.sl_threshold)
+        when 'exclude_early_abandons' then c.is_answered or (c.is_abandoned and c.sl_wait > c.sl_threshold)
         when 'early_abandons_met' then c.is_answered or c.is_abandoned
     end as sl_counted
 from classified as c
@@ -129,6 +142,8 @@ SELECT
     count(*) filter (where sl_met) / nullif(count(*) filter (where sl_counted), 0) AS "service_level",
     -- sql/metrics/asa_seconds.sql
     avg(wait_seconds) filter (where is_answered) AS "asa_seconds",
+    -- sql/metrics/asa_business_seconds.sql
+    avg(business_wait_seconds) filter (where is_answered) AS "asa_business_seconds",
     -- sql/metrics/avg_wait_seconds.sql
     avg(wait_seconds) filter (where is_answered or is_abandoned) AS "avg_wait_seconds",
     -- sql/metrics/abandon_rate.sql
@@ -149,6 +164,11 @@ SELECT
     -- sql/metrics/transfer_rate.sql
     count(*) filter (where is_answered and transferred)
     / nullif(count(transferred) filter (where is_answered), 0) AS "transfer_rate",
+    -- sql/metrics/after_hours.sql
+    count(*) filter (where (is_answered or is_abandoned) and offered_after_hours) AS "after_hours",
+    -- sql/metrics/after_hours_rate.sql
+    count(*) filter (where (is_answered or is_abandoned) and offered_after_hours)
+    / nullif(count(*) filter (where is_answered or is_abandoned), 0) AS "after_hours_rate",
     -- sql/metrics/fcr_rate.sql
     count(*) filter (where fcr_status = 'resolved')
     / nullif(count(*) filter (where fcr_status in ('resolved', 'unresolved')), 0) AS "fcr_rate",

@@ -1,0 +1,1 @@
+"""Opening-hours calendars, public holidays and business time, computed set-based in DuckDB."""
