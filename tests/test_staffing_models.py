@@ -1,4 +1,4 @@
-"""Staffing models (csmetrics.staffing.erlang): Erlang B, C and A, required agents, patience.
+"""Staffing models (csmetrics.staffing): Erlang B, C and A, required agents, patience.
 
 Reference values are written out literally; their sources are listed in
 ../shared/reference/staffing-comparison-calendars.md section 1 (pyworkforce docs and #41, Herzog's
@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from scipy import linalg
 
-from csmetrics.staffing.erlang import (
+from csmetrics.staffing import (
     erlang_a_continuous,
     erlang_a_metrics,
     erlang_b,
