@@ -22,11 +22,15 @@ from csmetrics.staffing import (
     erlang_b,
     erlang_b_continuous,
     erlang_b_lines,
+    erlang_b_lines_fractional,
     erlang_c,
     erlang_c_metrics,
     estimate_abandon_rate,
     estimate_patience,
     fte,
+    lines_table,
+    parse_agents,
+    parse_interval,
     positions,
     required_agents,
     staffing_table,
@@ -63,6 +67,55 @@ def test_erlang_b_lines_for_a_blocking_target():
     assert erlang_b(116, 100) > 0.01 >= erlang_b(117, 100)
     assert erlang_b_lines(500, 0.01) == 527
     assert erlang_b_lines(0, 0.01) == 0
+
+
+def test_fractional_lines_solve_the_continuous_blocking():
+    # B(16, 10) > 0.02 >= B(17, 10): the continuous N with B = 0.02 lies between.
+    n = erlang_b_lines_fractional(10, 0.02)
+    assert 16 < n < 17
+    assert erlang_b_continuous(n, 10) == pytest.approx(0.02, rel=1e-10)
+    assert erlang_b_lines_fractional(0, 0.02) == 0.0
+    # at a whole number of lines that meets the target exactly, the answer is that number: B(1, 1) = 0.5
+    assert erlang_b_lines_fractional(1, 0.5) == 1.0
+
+
+def test_lines_table_shape():
+    table = lines_table(10, 3600, 3600, 0.02, shrinkage=0.2, agents=[16, 17])
+    assert table["model"] == "erlang-b"
+    assert table["inputs"]["max_blocking"] == 0.02
+    assert table["inputs"]["target"] is None
+    sixteen, seventeen = table["rows"]
+    assert sixteen["p_block"] > 0.02 >= seventeen["p_block"]
+    assert seventeen["occupancy"] == pytest.approx(10 * (1 - seventeen["p_block"]) / 17)
+    assert (seventeen["p_wait"], seventeen["service_level"], seventeen["p_abandon"]) == (None, None, None)
+    assert table["required"]["agents"] == 17
+    assert table["required"]["fte"] == pytest.approx(17 / 0.8)
+    assert table["required"]["positions"] == 22  # 21.25 rounded up
+    assert [r["agents"] for r in lines_table(10, 3600, 3600, 0.02)["rows"]] == list(range(14, 21))
+    assert lines_table(0, 3600, 3600, 0.02, agents=[0])["rows"][0]["occupancy"] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("30m", 1800), ("15min", 900), ("1h", 3600), ("90s", 90), ("1800", 1800), (" 60M ", 3600), ("0.5h", 1800)],
+)
+def test_parse_interval(text, seconds):
+    assert parse_interval(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "30x", "-5m", "0", "m30", "1h30m"])
+def test_parse_interval_refuses(text):
+    with pytest.raises(ValueError, match="interval"):
+        parse_interval(text)
+
+
+def test_parse_agents():
+    assert parse_agents("11,12,13,14") == [11, 12, 13, 14]
+    assert parse_agents("10-12, 20") == [10, 11, 12, 20]
+    assert parse_agents("0") == [0]
+    for bad in ("", "a", "12-10", "-1", "1.5", "0-20000"):
+        with pytest.raises(ValueError, match="agents"):
+            parse_agents(bad)
 
 
 @pytest.mark.parametrize(
@@ -401,6 +454,9 @@ def test_staffing_table_shape_erlang_c():
         "patience_seconds": None,
         "max_occupancy": 0.85,
         "shrinkage": 0.3,
+        "max_abandon": None,
+        "max_asa_seconds": None,
+        "max_blocking": None,
     }
     assert [row["agents"] for row in table["rows"]] == [10, 11, 14]
     overload, eleven, fourteen = table["rows"]
@@ -415,10 +471,12 @@ def test_staffing_table_shape_erlang_c():
     }
     assert digits(eleven["service_level"], "0.3896138")
     assert digits(fourteen["asa_seconds"], "7.836")
-    assert set(table["required"]) == {"agents", "agents_fractional", "fte"}
+    assert set(table["required"]) == {"agents", "agents_fractional", "fte", "fte_fractional", "positions"}
     assert table["required"]["agents"] == 14
     assert digits(table["required"]["agents_fractional"], "13.037")
     assert table["required"]["fte"] == pytest.approx(20.0)
+    assert table["required"]["positions"] == 20
+    assert digits(table["required"]["fte_fractional"], "18.62")  # 13.037 / 0.7
     json.dumps(table, allow_nan=False)
 
 

@@ -6,7 +6,8 @@ session). Units are seconds throughout (arrival rates per second, AHT, threshold
 seconds); traffic is in erlangs, A = arrival rate x AHT.
 
 Modules: ``erlang_b``, ``erlang_c``, ``erlang_a``, ``measures`` (QueueMetrics, workload), ``requirement``,
-``patience``, ``model_table`` (the model-only JSON), ``checks`` (argument checks), ``measured`` (from data).
+``patience``, ``model_table`` (the model-only JSON), ``checks`` (argument checks), ``measured`` (from data), with
+``columns`` (what its rows hold) and ``queries`` (its SQL, ``sql/staffing``).
 
 Definitions settled here (and relied on by the CLI's JSON):
 
@@ -44,10 +45,10 @@ Sources:
 from __future__ import annotations
 
 from csmetrics.staffing.erlang_a import erlang_a_continuous, erlang_a_metrics
-from csmetrics.staffing.erlang_b import erlang_b, erlang_b_continuous, erlang_b_lines
+from csmetrics.staffing.erlang_b import erlang_b, erlang_b_continuous, erlang_b_lines, erlang_b_lines_fractional
 from csmetrics.staffing.erlang_c import erlang_c, erlang_c_metrics
 from csmetrics.staffing.measures import QueueMetrics, workload
-from csmetrics.staffing.model_table import staffing_table
+from csmetrics.staffing.model_table import lines_table, parse_agents, parse_interval, staffing_table
 from csmetrics.staffing.patience import estimate_abandon_rate, estimate_patience
 from csmetrics.staffing.requirement import Limits, Requirement, fte, positions, required_agents
 
@@ -60,11 +61,15 @@ __all__ = [
     "erlang_b",
     "erlang_b_continuous",
     "erlang_b_lines",
+    "erlang_b_lines_fractional",
     "erlang_c",
     "erlang_c_metrics",
     "estimate_abandon_rate",
     "estimate_patience",
     "fte",
+    "lines_table",
+    "parse_agents",
+    "parse_interval",
     "positions",
     "required_agents",
     "staffing_table",

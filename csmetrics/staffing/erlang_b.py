@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from scipy import special
+from scipy import optimize, special
 
 from csmetrics.staffing.checks import non_negative, open_unit
 
@@ -100,3 +100,24 @@ def erlang_b_lines(traffic: float, max_blocking: float) -> int:
         n += 1
         b = a * b / (n + a * b)
     return n
+
+
+def erlang_b_lines_fractional(traffic: float, max_blocking: float) -> float:
+    """The continuous N at which B(N, A) = ``max_blocking``, in (lines - 1, lines] (0 for no traffic).
+
+    Continuous Erlang B falls strictly with N, so the root of log B(N, A) - log(max_blocking) between
+    the whole requirement and one line fewer is found by Brent's method.
+    """
+    a = non_negative("traffic", traffic)
+    target = open_unit("max_blocking", max_blocking)
+    whole = erlang_b_lines(a, target)
+    if whole == 0:
+        return 0.0
+    log_target = math.log(target)
+
+    def gap(n: float) -> float:
+        return log_erlang_b(n, a) - log_target
+
+    if gap(float(whole)) >= 0.0:  # a tie at the whole number, within float noise
+        return float(whole)
+    return float(optimize.brentq(gap, float(whole - 1), float(whole), xtol=1e-12, rtol=1e-14))

@@ -70,8 +70,15 @@ class Requirement:
     metrics: QueueMetrics
 
     def as_dict(self) -> dict[str, Any]:
-        """The CLI's ``required`` object: agents, agents_fractional, fte."""
-        return {"agents": self.agents, "agents_fractional": self.agents_fractional, "fte": self.fte}
+        """The CLI's ``required`` object: agents, agents_fractional, fte (of the whole agents, unrounded), and
+        fte_fractional (of the unrounded agents) and positions (fte rounded up to whole positions)."""
+        return {
+            "agents": self.agents,
+            "agents_fractional": self.agents_fractional,
+            "fte": self.fte,
+            "fte_fractional": self.fte_fractional,
+            "positions": self.positions,
+        }
 
 
 def _smallest_agents(meets: Callable[[int], bool], guess: int) -> int:
