@@ -8,12 +8,12 @@ quoted: ``digits(value, "0.6821182")`` means value rounds to 0.6821182.
 
 from __future__ import annotations
 
-import heapq
 import json
 import math
 
 import numpy as np
 import pytest
+from queue_simulation import simulate_erlang_a
 from scipy import linalg
 
 from csmetrics.staffing import (
@@ -544,32 +544,6 @@ def test_invalid_model_inputs_raise_value_error():
 # ----------------------------------------------------------------------------- simulation
 
 
-def simulate_erlang_a(seed: int, lam: float, aht: float, patience: float, agents: int, count: int):
-    """Event-driven M/M/N+M FCFS queue: a heap of the times agents come free.
-
-    A contact reaches an agent at max(arrival, earliest free time) - the earlier contacts that were
-    answered already hold their agents, and neither abandoners nor later arrivals change it - and
-    abandons if that wait exceeds its patience. Returns arrival times, waits (until answer or
-    abandonment) and whether each contact was answered.
-    """
-    rng = np.random.default_rng(seed)
-    arrivals = np.cumsum(rng.exponential(1 / lam, count))
-    handle = rng.exponential(aht, count).tolist()
-    patience_draws = rng.exponential(patience, count).tolist()
-    free = [0.0] * agents
-    waits = np.empty(count)
-    answered = np.zeros(count, dtype=bool)
-    for i, arrival in enumerate(arrivals.tolist()):
-        start = max(arrival, free[0])
-        if start - arrival <= patience_draws[i]:
-            heapq.heapreplace(free, start + handle[i])
-            waits[i] = start - arrival
-            answered[i] = True
-        else:
-            waits[i] = patience_draws[i]
-    return arrivals, waits, answered
-
-
 def batch_mean_and_se(values: np.ndarray, batches: int) -> tuple[float, float]:
     means = values[: len(values) // batches * batches].reshape(batches, -1).mean(axis=1)
     return float(values.mean()), float(means.std(ddof=1) / math.sqrt(batches))
@@ -577,7 +551,8 @@ def batch_mean_and_se(values: np.ndarray, batches: int) -> tuple[float, float]:
 
 def test_simulated_queue_converges_to_erlang_a():
     agents, threshold, warm_up, batches = 12, 20.0, 2_000, 40
-    _, waits, answered = simulate_erlang_a(20261104, LAM, AHT, PATIENCE, agents, 122_000)
+    sim = simulate_erlang_a(20261104, LAM, AHT, PATIENCE, agents, 122_000)
+    waits, answered = sim.waits, sim.answered
     waits, answered = waits[warm_up:], answered[warm_up:]
     predicted = erlang_a_metrics(LAM, AHT, PATIENCE, agents, threshold)
 

@@ -152,18 +152,7 @@ def _from_data(
     *,
     quiet: bool,
 ) -> None:
-    require_format(fmt, FORMATS)
-    if fmt == "parquet" and output is None and sys.stdout.isatty():
-        msg = "Parquet is binary: write it to a file with -o FILE, or pipe stdout"
-        raise ConfigError(msg)
-    model_only = [n for n, given in (("--agents", staff.agents), ("--interval", staff.interval)) if given]
-    if model_only or staff.max_blocking is not None:
-        named = ", ".join(model_only) or "--max-blocking"
-        msg = (
-            f"{named} belong(s) to the model alone (--volume, --aht); with data the interval is --by interval:30m "
-            "(or 15m, 60m, hour) and the agents are measured (--states)"
-        )
-        raise ConfigError(msg)
+    _check_data_options(staff, fmt, output)
     config = Config.find(defs.config)
     mapping = chosen_mapping(inputs, config)
     first, last = period.period()
@@ -194,6 +183,21 @@ def _from_data(
     if fmt == "table" and output is None:
         keys = [k for k in result.group_keys if k in SPLITS]
         Console(highlight=False, markup=False).print(_summary_table(result.summary, keys))
+
+
+def _check_data_options(staff: StaffingOptions, fmt: str, output: Path | None) -> None:
+    require_format(fmt, FORMATS)
+    if fmt == "parquet" and output is None and sys.stdout.isatty():
+        msg = "Parquet is binary: write it to a file with -o FILE, or pipe stdout"
+        raise ConfigError(msg)
+    model_only = (("--agents", staff.agents), ("--interval", staff.interval), ("--max-blocking", staff.max_blocking))
+    given = [name for name, value in model_only if value is not None]
+    if given:
+        msg = (
+            f"{', '.join(given)}: only for the model alone (--volume, --aht); with data the interval is "
+            "--by interval:30m (or 15m, 60m, hour) and the agents are measured (--states)"
+        )
+        raise ConfigError(msg)
 
 
 def _model_table(document: dict[str, Any]) -> Table:

@@ -138,27 +138,17 @@ def staffing_report(session: Session, definitions: Definitions, spec: ReportSpec
     report = run_report(session, defs, replace(spec, group_by=groups, metrics=wanted))
     keys = [g.key for g in splits]
     patience = _patience(session, defs, spec, splits)
-    rows = _with_patience(report.rows, patience, keys, staffing.patience_seconds)
-    rows = _run(session, "measured", rows, seconds)
-    if has_states:
-        rows = _run(session, "staffed", rows, seconds)
-    else:
-        rows = rows.with_columns(pl.lit(None, dtype=pl.Float64).alias("staffed_agents"))
-    rows = pl.concat([rows, _model_columns(rows, staffing, seconds, defs[THRESHOLD])], how="horizontal")
-    rows = _run(session, "compare", rows, seconds)
+    rows = _figures(session, report.rows, patience, keys, staffing, seconds, defs[THRESHOLD], has_states=has_states)
     summary = _summary(session, rows, patience, keys, seconds, has_states=has_states)
     for group in summary:
-        estimated = group.get("estimated_patience_seconds")
-        modelled = estimated if staffing.patience_seconds is None else staffing.patience_seconds
-        group["model"] = "erlang-a" if staffing.model == "erlang-a" and modelled is not None else "erlang-c"
+        group["model"] = _group_model(staffing, group.get("estimated_patience_seconds"))
     shown = [c.name for c in columns(states=has_states)] + list(CONTACT_METRICS)
-    rows = rows.select(report.group_keys + [c for c in ORDER if c in shown])
     metrics = [m for m in report.metrics if m.name in CONTACT_METRICS]
     metrics += [c.metric(900 + i) for i, c in enumerate(columns(states=has_states))]
     if splits and has_states:
         notes.append("staffed agents are null: agent states have no queue or channel; --by the interval alone")
     return StaffingReport(
-        rows=rows,
+        rows=rows.select(report.group_keys + [c for c in ORDER if c in shown]),
         group_keys=report.group_keys,
         metrics=metrics,
         definitions=defs,
@@ -171,6 +161,35 @@ def staffing_report(session: Session, definitions: Definitions, spec: ReportSpec
         summary=summary,
         notes=notes,
     )
+
+
+def _figures(
+    session: Session,
+    measured: pl.DataFrame,
+    patience: pl.DataFrame,
+    keys: list[str],
+    staffing: StaffingSpec,
+    seconds: int,
+    threshold: int,
+    *,
+    has_states: bool,
+) -> pl.DataFrame:
+    """The report's rows, then the patience, the load and SE (SQL), the agents (SQL), the model (Python) and
+    the comparison (SQL)."""
+    rows = _with_patience(measured, patience, keys, staffing.patience_seconds)
+    rows = _run(session, "measured", rows, seconds)
+    if has_states:
+        rows = _run(session, "staffed", rows, seconds)
+    else:
+        rows = rows.with_columns(pl.lit(None, dtype=pl.Float64).alias("staffed_agents"))
+    rows = pl.concat([rows, _model_columns(rows, staffing, seconds, threshold)], how="horizontal")
+    return _run(session, "compare", rows, seconds)
+
+
+def _group_model(spec: StaffingSpec, estimated: float | None) -> str:
+    """Erlang A needs a finite patience: a group where nobody abandoned is modelled with Erlang C."""
+    patience = estimated if spec.patience_seconds is None else spec.patience_seconds
+    return "erlang-a" if spec.model == "erlang-a" and patience is not None else "erlang-c"
 
 
 def _settings(spec: StaffingSpec, interval_seconds: int, threshold: int) -> dict[str, Any]:
