@@ -31,7 +31,7 @@ class Column:
     states: bool = False  # only with --states
 
     def metric(self, order: int) -> Metric:
-        path = staffing_query(self.source).path if self.source != "model" else Path(__file__).with_name("model")
+        path = staffing_query(self.source).path if self.source != "model" else Path(__file__).with_name("measured.py")
         return Metric(
             name=self.name,
             title=self.title,
@@ -192,7 +192,7 @@ COLUMNS = (
 # The report metrics a staffing run reads, and those of them its rows show.
 CONTACT_METRICS = ("offered", "aht_seconds", "abandon_rate", "service_level")
 STATE_METRICS = ("staffed_hours", "handling_hours", "available_hours")
-# Row order: keys, then these (the report's metrics in capitals of the list are placed by name).
+# Row order: the group keys, then these (the report's own metrics among them).
 ORDER = (
     "offered",
     "aht_seconds",
