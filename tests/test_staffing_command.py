@@ -179,6 +179,14 @@ def test_model_only_usage_errors_exit_2(cli, args, message):
     assert "Traceback" not in result.stderr + result.stdout
 
 
+def test_no_inputs_names_both_modes(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CSMETRICS_DB", raising=False)
+    result = cli("staffing")
+    assert result.exit_code == 2
+    assert "--volume and --aht" in result.stderr and "input files" in result.stderr
+
+
 def test_model_only_refuses_input_files(cli, write_csv):
     path = write_csv(f"{HEADER}\n")
     result = cli("staffing", path, "--volume", "100", "--aht", "180")

@@ -25,6 +25,7 @@ from csmetrics.cli.options import (
     chosen_mapping,
     options,
     require_format,
+    store_path,
 )
 from csmetrics.cli.progress import observer
 from csmetrics.cli.report import FormatOption, OutputOption, QuietOption, emit, json_bytes
@@ -154,6 +155,12 @@ def _from_data(
 ) -> None:
     _check_data_options(staff, fmt, output)
     config = Config.find(defs.config)
+    if not inputs.paths and store_path(inputs.db, config, required=False) is None:
+        msg = (
+            "give input files (or a store with --db) to measure staffing from data, "
+            "or --volume and --aht for the model alone"
+        )
+        raise ConfigError(msg)
     mapping = chosen_mapping(inputs, config)
     first, last = period.period()
     request = api.ReportRequest(
