@@ -67,12 +67,10 @@ def test_erlang_c_reference_table_through_the_command(cli):
 def test_requirement_with_occupancy_caps_and_shrinkage(cli):
     capped = model(cli, *ERLANG_C, "--max-occupancy", "0.85", "--shrinkage", "0.3")
     assert capped["required"]["agents"] == 14
-    assert capped["required"]["fte"] == pytest.approx(20.0)
-    assert capped["required"]["positions"] == 20
+    assert capped["required"]["fte"] == 20
     tighter = model(cli, *ERLANG_C, "--max-occupancy", "0.70", "--shrinkage", "0.3")
     assert tighter["required"]["agents"] == 15
-    assert tighter["required"]["positions"] == 22  # 15 / 0.7 = 21.43 FTE, 22 whole positions
-    assert tighter["required"]["fte"] == pytest.approx(15 / 0.7)
+    assert tighter["required"]["fte"] == 22  # 15 / 0.7 = 21.43, rounded up to whole positions
     assert digits(by_agents(tighter)[15]["service_level"], "0.941")
     assert tighter["inputs"]["max_occupancy"] == 0.70
 
@@ -142,7 +140,7 @@ def test_model_table_output(cli):
     result = cli("staffing", *ERLANG_C, "--max-occupancy", "0.85", "--shrinkage", "0.3")
     assert result.exit_code == 0, result.stderr
     assert "required: 14 agents (13.037 unrounded), occupancy <= 0.85" in result.stdout
-    assert "FTE at 30% shrinkage: 20.00 (18.62 unrounded), 20 positions" in result.stdout
+    assert "FTE at 30% shrinkage: 20 (18.62 unrounded)" in result.stdout
     assert result.stderr == ""
 
 
@@ -275,7 +273,8 @@ def test_from_data_with_states_hand_computed(cli, inputs):
         at_staffed = erlang_a_metrics(offered * RATE, aht, 110.0, staffed, 20)
         assert row["required_agents"] == need.agents
         assert row["required_agents_fractional"] == pytest.approx(need.agents_fractional, rel=1e-12)
-        assert row["required_fte"] == pytest.approx(need.agents / 0.75)
+        assert row["required_fte"] == math.ceil(need.agents / 0.75)
+        assert row["required_fte"] == need.fte
         assert row["net_staffing"] == pytest.approx(staffed - need.agents_fractional, rel=1e-12)
         assert row["predicted_service_level"] == pytest.approx(at_staffed.service_level, rel=1e-12)
         assert row["predicted_abandon_rate"] == pytest.approx(at_staffed.p_abandon, rel=1e-12)

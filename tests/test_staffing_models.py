@@ -31,9 +31,9 @@ from csmetrics.staffing import (
     lines_table,
     parse_agents,
     parse_interval,
-    positions,
     required_agents,
     staffing_table,
+    whole_fte,
     workload,
 )
 
@@ -89,8 +89,8 @@ def test_lines_table_shape():
     assert seventeen["occupancy"] == pytest.approx(10 * (1 - seventeen["p_block"]) / 17)
     assert (seventeen["p_wait"], seventeen["service_level"], seventeen["p_abandon"]) == (None, None, None)
     assert table["required"]["agents"] == 17
-    assert table["required"]["fte"] == pytest.approx(17 / 0.8)
-    assert table["required"]["positions"] == 22  # 21.25 rounded up
+    assert table["required"]["fte"] == 22  # 17 / 0.8 = 21.25, rounded up to whole positions
+    assert table["required"]["fte_fractional"] == pytest.approx(table["required"]["agents_fractional"] / 0.8)
     assert [r["agents"] for r in lines_table(10, 3600, 3600, 0.02)["rows"]] == list(range(14, 21))
     assert lines_table(0, 3600, 3600, 0.02, agents=[0])["rows"][0]["occupancy"] is None
 
@@ -207,7 +207,7 @@ def test_no_volume_means_no_wait(patience):
         assert metrics.asa_seconds == 0.0
         assert metrics.occupancy == 0.0
     requirement = required_agents(0, AHT, 20, 0.8, patience_seconds=patience)
-    assert (requirement.agents, requirement.agents_fractional, requirement.fte) == (0, 0.0, 0.0)
+    assert (requirement.agents, requirement.agents_fractional, requirement.fte) == (0, 0.0, 0)
 
 
 # ----------------------------------------------------------------------------- Erlang A
@@ -249,8 +249,7 @@ def test_erlang_a_pyworkforce_example():
         LAM, AHT, 20, 0.8, patience_seconds=PATIENCE, max_occupancy=0.85, max_abandon=0.05, shrinkage=0.3
     )
     assert requirement.agents == 13
-    assert requirement.positions == 19
-    assert requirement.fte == pytest.approx(13 / 0.7)
+    assert requirement.fte == 19  # pyworkforce's 19 positions: 13 / 0.7 = 18.57, rounded up
 
 
 def test_erlang_a_herzog_case():
@@ -356,13 +355,11 @@ def test_erlang_a_service_level_against_an_independent_matrix_exponential():
 def test_required_agents_with_occupancy_cap_and_shrinkage():
     requirement = required_agents(LAM, AHT, 20, 0.8, max_occupancy=0.85, shrinkage=0.3)
     assert requirement.agents == 14
-    assert requirement.fte == pytest.approx(20.0)  # 14 / 0.7, unrounded
-    assert requirement.positions == 20  # 14 / 0.7 is 20.000000000000004 in floats: still 20
+    assert requirement.fte == 20  # 14 / 0.7 is 20.000000000000004 in floats: still 20
 
     tighter = required_agents(LAM, AHT, 20, 0.8, max_occupancy=0.70, shrinkage=0.3)
     assert tighter.agents == 15
-    assert tighter.fte == pytest.approx(21.428571428571)  # 15 / 0.7, unrounded
-    assert tighter.positions == 22  # rounded up to whole positions, as the issue quotes
+    assert tighter.fte == 22  # 15 / 0.7 = 21.43, rounded up to whole positions, as the issue quotes
     assert digits(tighter.metrics.service_level, "0.941")
     assert tighter.agents_fractional == pytest.approx(10 / 0.7)  # the occupancy cap binds
 
@@ -374,7 +371,7 @@ def test_fractional_requirement_from_continuous_erlang_c():
     assert digits(requirement.agents_fractional, "13.0372")
     assert digits(requirement.fte_fractional, "18.62")  # 13.037 / 0.7, not rounded
     assert digits(requirement.fte_fractional, "18.6246")
-    assert requirement.fte == pytest.approx(20.0)
+    assert requirement.fte == 20  # rounding first: 14 agents -> 20 FTE
     at_root = erlang_c_metrics(LAM, AHT, requirement.agents_fractional, 20)
     assert at_root.service_level == pytest.approx(0.8, abs=1e-9)
 
@@ -411,9 +408,11 @@ def test_workload_and_fte_helpers():
     assert workload(6, 900, 600) == pytest.approx(4.0)
     assert digits(workload(7, 900, 600), "4.67")
     assert fte(13.0372, 0.3) == pytest.approx(18.624571, rel=1e-6)
-    assert positions(14, 0.3) == 20
-    assert positions(15, 0.3) == 22
-    assert positions(13, 0.3) == 19
+    assert fte(15, 0.3) == pytest.approx(21.428571428571)
+    assert whole_fte(14, 0.3) == 20
+    assert whole_fte(15, 0.3) == 22
+    assert whole_fte(13, 0.3) == 19
+    assert whole_fte(0, 0.3) == 0
 
 
 def test_large_erlang_a_requirement_is_fast_and_consistent():
@@ -471,11 +470,10 @@ def test_staffing_table_shape_erlang_c():
     }
     assert digits(eleven["service_level"], "0.3896138")
     assert digits(fourteen["asa_seconds"], "7.836")
-    assert set(table["required"]) == {"agents", "agents_fractional", "fte", "fte_fractional", "positions"}
+    assert set(table["required"]) == {"agents", "agents_fractional", "fte", "fte_fractional"}
     assert table["required"]["agents"] == 14
     assert digits(table["required"]["agents_fractional"], "13.037")
-    assert table["required"]["fte"] == pytest.approx(20.0)
-    assert table["required"]["positions"] == 20
+    assert table["required"]["fte"] == 20
     assert digits(table["required"]["fte_fractional"], "18.62")  # 13.037 / 0.7
     json.dumps(table, allow_nan=False)
 
@@ -485,7 +483,7 @@ def test_staffing_table_shape_erlang_a_default_rows():
     assert table["model"] == "erlang-a"
     assert table["inputs"]["patience_seconds"] == 300.0
     assert table["required"]["agents"] == 13
-    assert table["required"]["fte"] == pytest.approx(13 / 0.7)
+    assert table["required"]["fte"] == 19  # 13 / 0.7 = 18.57, rounded up
     assert [row["agents"] for row in table["rows"]] == list(range(10, 17))
     row = {r["agents"]: r for r in table["rows"]}[14]
     assert digits(row["service_level"], "0.9168")

@@ -23,9 +23,10 @@ Definitions settled here (and relied on by the CLI's JSON):
   answered contacts under Erlang A is given separately (``mean_wait_served_seconds``).
 * **Occupancy** is carried load / N: A / N for Erlang C (capped at 1 in overload) and
   A x (1 - P(abandon)) / N for Erlang A.
-* **FTE** is agents / (1 - shrinkage), *not* rounded; ``positions`` is that figure rounded up to
-  whole positions (pyworkforce ``required_positions``), computed with a tolerance so that
-  14 / 0.7 = 20.000000000000004 gives 20, not 21.
+* **FTE** of the whole requirement is agents / (1 - shrinkage) rounded up to whole positions
+  (pyworkforce ``required_positions``; 15 agents at 30 % shrinkage give 22), computed with a tolerance so
+  that 14 / 0.7 = 20.000000000000004 gives 20, not 21. The FTE of the unrounded requirement
+  (``fte_fractional``) is not rounded (13.037 / 0.7 = 18.62): sum those across queues and intervals.
 
 Sources:
 
@@ -50,7 +51,7 @@ from csmetrics.staffing.erlang_c import erlang_c, erlang_c_metrics
 from csmetrics.staffing.measures import QueueMetrics, workload
 from csmetrics.staffing.model_table import lines_table, parse_agents, parse_interval, staffing_table
 from csmetrics.staffing.patience import estimate_abandon_rate, estimate_patience
-from csmetrics.staffing.requirement import Limits, Requirement, fte, positions, required_agents
+from csmetrics.staffing.requirement import Limits, Requirement, fte, required_agents, whole_fte
 
 __all__ = [
     "Limits",
@@ -70,8 +71,8 @@ __all__ = [
     "lines_table",
     "parse_agents",
     "parse_interval",
-    "positions",
     "required_agents",
     "staffing_table",
+    "whole_fte",
     "workload",
 ]

@@ -91,8 +91,9 @@ COLUMNS = (
         "required_fte",
         "req FTE",
         "Required FTE",
-        "number",
-        "Required agents / (1 - shrinkage), not rounded.",
+        "count",
+        "Required agents / (1 - shrinkage), rounded up to whole positions (the unrounded required agents are "
+        "the figure to sum).",
         "model",
         (THRESHOLD,),
     ),

@@ -240,7 +240,7 @@ def _run(session: Session, name: str, rows: pl.DataFrame, interval_seconds: int)
 MODEL_SCHEMA = {
     "required_agents": pl.Int64,
     "required_agents_fractional": pl.Float64,
-    "required_fte": pl.Float64,
+    "required_fte": pl.Int64,
     "predicted_service_level": pl.Float64,
     "predicted_abandon_rate": pl.Float64,
 }
@@ -264,9 +264,9 @@ def _model_row(
     spec: StaffingSpec,
     interval_seconds: int,
     threshold: int,
-) -> tuple[int | None, float | None, float | None, float | None, float | None]:
+) -> tuple[int | None, float | None, int | None, float | None, float | None]:
     if offered == 0 or aht == 0:  # no load: nothing to staff, no service level to predict
-        return 0, 0.0, 0.0, None, None
+        return 0, 0.0, 0, None, None
     if aht is None:  # offered, but no contact with a handle time: no load known
         return None, None, None, None, None
     rate = offered / interval_seconds

@@ -10,7 +10,7 @@ from csmetrics.staffing.checks import agent_count, non_negative, open_unit, posi
 from csmetrics.staffing.erlang_a import erlang_a_metrics
 from csmetrics.staffing.erlang_b import erlang_b, erlang_b_lines, erlang_b_lines_fractional
 from csmetrics.staffing.erlang_c import erlang_c_metrics
-from csmetrics.staffing.requirement import fte, positions, required_agents
+from csmetrics.staffing.requirement import fte, required_agents, whole_fte
 
 # Rows shown around the requirement when no agent counts are given: N - 3 .. N + 3.
 AROUND = 3
@@ -72,11 +72,11 @@ def staffing_table(
     inputs {volume, interval_seconds, aht_seconds, threshold_seconds, target, patience_seconds,
     max_occupancy, shrinkage, max_abandon, max_asa_seconds, max_blocking (None)}, one row per agent
     count {agents, p_wait, service_level, asa_seconds, occupancy, p_abandon} and required {agents,
-    agents_fractional, fte, fte_fractional, positions}. Erlang A is used when ``patience_seconds`` is given.
+    agents_fractional, fte, fte_fractional}. Erlang A is used when ``patience_seconds`` is given.
     Without ``agents`` the rows cover the requirement +/- 3. ``asa_seconds`` is the mean wait of all arrivals
     (None when infinite, i.e. Erlang C overload); ``p_abandon`` is None for Erlang C; ``fte`` is required
-    agents / (1 - shrinkage), unrounded, ``fte_fractional`` the same of the unrounded agents, and
-    ``positions`` ``fte`` rounded up. Invalid inputs raise ValueError.
+    agents / (1 - shrinkage) rounded up to whole positions, ``fte_fractional`` that of the unrounded agents,
+    not rounded. Invalid inputs raise ValueError.
     """
     v = non_negative("volume", volume)
     interval = positive("interval_seconds", interval_seconds)
@@ -162,9 +162,8 @@ def lines_table(
     required = {
         "agents": lines,
         "agents_fractional": fractional,
-        "fte": fte(lines, shrink),
+        "fte": whole_fte(lines, shrink),
         "fte_fractional": fte(fractional, shrink),
-        "positions": positions(lines, shrink),
     }
     return {"model": "erlang-b", "inputs": inputs, "rows": rows, "required": required}
 

@@ -45,12 +45,15 @@ class Limits:
 
 
 def fte(agents: float, shrinkage: float) -> float:
-    """Full-time equivalents: agents / (1 - shrinkage), not rounded."""
+    """Full-time equivalents, unrounded: agents / (1 - shrinkage) (used for the unrounded agents)."""
     return non_negative("agents", agents) / (1.0 - shrinkage_fraction(shrinkage))
 
 
-def positions(agents: float, shrinkage: float) -> int:
-    """Whole positions: ceil(agents / (1 - shrinkage)), with a 1e-9 tolerance (14 / 0.7 gives 20)."""
+def whole_fte(agents: float, shrinkage: float) -> int:
+    """Whole FTE (positions): ceil(agents / (1 - shrinkage)), as pyworkforce ``required_positions``.
+
+    With a 1e-9 tolerance, so that 14 / 0.7 = 20.000000000000004 in floats gives 20, not 21.
+    """
     return math.ceil(fte(agents, shrinkage) - 1e-9)
 
 
@@ -58,26 +61,24 @@ def positions(agents: float, shrinkage: float) -> int:
 class Requirement:
     """Required staffing. ``agents`` is the smallest whole N meeting every limit; ``agents_fractional``
     the continuous N where the last limit is just met (None when not available); ``fte`` is
-    agents / (1 - shrinkage) unrounded and ``positions`` its ceiling; ``fte_fractional`` is
-    agents_fractional / (1 - shrinkage). ``metrics`` are those at ``agents``.
+    ceil(agents / (1 - shrinkage)), whole positions (15 agents at 30 % shrinkage: 22);
+    ``fte_fractional`` is agents_fractional / (1 - shrinkage), not rounded. ``metrics`` are those at ``agents``.
     """
 
     agents: int
     agents_fractional: float | None
-    fte: float
+    fte: int
     fte_fractional: float | None
-    positions: int
     metrics: QueueMetrics
 
     def as_dict(self) -> dict[str, Any]:
-        """The CLI's ``required`` object: agents, agents_fractional, fte (of the whole agents, unrounded), and
-        fte_fractional (of the unrounded agents) and positions (fte rounded up to whole positions)."""
+        """The CLI's ``required`` object: agents, agents_fractional, fte (whole positions for the whole agents)
+        and fte_fractional (the unrounded FTE of the unrounded agents)."""
         return {
             "agents": self.agents,
             "agents_fractional": self.agents_fractional,
             "fte": self.fte,
             "fte_fractional": self.fte_fractional,
-            "positions": self.positions,
         }
 
 
@@ -160,9 +161,8 @@ def required_agents(
     return Requirement(
         agents=whole,
         agents_fractional=fractional,
-        fte=whole / (1.0 - shrink),
-        fte_fractional=fractional / (1.0 - shrink),
-        positions=positions(whole, shrink),
+        fte=whole_fte(whole, shrink),
+        fte_fractional=fte(fractional, shrink),
         metrics=whole_model(float(whole)),
     )
 
