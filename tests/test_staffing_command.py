@@ -305,6 +305,7 @@ def test_from_data_with_states_hand_computed(cli, inputs):
         "model": "erlang-a",
         "interval_seconds": 1800,
         "threshold_seconds": 20,
+        "threshold_overrides": {},
         "target": 0.8,
         "patience_seconds": None,
         "patience": "estimated",
@@ -382,6 +383,61 @@ def test_denominator_is_offered_with_a_note(cli, inputs):
     document = json.loads(result.stdout)
     assert document["definitions"]["parameters"]["service_level.denominator"] == "offered"
     assert document["rows"][0]["service_level"] == 0.5  # over offered, not 2/3 over answered
+
+
+def test_queue_thresholds_give_each_row_its_own(cli, inputs):
+    # billing judged at 5 s: c1 (10 s) and c2 (30 s) now miss, c4 (0 s) meets, c3 abandoned -> 1/4
+    contacts, _ = inputs
+    billing_5s = ("--set", "queues.billing.service_level.threshold_seconds=5")
+    document = staffing_json(cli, contacts, "--by", "interval:30m,queue", *billing_5s)
+    rows = {r["queue"]: r for r in document["rows"]}
+    assert rows["billing"]["service_level"] == 0.25 and rows["sales"]["service_level"] == 1
+    billing = required_agents(4 * RATE, 300.0, 5, 0.8, patience_seconds=100.0)
+    sales = required_agents(2 * RATE, 600.0, 20, 0.8)  # nobody abandoned in sales: Erlang C
+    at_20s = required_agents(4 * RATE, 300.0, 20, 0.8, patience_seconds=100.0)
+    assert billing.agents_fractional > at_20s.agents_fractional + 0.04  # the threshold matters here
+    assert rows["billing"]["required_agents_fractional"] == pytest.approx(billing.agents_fractional, rel=1e-12)
+    assert rows["sales"]["required_agents_fractional"] == pytest.approx(sales.agents_fractional, rel=1e-12)
+    assert document["staffing"]["threshold_seconds"] == 20
+    assert document["staffing"]["threshold_overrides"] == {"queue": {"billing": 5}}
+
+
+def test_thresholds_the_rows_do_not_split_by_exit_2(cli, inputs):
+    contacts, _ = inputs
+    billing_5s = ("--set", "queues.billing.service_level.threshold_seconds=5")
+    result = cli("staffing", contacts, "--by", "interval:30m", *billing_5s)
+    assert result.exit_code == 2
+    assert "differs by queue (billing 5 s; 20 s otherwise)" in result.stderr
+    assert "--by interval:30m,queue" in result.stderr and "--threshold" in result.stderr
+    # an override equal to the global threshold changes nothing, so it needs no split
+    same = staffing_json(cli, contacts, "--set", "queues.billing.service_level.threshold_seconds=20")
+    assert same["rows"][0]["service_level"] == 0.5
+
+
+def test_threshold_option_applies_to_every_contact(cli, inputs):
+    contacts, _ = inputs
+    args = ("--set", "queues.billing.service_level.threshold_seconds=5", "--threshold", "30", "-f", "json")
+    result = cli("staffing", contacts, *args)
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "--threshold 30 applies to every contact (it replaces queues.billing.service_level.threshold_seconds = 5)"
+        in (result.stderr)
+    )
+    document = json.loads(result.stdout)
+    parameters = document["definitions"]["parameters"]
+    assert parameters["queues.billing.service_level.threshold_seconds"] == 30
+    assert document["rows"][0]["service_level"] == 0.75  # c1 (10 s), c2 (30 s, inclusive), c4 (0 s) of 4 offered
+    assert document["staffing"]["threshold_overrides"] == {"queue": {"billing": 30}}
+
+
+def test_scoped_denominator_is_offered_too(cli, inputs):
+    contacts, _ = inputs
+    result = cli("staffing", contacts, "--set", "queues.billing.service_level.denominator=answered", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert "queues.billing.service_level.denominator = answered, from --set" in result.stderr
+    document = json.loads(result.stdout)
+    assert document["definitions"]["parameters"]["queues.billing.service_level.denominator"] == "offered"
+    assert document["rows"][0]["service_level"] == 0.5  # 2 of 4 offered, not 2 of 3 answered
 
 
 def test_period_limits_rows_and_patience(cli, inputs):

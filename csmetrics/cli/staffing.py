@@ -255,8 +255,7 @@ def _model_lines(document: dict[str, Any]) -> list[str]:
     return [
         f"required: {required['agents']} agents ({required['agents_fractional']:.3f} unrounded)"
         + (f", {', '.join(limits)}" if limits else ""),
-        f"FTE at {inputs['shrinkage']:.0%} shrinkage: {required['fte']} ({required['fte_fractional']:.2f} "
-        "unrounded)",
+        f"FTE at {inputs['shrinkage']:.0%} shrinkage: {required['fte']} ({required['fte_fractional']:.2f} unrounded)",
     ]
 
 

@@ -24,18 +24,18 @@ from csmetrics.pipeline.report import ReportSpec, run_report
 from csmetrics.pipeline.result import Report
 from csmetrics.pipeline.session import Session
 from csmetrics.staffing.checks import open_unit, positive, shrinkage_fraction, unit_upper
-from csmetrics.staffing.columns import CONTACT_METRICS, ORDER, STATE_METRICS, THRESHOLD, columns
+from csmetrics.staffing.columns import CONTACT_METRICS, ORDER, STATE_METRICS, columns
 from csmetrics.staffing.erlang_a import erlang_a_metrics
 from csmetrics.staffing.erlang_c import erlang_c_metrics
 from csmetrics.staffing.queries import staffing_query
 from csmetrics.staffing.requirement import required_agents
+from csmetrics.staffing.thresholds import Thresholds, staffing_definitions
 
 # The --by groupings a staffing run accepts: one interval (its length in seconds), then arrival splits.
 INTERVALS = {"interval:15m": 900, "interval:30m": 1800, "interval:60m": 3600, "hour": 3600}
 SPLITS = ("queue", "channel")
 DEFAULT_GROUP_BY = "interval:30m"
 MODELS = ("erlang-c", "erlang-a")
-DENOMINATOR = "service_level.denominator"
 ROWS = "staffing_rows"
 
 
@@ -105,25 +105,6 @@ def staffing_groupings(registry: Registry, group_by: str | Sequence[str] | None)
     return intervals[0], [g for g in chosen if g.key in SPLITS]
 
 
-def staffing_definitions(definitions: Definitions, spec: StaffingSpec) -> tuple[Definitions, list[str]]:
-    """The definitions a staffing run uses, and notes on what it changed.
-
-    --threshold sets service_level.threshold_seconds. The measured service level must count every abandon
-    as a miss, as the models do, so service_level.denominator is offered (a note says so if it was not).
-    """
-    notes: list[str] = []
-    if spec.threshold_seconds is not None:
-        value = definitions.specs[THRESHOLD].coerce(spec.threshold_seconds)
-        definitions = definitions.replace({THRESHOLD: value}, "--threshold")
-    if definitions[DENOMINATOR] != "offered":
-        notes.append(
-            f"{DENOMINATOR} is offered here (it was {definitions[DENOMINATOR]}, from "
-            f"{definitions.sources[DENOMINATOR]}): the models count every abandon as a miss"
-        )
-        definitions = definitions.replace({DENOMINATOR: "offered"}, "staffing")
-    return definitions, notes
-
-
 def staffing_report(session: Session, definitions: Definitions, spec: ReportSpec, staffing: StaffingSpec) -> Report:
     """Per interval (and queue/channel): measured offered, AHT, abandon rate and patience, the offered load,
     required agents (whole, unrounded) and FTE; with agent states, staffed agents, net staffing and the
@@ -131,14 +112,14 @@ def staffing_report(session: Session, definitions: Definitions, spec: ReportSpec
     staffing = staffing.checked()
     interval, splits = staffing_groupings(session.registry, spec.group_by)
     seconds = INTERVALS[interval.token]
-    defs, notes = staffing_definitions(definitions, staffing)
+    keys = [g.key for g in splits]
+    defs, thresholds, notes = staffing_definitions(definitions, staffing.threshold_seconds, keys)
     has_states = session.inputs.states is not None
     wanted = CONTACT_METRICS + (STATE_METRICS if has_states else ())
     groups = [g.token for g in (interval, *splits)]  # rows in time order, then by queue/channel
     report = run_report(session, defs, replace(spec, group_by=groups, metrics=wanted))
-    keys = [g.key for g in splits]
     patience = _patience(session, defs, spec, splits)
-    rows = _figures(session, report.rows, patience, keys, staffing, seconds, defs[THRESHOLD], has_states=has_states)
+    rows = _figures(session, report.rows, patience, keys, staffing, seconds, thresholds, has_states=has_states)
     summary = _summary(session, rows, patience, keys, seconds, has_states=has_states)
     for group in summary:
         group["model"] = _group_model(staffing, group.get("estimated_patience_seconds"))
@@ -157,7 +138,7 @@ def staffing_report(session: Session, definitions: Definitions, spec: ReportSpec
         generated_at=report.generated_at,
         rejects=report.rejects,
         state_rejects=report.state_rejects,
-        settings=_settings(staffing, seconds, defs[THRESHOLD]),
+        settings=_settings(staffing, seconds, thresholds),
         summary=summary,
         notes=notes,
     )
@@ -170,7 +151,7 @@ def _figures(
     keys: list[str],
     staffing: StaffingSpec,
     seconds: int,
-    threshold: int,
+    thresholds: Thresholds,
     *,
     has_states: bool,
 ) -> pl.DataFrame:
@@ -182,7 +163,7 @@ def _figures(
         rows = _run(session, "staffed", rows, seconds)
     else:
         rows = rows.with_columns(pl.lit(None, dtype=pl.Float64).alias("staffed_agents"))
-    rows = pl.concat([rows, _model_columns(rows, staffing, seconds, threshold)], how="horizontal")
+    rows = pl.concat([rows, _model_columns(rows, keys, staffing, seconds, thresholds)], how="horizontal")
     return _run(session, "compare", rows, seconds)
 
 
@@ -192,11 +173,12 @@ def _group_model(spec: StaffingSpec, estimated: float | None) -> str:
     return "erlang-a" if spec.model == "erlang-a" and patience is not None else "erlang-c"
 
 
-def _settings(spec: StaffingSpec, interval_seconds: int, threshold: int) -> dict[str, Any]:
+def _settings(spec: StaffingSpec, interval_seconds: int, thresholds: Thresholds) -> dict[str, Any]:
     return {
         "model": spec.model,
         "interval_seconds": interval_seconds,
-        "threshold_seconds": threshold,
+        "threshold_seconds": thresholds.default,
+        "threshold_overrides": thresholds.as_json(),
         "target": spec.target,
         "patience_seconds": spec.patience_seconds,
         "patience": "given" if spec.patience_seconds is not None else "estimated",
@@ -246,12 +228,23 @@ MODEL_SCHEMA = {
 }
 
 
-def _model_columns(rows: pl.DataFrame, spec: StaffingSpec, interval_seconds: int, threshold: int) -> pl.DataFrame:
-    """The queueing model, once per report row (an interval and group): required and predicted figures."""
-    inputs = rows.select("offered", "aht_seconds", "patience_seconds", "staffed_agents")
+def _model_columns(
+    rows: pl.DataFrame, keys: list[str], spec: StaffingSpec, interval_seconds: int, thresholds: Thresholds
+) -> pl.DataFrame:
+    """The queueing model, once per report row (an interval and group, with its group's threshold): required
+    and predicted figures."""
+    inputs = rows.select("offered", "aht_seconds", "patience_seconds", "staffed_agents", *keys)
     figures = [
-        _model_row(offered, aht, patience, staffed, spec, interval_seconds, threshold)
-        for offered, aht, patience, staffed in inputs.iter_rows()
+        _model_row(
+            row["offered"],
+            row["aht_seconds"],
+            row["patience_seconds"],
+            row["staffed_agents"],
+            spec,
+            interval_seconds,
+            thresholds.for_row(row),
+        )
+        for row in inputs.iter_rows(named=True)
     ]
     return pl.DataFrame(figures, schema=MODEL_SCHEMA, orient="row")
 
