@@ -17,6 +17,8 @@ from conftest import HEADER, REAL_DATA, ROOT
 from queue_simulation import simulate_erlang_a, write_log
 from test_json_contract import validate
 
+from csmetrics import api
+from csmetrics.render.table import layout
 from csmetrics.staffing import erlang_a_metrics, erlang_c_metrics, required_agents
 from csmetrics.staffing.queries import staffing_query
 
@@ -482,6 +484,30 @@ def test_from_data_table_and_csv(cli, inputs):
     frame = pl.read_csv(csv.stdout.encode())
     assert frame.columns[:2] == ["interval", "offered"]
     assert frame.get_column("staffed_agents").to_list() == [2.0, 1.5, 1.0]
+
+
+def test_terminal_panels_name_the_staffing_columns(write_csv):
+    # one answered contact (wait 10 s, 300 s) in each of twelve half-hours: too many groups for metrics as rows
+    start = dt.datetime(2024, 3, 4, 8, tzinfo=dt.UTC)
+    lines = []
+    for i in range(12):
+        at = start + dt.timedelta(minutes=30 * i)
+        answered, ended = at + dt.timedelta(seconds=10), at + dt.timedelta(seconds=310)
+        lines.append(f"k{i},{at:%Y-%m-%dT%H:%M:%SZ},{answered:%Y-%m-%dT%H:%M:%SZ},{ended:%Y-%m-%dT%H:%M:%SZ},"
+                     "voice,inbound,billing,A1,,,300,0,0,")  # fmt: skip
+    contacts = write_csv("\n".join([HEADER, *lines]) + "\n")
+    states = write_csv("agent_id,state,started_at,ended_at\nA1,available,2024-03-04T08:00:00Z,2024-03-04T14:00:00Z\n")
+    request = api.ReportRequest(
+        inputs=api.Inputs(interactions=(str(contacts),), states=(str(states),)), definitions=api.definitions()
+    )
+    report = api.staffing(request, api.StaffingSpec())
+    assert len(report.rows) == 12
+    tables = layout(report, 110)  # too narrow for one table: panels
+    titles = [str(t.title) for t in tables]
+    assert any("Staffing" in t for t in titles) and not any("Agent time" in t for t in titles)
+    staffing = [t for t in tables if "Staffing" in str(t.title)]
+    headers = {str(c.header) for t in staffing for c in t.columns}
+    assert {"req", "staffed", "net", "flag"} <= headers and "offered" not in headers
 
 
 # ----------------------------------------------------------------------------- the comparison's boundaries
