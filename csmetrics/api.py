@@ -202,6 +202,9 @@ def staffing_model(
     A value out of range is a ConfigError (exit 2)."""
     model = model or ("erlang-a" if patience_seconds is not None else "erlang-c")
     _check_model(model, patience_seconds, max_blocking)
+    if model != "erlang-a" and max_abandon is not None:
+        msg = f"--max-abandon caps the abandonment of Erlang A; --model {model} has none: give --patience SECONDS"
+        raise ConfigError(msg)
     try:
         seconds = parse_interval(interval)
         counts = parse_agents(agents) if isinstance(agents, str) else agents

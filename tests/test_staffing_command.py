@@ -170,6 +170,7 @@ def test_threshold_defaults_to_the_definitions(cli, tmp_path):
         (("--volume", "100", "--aht", "180", "--by", "interval:30m"), "--by"),
         (("--volume", "100", "--aht", "180", "--format", "csv"), "--format"),
         (("--volume", "100", "--aht", "0"), "aht_seconds"),
+        (("--volume", "100", "--aht", "180", "--max-abandon", "0.05"), "--max-abandon"),
     ],
 )
 def test_model_only_usage_errors_exit_2(cli, args, message):
@@ -465,6 +466,7 @@ def test_period_limits_rows_and_patience(cli, inputs):
         (("--threshold", "20.5"), "service_level.threshold_seconds"),
         (("--patience", "-3"), "patience"),
         (("--max-occupancy", "1.5"), "max_occupancy"),
+        (("--model", "erlang-c", "--max-abandon", "0.05"), "--max-abandon"),
     ],
 )
 def test_from_data_usage_errors_exit_2(cli, inputs, args, message):

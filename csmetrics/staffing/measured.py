@@ -61,6 +61,9 @@ class StaffingSpec:
         if self.model not in MODELS:
             msg = f"--model must be one of {', '.join(MODELS)} with input data, got {self.model!r}"
             raise ConfigError(msg)
+        if self.model == "erlang-c" and self.max_abandon is not None:
+            msg = "--max-abandon caps the abandonment of Erlang A; --model erlang-c has none (drop one of them)"
+            raise ConfigError(msg)
         try:
             open_unit("target", self.target)
             shrinkage_fraction(self.shrinkage)
