@@ -35,6 +35,8 @@ from csmetrics.pipeline.report import ReportSpec, run_report
 from csmetrics.pipeline.resources import Resources
 from csmetrics.pipeline.result import Report
 from csmetrics.pipeline.session import Session
+from csmetrics.staffing.measured import StaffingReport, StaffingSpec, staffing_report
+from csmetrics.staffing.model_table import lines_table, parse_agents, parse_interval, staffing_table
 from csmetrics.store import read as store_read
 
 
@@ -181,6 +183,79 @@ def fcr_windows(request: ReportRequest, windows: Sequence[float], *, observer: O
         return fcr_by_window(session, session.definitions, windows, request.spec)
 
 
+def staffing(request: ReportRequest, spec: StaffingSpec, *, observer: Observer | None = None) -> StaffingReport:
+    """Required agents per interval from the measured volume, AHT and patience; with agent states, the staffed
+    agents and the measured against the predicted service level (docs/staffing.md)."""
+    with open_session(request.inputs, request.resolved(), resources=request.resources, observer=observer) as session:
+        result = staffing_report(session, session.definitions, request.spec, spec)
+    assert isinstance(result, StaffingReport)
+    return result
+
+
+def staffing_model(
+    volume: float,
+    interval: str | float,
+    aht_seconds: float,
+    *,
+    model: str | None = None,
+    threshold_seconds: float = 20.0,
+    target: float = 0.8,
+    patience_seconds: float | None = None,
+    max_occupancy: float | None = None,
+    max_abandon: float | None = None,
+    max_asa_seconds: float | None = None,
+    max_blocking: float | None = None,
+    shrinkage: float = 0.0,
+    agents: str | Sequence[int] | None = None,
+) -> dict[str, Any]:
+    """The model alone (no data): its measures at several agent counts and the requirement, as ``csmetrics
+    staffing --volume ...`` prints them (docs/staffing.md). ``interval`` is seconds or a length such as ``30m``;
+    ``model`` is erlang-c, erlang-a (needs ``patience_seconds``; the default when it is given) or erlang-b
+    (lines for ``max_blocking``, default 0.01); ``agents`` a list or ``"11,12,13"`` / ``"10-16"``.
+    A value out of range is a ConfigError (exit 2)."""
+    model = model or ("erlang-a" if patience_seconds is not None else "erlang-c")
+    _check_model(model, patience_seconds, max_blocking)
+    if model != "erlang-a" and max_abandon is not None:
+        msg = f"--max-abandon caps the abandonment of Erlang A; --model {model} has none: give --patience SECONDS"
+        raise ConfigError(msg)
+    try:
+        seconds = parse_interval(interval)
+        counts = parse_agents(agents) if isinstance(agents, str) else agents
+        if model == "erlang-b":
+            blocking = 0.01 if max_blocking is None else max_blocking
+            return lines_table(volume, seconds, aht_seconds, blocking, shrinkage, counts)
+        return staffing_table(
+            volume,
+            seconds,
+            aht_seconds,
+            threshold_seconds,
+            target,
+            patience_seconds=patience_seconds,
+            max_occupancy=max_occupancy,
+            shrinkage=shrinkage,
+            agents=counts,
+            max_abandon=max_abandon,
+            max_asa_seconds=max_asa_seconds,
+        )
+    except ValueError as e:
+        raise ConfigError(f"staffing: {e}") from None
+
+
+def _check_model(model: str, patience_seconds: float | None, max_blocking: float | None) -> None:
+    if model not in ("erlang-c", "erlang-a", "erlang-b"):
+        msg = f"--model must be one of erlang-c, erlang-a, erlang-b, got {model!r}"
+        raise ConfigError(msg)
+    if model == "erlang-a" and patience_seconds is None:
+        msg = "--model erlang-a needs the mean patience: give --patience SECONDS"
+        raise ConfigError(msg)
+    if model != "erlang-a" and patience_seconds is not None:
+        msg = f"--patience is the abandonment of Erlang A; --model {model} has none (drop --model or --patience)"
+        raise ConfigError(msg)
+    if model != "erlang-b" and max_blocking is not None:
+        msg = "--max-blocking is the lost-contact target of Erlang B: add --model erlang-b"
+        raise ConfigError(msg)
+
+
 PREVIEW_METRICS = ("offered", "answered", "abandoned", "abandon_rate", "service_level")
 PREVIEW_MAX_ROWS = 1_000_000
 
@@ -221,9 +296,13 @@ __all__ = [
     "Report",
     "ReportRequest",
     "Resources",
+    "StaffingReport",
+    "StaffingSpec",
     "definitions",
     "fcr_windows",
     "open_session",
     "opening_hours",
     "report",
+    "staffing",
+    "staffing_model",
 ]

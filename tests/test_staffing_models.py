@@ -1,4 +1,4 @@
-"""Staffing models (csmetrics.staffing.erlang): Erlang B, C and A, required agents, patience.
+"""Staffing models (csmetrics.staffing): Erlang B, C and A, required agents, patience.
 
 Reference values are written out literally; their sources are listed in
 ../shared/reference/staffing-comparison-calendars.md section 1 (pyworkforce docs and #41, Herzog's
@@ -8,28 +8,32 @@ quoted: ``digits(value, "0.6821182")`` means value rounds to 0.6821182.
 
 from __future__ import annotations
 
-import heapq
 import json
 import math
 
 import numpy as np
 import pytest
+from queue_simulation import simulate_erlang_a
 from scipy import linalg
 
-from csmetrics.staffing.erlang import (
+from csmetrics.staffing import (
     erlang_a_continuous,
     erlang_a_metrics,
     erlang_b,
     erlang_b_continuous,
     erlang_b_lines,
+    erlang_b_lines_fractional,
     erlang_c,
     erlang_c_metrics,
     estimate_abandon_rate,
     estimate_patience,
     fte,
-    positions,
+    lines_table,
+    parse_agents,
+    parse_interval,
     required_agents,
     staffing_table,
+    whole_fte,
     workload,
 )
 
@@ -63,6 +67,55 @@ def test_erlang_b_lines_for_a_blocking_target():
     assert erlang_b(116, 100) > 0.01 >= erlang_b(117, 100)
     assert erlang_b_lines(500, 0.01) == 527
     assert erlang_b_lines(0, 0.01) == 0
+
+
+def test_fractional_lines_solve_the_continuous_blocking():
+    # B(16, 10) > 0.02 >= B(17, 10): the continuous N with B = 0.02 lies between.
+    n = erlang_b_lines_fractional(10, 0.02)
+    assert 16 < n < 17
+    assert erlang_b_continuous(n, 10) == pytest.approx(0.02, rel=1e-10)
+    assert erlang_b_lines_fractional(0, 0.02) == 0.0
+    # at a whole number of lines that meets the target exactly, the answer is that number: B(1, 1) = 0.5
+    assert erlang_b_lines_fractional(1, 0.5) == 1.0
+
+
+def test_lines_table_shape():
+    table = lines_table(10, 3600, 3600, 0.02, shrinkage=0.2, agents=[16, 17])
+    assert table["model"] == "erlang-b"
+    assert table["inputs"]["max_blocking"] == 0.02
+    assert table["inputs"]["target"] is None
+    sixteen, seventeen = table["rows"]
+    assert sixteen["p_block"] > 0.02 >= seventeen["p_block"]
+    assert seventeen["occupancy"] == pytest.approx(10 * (1 - seventeen["p_block"]) / 17)
+    assert (seventeen["p_wait"], seventeen["service_level"], seventeen["p_abandon"]) == (None, None, None)
+    assert table["required"]["agents"] == 17
+    assert table["required"]["fte"] == 22  # 17 / 0.8 = 21.25, rounded up to whole positions
+    assert table["required"]["fte_fractional"] == pytest.approx(table["required"]["agents_fractional"] / 0.8)
+    assert [r["agents"] for r in lines_table(10, 3600, 3600, 0.02)["rows"]] == list(range(14, 21))
+    assert lines_table(0, 3600, 3600, 0.02, agents=[0])["rows"][0]["occupancy"] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("30m", 1800), ("15min", 900), ("1h", 3600), ("90s", 90), ("1800", 1800), (" 60M ", 3600), ("0.5h", 1800)],
+)
+def test_parse_interval(text, seconds):
+    assert parse_interval(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "30x", "-5m", "0", "m30", "1h30m"])
+def test_parse_interval_refuses(text):
+    with pytest.raises(ValueError, match="interval"):
+        parse_interval(text)
+
+
+def test_parse_agents():
+    assert parse_agents("11,12,13,14") == [11, 12, 13, 14]
+    assert parse_agents("10-12, 20") == [10, 11, 12, 20]
+    assert parse_agents("0") == [0]
+    for bad in ("", "a", "12-10", "-1", "1.5", "0-20000"):
+        with pytest.raises(ValueError, match="agents"):
+            parse_agents(bad)
 
 
 @pytest.mark.parametrize(
@@ -154,7 +207,7 @@ def test_no_volume_means_no_wait(patience):
         assert metrics.asa_seconds == 0.0
         assert metrics.occupancy == 0.0
     requirement = required_agents(0, AHT, 20, 0.8, patience_seconds=patience)
-    assert (requirement.agents, requirement.agents_fractional, requirement.fte) == (0, 0.0, 0.0)
+    assert (requirement.agents, requirement.agents_fractional, requirement.fte) == (0, 0.0, 0)
 
 
 # ----------------------------------------------------------------------------- Erlang A
@@ -196,8 +249,7 @@ def test_erlang_a_pyworkforce_example():
         LAM, AHT, 20, 0.8, patience_seconds=PATIENCE, max_occupancy=0.85, max_abandon=0.05, shrinkage=0.3
     )
     assert requirement.agents == 13
-    assert requirement.positions == 19
-    assert requirement.fte == pytest.approx(13 / 0.7)
+    assert requirement.fte == 19  # pyworkforce's 19 positions: 13 / 0.7 = 18.57, rounded up
 
 
 def test_erlang_a_herzog_case():
@@ -303,13 +355,11 @@ def test_erlang_a_service_level_against_an_independent_matrix_exponential():
 def test_required_agents_with_occupancy_cap_and_shrinkage():
     requirement = required_agents(LAM, AHT, 20, 0.8, max_occupancy=0.85, shrinkage=0.3)
     assert requirement.agents == 14
-    assert requirement.fte == pytest.approx(20.0)  # 14 / 0.7, unrounded
-    assert requirement.positions == 20  # 14 / 0.7 is 20.000000000000004 in floats: still 20
+    assert requirement.fte == 20  # 14 / 0.7 is 20.000000000000004 in floats: still 20
 
     tighter = required_agents(LAM, AHT, 20, 0.8, max_occupancy=0.70, shrinkage=0.3)
     assert tighter.agents == 15
-    assert tighter.fte == pytest.approx(21.428571428571)  # 15 / 0.7, unrounded
-    assert tighter.positions == 22  # rounded up to whole positions, as the issue quotes
+    assert tighter.fte == 22  # 15 / 0.7 = 21.43, rounded up to whole positions, as the issue quotes
     assert digits(tighter.metrics.service_level, "0.941")
     assert tighter.agents_fractional == pytest.approx(10 / 0.7)  # the occupancy cap binds
 
@@ -321,7 +371,7 @@ def test_fractional_requirement_from_continuous_erlang_c():
     assert digits(requirement.agents_fractional, "13.0372")
     assert digits(requirement.fte_fractional, "18.62")  # 13.037 / 0.7, not rounded
     assert digits(requirement.fte_fractional, "18.6246")
-    assert requirement.fte == pytest.approx(20.0)
+    assert requirement.fte == 20  # rounding first: 14 agents -> 20 FTE
     at_root = erlang_c_metrics(LAM, AHT, requirement.agents_fractional, 20)
     assert at_root.service_level == pytest.approx(0.8, abs=1e-9)
 
@@ -358,9 +408,11 @@ def test_workload_and_fte_helpers():
     assert workload(6, 900, 600) == pytest.approx(4.0)
     assert digits(workload(7, 900, 600), "4.67")
     assert fte(13.0372, 0.3) == pytest.approx(18.624571, rel=1e-6)
-    assert positions(14, 0.3) == 20
-    assert positions(15, 0.3) == 22
-    assert positions(13, 0.3) == 19
+    assert fte(15, 0.3) == pytest.approx(21.428571428571)
+    assert whole_fte(14, 0.3) == 20
+    assert whole_fte(15, 0.3) == 22
+    assert whole_fte(13, 0.3) == 19
+    assert whole_fte(0, 0.3) == 0
 
 
 def test_large_erlang_a_requirement_is_fast_and_consistent():
@@ -401,6 +453,9 @@ def test_staffing_table_shape_erlang_c():
         "patience_seconds": None,
         "max_occupancy": 0.85,
         "shrinkage": 0.3,
+        "max_abandon": None,
+        "max_asa_seconds": None,
+        "max_blocking": None,
     }
     assert [row["agents"] for row in table["rows"]] == [10, 11, 14]
     overload, eleven, fourteen = table["rows"]
@@ -415,10 +470,11 @@ def test_staffing_table_shape_erlang_c():
     }
     assert digits(eleven["service_level"], "0.3896138")
     assert digits(fourteen["asa_seconds"], "7.836")
-    assert set(table["required"]) == {"agents", "agents_fractional", "fte"}
+    assert set(table["required"]) == {"agents", "agents_fractional", "fte", "fte_fractional"}
     assert table["required"]["agents"] == 14
     assert digits(table["required"]["agents_fractional"], "13.037")
-    assert table["required"]["fte"] == pytest.approx(20.0)
+    assert table["required"]["fte"] == 20
+    assert digits(table["required"]["fte_fractional"], "18.62")  # 13.037 / 0.7
     json.dumps(table, allow_nan=False)
 
 
@@ -427,7 +483,7 @@ def test_staffing_table_shape_erlang_a_default_rows():
     assert table["model"] == "erlang-a"
     assert table["inputs"]["patience_seconds"] == 300.0
     assert table["required"]["agents"] == 13
-    assert table["required"]["fte"] == pytest.approx(13 / 0.7)
+    assert table["required"]["fte"] == 19  # 13 / 0.7 = 18.57, rounded up
     assert [row["agents"] for row in table["rows"]] == list(range(10, 17))
     row = {r["agents"]: r for r in table["rows"]}[14]
     assert digits(row["service_level"], "0.9168")
@@ -486,32 +542,6 @@ def test_invalid_model_inputs_raise_value_error():
 # ----------------------------------------------------------------------------- simulation
 
 
-def simulate_erlang_a(seed: int, lam: float, aht: float, patience: float, agents: int, count: int):
-    """Event-driven M/M/N+M FCFS queue: a heap of the times agents come free.
-
-    A contact reaches an agent at max(arrival, earliest free time) - the earlier contacts that were
-    answered already hold their agents, and neither abandoners nor later arrivals change it - and
-    abandons if that wait exceeds its patience. Returns arrival times, waits (until answer or
-    abandonment) and whether each contact was answered.
-    """
-    rng = np.random.default_rng(seed)
-    arrivals = np.cumsum(rng.exponential(1 / lam, count))
-    handle = rng.exponential(aht, count).tolist()
-    patience_draws = rng.exponential(patience, count).tolist()
-    free = [0.0] * agents
-    waits = np.empty(count)
-    answered = np.zeros(count, dtype=bool)
-    for i, arrival in enumerate(arrivals.tolist()):
-        start = max(arrival, free[0])
-        if start - arrival <= patience_draws[i]:
-            heapq.heapreplace(free, start + handle[i])
-            waits[i] = start - arrival
-            answered[i] = True
-        else:
-            waits[i] = patience_draws[i]
-    return arrivals, waits, answered
-
-
 def batch_mean_and_se(values: np.ndarray, batches: int) -> tuple[float, float]:
     means = values[: len(values) // batches * batches].reshape(batches, -1).mean(axis=1)
     return float(values.mean()), float(means.std(ddof=1) / math.sqrt(batches))
@@ -519,7 +549,8 @@ def batch_mean_and_se(values: np.ndarray, batches: int) -> tuple[float, float]:
 
 def test_simulated_queue_converges_to_erlang_a():
     agents, threshold, warm_up, batches = 12, 20.0, 2_000, 40
-    _, waits, answered = simulate_erlang_a(20261104, LAM, AHT, PATIENCE, agents, 122_000)
+    sim = simulate_erlang_a(20261104, LAM, AHT, PATIENCE, agents, 122_000)
+    waits, answered = sim.waits, sim.answered
     waits, answered = waits[warm_up:], answered[warm_up:]
     predicted = erlang_a_metrics(LAM, AHT, PATIENCE, agents, threshold)
 

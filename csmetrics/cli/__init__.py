@@ -7,6 +7,7 @@ The command modules register themselves on :data:`csmetrics.cli.app.app` when im
 from csmetrics.cli import (
     info,  # noqa: F401
     report,  # noqa: F401 - importing a command module registers its commands
+    staffing,  # noqa: F401
     store,  # noqa: F401
 )
 from csmetrics.cli.app import app

@@ -126,7 +126,7 @@ class DefinitionOptions:
 
 
 @dataclass
-class ReportOptions:
+class PeriodOptions:
     by: Annotated[
         str | None,
         typer.Option(
@@ -146,10 +146,6 @@ class ReportOptions:
     ] = None
     date_from: Annotated[str | None, typer.Option("--from", help="First local date (inclusive), YYYY-MM-DD.")] = None
     date_to: Annotated[str | None, typer.Option("--to", help="Last local date (inclusive), YYYY-MM-DD.")] = None
-    metrics: Annotated[
-        str | None,
-        typer.Option("--metrics", help="Only these metrics, a comma list (see `csmetrics definitions`)."),
-    ] = None
 
     def period(self) -> tuple[dt.date | None, dt.date | None]:
         first, last = _date(self.date_from, "--from"), _date(self.date_to, "--to")
@@ -157,6 +153,14 @@ class ReportOptions:
             msg = f"--from {first} is after --to {last}"
             raise ConfigError(msg)
         return first, last
+
+
+@dataclass
+class ReportOptions(PeriodOptions):
+    metrics: Annotated[
+        str | None,
+        typer.Option("--metrics", help="Only these metrics, a comma list (see `csmetrics definitions`)."),
+    ] = None
 
     def metric_names(self) -> list[str] | None:
         return [m.strip() for m in self.metrics.split(",") if m.strip()] if self.metrics else None
@@ -271,3 +275,69 @@ def build_inputs(opts: InputOptions, config: Config, mapping: Mapping | None) ->
         denominator=opts.denominator,
         wait=opts.wait,
     )
+
+
+@dataclass
+class StaffingOptions:
+    volume: Annotated[
+        float | None,
+        typer.Option("--volume", help="Model only (no input files): contacts offered in one interval.", min=0),
+    ] = None
+    interval: Annotated[
+        str | None,
+        typer.Option("--interval", help="Model only: the interval --volume arrives in: 15m, 30m (default), 1h, 90s."),
+    ] = None
+    aht: Annotated[float | None, typer.Option("--aht", help="Model only: average handle time in seconds.", min=0)] = (
+        None
+    )
+    agents: Annotated[
+        str | None,
+        typer.Option("--agents", help="Model only: agent counts to show, e.g. 11,12,13,14 or 10-16 (default: around "
+                     "the requirement)."),
+    ] = None  # fmt: skip
+    target: Annotated[
+        float, typer.Option("--target", help="Service-level target: the share answered within --threshold.")
+    ] = 0.8
+    threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--threshold",
+            help="Service-level threshold in seconds (default service_level.threshold_seconds, 20; with data it "
+            "sets that parameter).",
+        ),
+    ] = None
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            help="erlang-c (no abandonment) or erlang-a (abandonment with exponential patience); model only also "
+            "erlang-b (lines). Default: erlang-a with data, and in model-only mode when --patience is given.",
+        ),
+    ] = None
+    patience: Annotated[
+        float | None,
+        typer.Option(
+            "--patience",
+            help="Mean patience in seconds (Erlang A). With data, instead of the estimate from the contacts.",
+        ),
+    ] = None
+    max_occupancy: Annotated[
+        float | None, typer.Option("--max-occupancy", help="Also keep agent occupancy at or below this (0-1).")
+    ] = None
+    max_abandon: Annotated[
+        float | None,
+        typer.Option("--max-abandon", help="Also keep the abandon rate at or below this (0-1; Erlang A)."),
+    ] = None
+    max_asa: Annotated[
+        float | None, typer.Option("--max-asa", help="Also keep the mean wait (ASA) at or below this, in seconds.")
+    ] = None
+    max_blocking: Annotated[
+        float | None,
+        typer.Option("--max-blocking", help="Erlang B: the share of contacts allowed to find every line busy (0.01)."),
+    ] = None
+    shrinkage: Annotated[
+        float, typer.Option("--shrinkage", help="Share of paid time not available for contacts, for FTE (0-1).")
+    ] = 0.0
+
+    def model_only(self) -> bool:
+        return self.volume is not None or self.aht is not None

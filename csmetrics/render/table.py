@@ -4,7 +4,7 @@ Layouts, in order of preference, for a console ``width`` columns wide:
 
 1. one table: the group keys, then every metric;
 2. metrics as rows and groups as columns (a report with few groups: ``--by queue``, no ``--by``);
-3. panels of related metrics (queue and service, handling, outcomes, agent time), each a table with the group
+3. panels of related metrics (queue and service, handling, outcomes, agent time, staffing), each a table with the group
    keys repeated, split further when a panel alone is too wide.
 
 Column headers wrap onto several lines at spaces; a value is never wrapped or cut to an ellipsis (a column is
@@ -30,7 +30,8 @@ PANELS = (
     ("Queue and service", 0, 90),
     ("Handling", 90, 200),
     ("Outcomes", 200, 300),
-    ("Agent time", 300, 10**9),
+    ("Agent time", 300, 900),
+    ("Staffing", 900, 10**9),  # the columns of `csmetrics staffing` (csmetrics/staffing/columns.py)
 )
 # Rich's default box: each column takes its width + 2 (padding) + 1 (a rule); plus one rule at the left.
 _PER_COLUMN = 3
