@@ -21,6 +21,7 @@ import typer
 
 from csmetrics.api import Inputs, definitions
 from csmetrics.cli.app import stderr
+from csmetrics.compare.periods import Period, parse_period, previous_period
 from csmetrics.definitions.config import Config
 from csmetrics.definitions.params import Definitions
 from csmetrics.errors import ConfigError
@@ -126,7 +127,7 @@ class DefinitionOptions:
 
 
 @dataclass
-class ReportOptions:
+class GroupingOptions:
     by: Annotated[
         str | None,
         typer.Option(
@@ -136,12 +137,19 @@ class ReportOptions:
             "team (needs --roster).",
         ),
     ] = None
-    date_from: Annotated[str | None, typer.Option("--from", help="First local date (inclusive), YYYY-MM-DD.")] = None
-    date_to: Annotated[str | None, typer.Option("--to", help="Last local date (inclusive), YYYY-MM-DD.")] = None
     metrics: Annotated[
         str | None,
         typer.Option("--metrics", help="Only these metrics, a comma list (see `csmetrics definitions`)."),
     ] = None
+
+    def metric_names(self) -> list[str] | None:
+        return [m.strip() for m in self.metrics.split(",") if m.strip()] if self.metrics else None
+
+
+@dataclass
+class ReportOptions(GroupingOptions):
+    date_from: Annotated[str | None, typer.Option("--from", help="First local date (inclusive), YYYY-MM-DD.")] = None
+    date_to: Annotated[str | None, typer.Option("--to", help="Last local date (inclusive), YYYY-MM-DD.")] = None
 
     def period(self) -> tuple[dt.date | None, dt.date | None]:
         first, last = _date(self.date_from, "--from"), _date(self.date_to, "--to")
@@ -150,8 +158,41 @@ class ReportOptions:
             raise ConfigError(msg)
         return first, last
 
-    def metric_names(self) -> list[str] | None:
-        return [m.strip() for m in self.metrics.split(",") if m.strip()] if self.metrics else None
+
+@dataclass
+class CompareOptions:
+    before: Annotated[
+        str | None,
+        typer.Option("--before", metavar="FROM:TO", help="The before period: local dates, inclusive (or one date)."),
+    ] = None
+    after: Annotated[
+        str | None,
+        typer.Option("--after", metavar="FROM:TO", help="The after period: local dates, inclusive (or one date)."),
+    ] = None
+    previous: Annotated[
+        bool, typer.Option("--previous", help="The before period is the one of equal length just before --after.")
+    ] = False
+    before_inputs: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--before-inputs",
+            help="Compare two input sets: the before side's interaction files or globs, or one store "
+            "(repeatable; with --after-inputs, instead of INPUTS or --db).",
+        ),
+    ] = None
+    after_inputs: Annotated[
+        list[str] | None,
+        typer.Option("--after-inputs", help="The after side's interaction files or globs, or one store (repeatable)."),
+    ] = None
+
+    def periods(self) -> tuple[Period, Period]:
+        after = parse_period(self.after, "--after") if self.after else Period()
+        if self.previous:
+            if self.before:
+                msg = "give --before FROM:TO or --previous, not both"
+                raise ConfigError(msg)
+            return previous_period(after), after
+        return (parse_period(self.before, "--before") if self.before else Period()), after
 
 
 def _date(value: str | None, option: str) -> dt.date | None:
