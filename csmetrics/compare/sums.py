@@ -116,17 +116,22 @@ class SideSums:
         if contacts:
             chain = compose.scoped_chain(self.registry, [*groupings, cluster_grouping("contacts")], external=False)
             self._ratio_pass(chain, "scoped", contacts)
-        for source, (fragment, table, kind) in PIECES.items():
-            chosen = [d for d in ratios if d.metric.source == source]
-            if not chosen or not self.passes.agent_time or (source == "states" and not self.passes.has_states):
-                continue
-            sql = compose.pieces_table(self.registry, fragment, table, kind, [*groupings, cluster_grouping(source)])
-            self.session.execute(sql, {}, f"sql/report/{fragment}.sql (split by compare.cluster)")
-            self._ratio_pass(Chain((), ""), table, chosen)
+        for source in PIECES:
+            self._pieces_pass(source, [d for d in ratios if d.metric.source == source])
         survey = [d for d in self.declared if d.method in ("proportion", "nps", "mean")]
         if survey:
             self._totals_pass(compose.scoped_chain(self.registry, groupings, external=False), survey)
         return self.sums
+
+    def _pieces_pass(self, source: str, declared: Sequence[Declared]) -> None:
+        """Agent-state or concurrency ratios: their pieces summed per group and cluster, as the report's table."""
+        if not declared or not self.passes.agent_time or (source == "states" and not self.passes.has_states):
+            return
+        fragment, table, kind = PIECES[source]
+        groupings = [*self.passes.groupings, cluster_grouping(source)]
+        sql = compose.pieces_table(self.registry, fragment, table, kind, groupings)
+        self.session.execute(sql, {}, f"sql/report/{fragment}.sql (split by compare.cluster)")
+        self._ratio_pass(Chain((), ""), table, declared)
 
     def _bind(self, chain: Chain, relation: str, declared: Sequence[Declared]) -> None:
         """Each part binds against its relation (once per process): a bad column is named with its file."""
