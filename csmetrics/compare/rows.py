@@ -63,7 +63,7 @@ def _ratio(d: Declared, cluster: str, before: Parts | None, after: Parts | None)
     """The ratio test, or why there is none."""
     if d.metric.source != "contacts" and cluster == "contact":
         return "agent time has no contacts to cluster by: set compare.cluster to day or an interval for a test"
-    if any(p is not None and p.get("defined") == 0 for p in (before, after)):
+    if any(p is not None and p.get("rows") and not p.get("defined") for p in (before, after)):
         return "the declared numerator and denominator are not sums over contacts under these definitions"
     return compare_ratio_estimates(_ratio_side(before), _ratio_side(after), unit=cluster, confidence=CONFIDENCE)
 

@@ -9,7 +9,8 @@ metrics get the same from their pieces tables (``pipeline.compose.pieces_table``
 Survey metrics (proportion, NPS, mean) need only group totals: one pass over the scoped contacts per group.
 
 Python adds glue only: the CTE names, the aliases (y0, x0, ...) and the grouping; every expression comes from a
-metric file's ``[compare]`` table or sql/macros/compare.sql. Only one row per group reaches Python.
+metric file's ``[compare]`` table or sql/macros/compare.sql. Only one row per group reaches Python. The sums of the
+second stage are compensated (``fsum``), so the result hardly depends on the order DuckDB's threads add in.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from csmetrics.pipeline.session import Session
 from csmetrics.sqltext import first_line
 
 CLUSTER_KEY = "compare_cluster"  # the typed cluster key column is grp__compare_cluster
-RATIO_FIELDS = ("clusters", "total_y", "total_x", "squares", "defined")
+RATIO_FIELDS = ("clusters", "total_y", "total_x", "squares", "defined", "rows")
 # source -> (fragment, per-compare table, kind column) of the agent-time relations
 PIECES = {
     "states": ("state_time", "compare_state_time", "state"),
@@ -68,22 +69,24 @@ def _labels(groupings: Sequence[Grouping]) -> str:
 
 
 def ratio_query(chain: Chain, relation: str, groupings: Sequence[Grouping], parts: Sequence[tuple[str, str]]) -> str:
-    """Per group: clusters, Σy, Σx, Σ(y_d - R·x_d)² and how many clusters have a defined x, for each (y, x)."""
+    """Per group: clusters (with x > 0), Σy, Σx, Σ(y_d - R·x_d)², and how many clusters have a defined x (NULL x:
+    the declared parts are not sums under these definitions) among all ``rows``, for each (y, x)."""
     window = f"PARTITION BY {', '.join(compose.key_columns(groupings))}" if groupings else ""
     clusters = ",\n".join(
         f"    CAST(coalesce(({y}), 0) AS DOUBLE) AS y{i},\n    CAST(({x}) AS DOUBLE) AS x{i}"
         for i, (y, x) in enumerate(parts)
     )
     fitted = ",\n".join(
-        f"    sum(CASE WHEN x{i} > 0 THEN y{i} END) OVER w / sum(CASE WHEN x{i} > 0 THEN x{i} END) OVER w AS r{i}"
+        f"    fsum(CASE WHEN x{i} > 0 THEN y{i} END) OVER w / fsum(CASE WHEN x{i} > 0 THEN x{i} END) OVER w AS r{i}"
         for i in range(len(parts))
     )
     totals = ",\n".join(
         f"    count(*) FILTER (WHERE x{i} > 0) AS clusters{i},\n"
-        f"    sum(y{i}) FILTER (WHERE x{i} > 0) AS total_y{i},\n"
-        f"    sum(x{i}) FILTER (WHERE x{i} > 0) AS total_x{i},\n"
-        f"    sum(pow(csm_compare_residual(y{i}, x{i}, r{i}), 2)) FILTER (WHERE x{i} > 0) AS squares{i},\n"
-        f"    count(x{i}) AS defined{i}"
+        f"    fsum(y{i}) FILTER (WHERE x{i} > 0) AS total_y{i},\n"
+        f"    fsum(x{i}) FILTER (WHERE x{i} > 0) AS total_x{i},\n"
+        f"    fsum(pow(csm_compare_residual(y{i}, x{i}, r{i}), 2)) FILTER (WHERE x{i} > 0) AS squares{i},\n"
+        f"    count(x{i}) AS defined{i},\n"
+        f"    count(*) AS rows{i}"
         for i in range(len(parts))
     )
     chain = chain.then(
