@@ -102,10 +102,7 @@ def _period(side: Mapping[str, Any]) -> str:
 
 
 def title(document: Mapping[str, Any]) -> str:
-    return (
-        f"csmetrics compare: before {_period(document['before'])}, after {_period(document['after'])} "
-        f"({document['timezone']})"
-    )
+    return f"compare: before {_period(document['before'])}, after {_period(document['after'])} ({document['timezone']})"
 
 
 def caption_lines(document: Mapping[str, Any], labels: Mapping[str, str]) -> list[str]:
@@ -164,19 +161,24 @@ def compare_table(document: Mapping[str, Any], labels: Mapping[str, str]) -> Tab
 
 
 def render_compare(document: Mapping[str, Any], labels: Mapping[str, str], console: Console) -> None:
-    """Title, table and legend; off a terminal the width is at least 100 columns plus 12 per group key."""
+    """Title, table and legend, wrapped at the console's width (a terminal's; 100 columns plus 12 per group key
+    or more when written to a pipe, so that the table is never squeezed there)."""
     if not console.is_terminal:
         console.width = max(console.width, 100 + 12 * len(document["group_by"]))
-    console.print(Text(title(document), style="bold"), soft_wrap=True)
+    _print(document, labels, console)
+
+
+def _print(document: Mapping[str, Any], labels: Mapping[str, str], console: Console) -> None:
+    console.print(Text(title(document), style="bold"))
     console.print(compare_table(document, labels))
     for line in caption_lines(document, labels):
-        console.print(Text(line), soft_wrap=False)
+        console.print(Text(line))
 
 
 def compare_table_text(document: Mapping[str, Any], labels: Mapping[str, str], width: int = 100) -> bytes:
+    """The table as text ``width`` columns wide (``--format table -o FILE``)."""
     buf = io.StringIO()
-    console = Console(file=buf, width=width, no_color=True, highlight=False, markup=False)
-    render_compare(document, labels, console)
+    _print(document, labels, Console(file=buf, width=width, no_color=True, highlight=False, markup=False))
     return buf.getvalue().encode()
 
 
