@@ -1,8 +1,9 @@
-"""``csmetrics compare``: hand-computed comparisons through the command, the declared parts against the metrics,
-the sides, the periods, the definitions check, targets, the table and the JSON contract.
+"""``csmetrics compare``: hand-computed comparisons through the command, the issue's references, the sample against
+an independent computation, the JSON contract and the declared parts against the metrics.
 
-The statistics themselves are tested in tests/test_compare_stats.py; here every expected value is either computed by
-hand in a comment or by :func:`independent_ratio`, which writes the issue's formulas out again with numpy and scipy.
+The statistics themselves are tested in tests/test_compare_stats.py, the command's options and outputs in
+tests/test_compare_command.py; here every expected value is either computed by hand in a comment or by
+:func:`compare_toy.independent_ratio`, which writes the issue's formulas out again with numpy and scipy.
 """
 
 from __future__ import annotations
@@ -10,126 +11,42 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import re
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
+from compare_toy import (
+    NY,
+    ROSTER,
+    SAMPLE,
+    STATES,
+    TOY_DAYS,
+    TOY_HEADER,
+    WEEK_1,
+    WEEK_2,
+    _contact,
+    assert_matches,
+    cli_json,
+    close,
+    independent_ratio,
+    row_of,
+    toy_csv,
+    week_on_week_document,
+)
 from conftest import REAL_DATA, ROOT
 from jsonschema import Draft202012Validator
 from referencing import Registry as SchemaRegistry
 from referencing import Resource
-from rich.console import Console
-from scipy import stats as scipy_stats
 
-from csmetrics.api import CompareRequest, Inputs, compare, definitions
 from csmetrics.compare import run as compare_run
 from csmetrics.compare.declared import declarations, default_metrics
-from csmetrics.compare.periods import Period, parse_period, previous_period
-from csmetrics.compare.rows import significant, verdict
-from csmetrics.compare.stats import Comparison, compare_means, compare_rate_per_contact
+from csmetrics.compare.periods import Period
+from csmetrics.compare.stats import compare_means, compare_rate_per_contact
 from csmetrics.compare.sums import Passes, SideSums
 from csmetrics.definitions.config import resolve
 from csmetrics.definitions.registry import load_registry, sql_dir
-from csmetrics.errors import ConfigError, DefinitionError
+from csmetrics.errors import DefinitionError
 from csmetrics.pipeline.session import Session
-from csmetrics.render.compare import compare_table_text, render_compare
-
-SAMPLE = ROOT / "sample_data" / "interactions.csv"
-STATES = ROOT / "sample_data" / "agent_states.csv"
-ROSTER = ROOT / "sample_data" / "roster.csv"
-WEEK_1 = ("--before", "2024-03-04:2024-03-10")
-WEEK_2 = ("--after", "2024-03-11:2024-03-17")
-NY = ("--tz", "America/New_York")
-TOY_HEADER = "interaction_id,offered_at,answered_at,ended_at,queue,abandoned_wait,csat,nps"
-
-
-def close(value: float | None, expected: float, digits: int) -> bool:
-    """``value`` equals ``expected`` as printed with ``digits`` decimals."""
-    return value is not None and abs(value - expected) <= 0.5 * 10.0**-digits + 1e-12
-
-
-def cli_json(result) -> dict:
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
-
-
-def row_of(doc: dict, metric: str, **group: str) -> dict:
-    [row] = [r for r in doc["rows"] if r["metric"] == metric and all(r[k] == v for k, v in group.items())]
-    return row
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# Toy data: every contact written out, so the clusters can be recomputed here
-
-
-def _contact(n: int, day: str, hour: int, minute: int, wait: int | None, queue: str = "q", csat="", nps="") -> str:
-    offered = dt.datetime.fromisoformat(f"{day}T{hour:02d}:{minute:02d}:00+00:00")
-    if wait is None:  # abandoned after 60 s
-        ended = offered + dt.timedelta(seconds=60)
-        return f"{n},{offered:%Y-%m-%dT%H:%M:%SZ},,{ended:%Y-%m-%dT%H:%M:%SZ},{queue},,{csat},{nps}"
-    answered = offered + dt.timedelta(seconds=wait)
-    ended = answered + dt.timedelta(seconds=300)
-    return f"{n},{offered:%Y-%m-%dT%H:%M:%SZ},{answered:%Y-%m-%dT%H:%M:%SZ},{ended:%Y-%m-%dT%H:%M:%SZ},{queue},,{csat},{nps}"
-
-
-# (day, hour, contacts answered within 20 s (wait 10 s), answered late (wait 30 s))
-TOY_DAYS = [
-    # before: 2 days, (y_d, x_d) = (8, 10), (12, 20)
-    ("2024-03-04", 9, 5, 0),
-    ("2024-03-04", 10, 3, 2),
-    ("2024-03-05", 9, 12, 8),
-    # after: 3 days, (9, 10), (18, 20), (6, 10)
-    ("2024-03-11", 9, 9, 1),
-    ("2024-03-12", 9, 10, 0),
-    ("2024-03-12", 14, 8, 2),
-    ("2024-03-13", 9, 6, 4),
-]
-
-
-def toy_csv(write_csv, days=TOY_DAYS) -> Path:
-    lines, n = [TOY_HEADER], 0
-    for day, hour, within, late in days:
-        for i, wait in enumerate([10] * within + [30] * late):
-            n += 1
-            lines.append(_contact(n, day, hour, i, wait))
-    return write_csv("\n".join(lines) + "\n")
-
-
-def independent_ratio(yb, xb, ya, xa) -> dict[str, float]:
-    """The issue's formulas, written out again: R = Σy/Σx, var(R) = n/(n-1) Σ(y - Rx)² / (Σx)², SE = √(v_b + v_a),
-    Welch-Satterthwaite df, Student t p-value and 95 % interval."""
-
-    def side(y, x):
-        y, x = np.asarray(y, float), np.asarray(x, float)
-        r = y.sum() / x.sum()
-        n = len(y)
-        return r, n / (n - 1) * ((y - r * x) ** 2).sum() / x.sum() ** 2, n
-
-    rb, vb, nb = side(yb, xb)
-    ra, va, na = side(ya, xa)
-    se = math.sqrt(vb + va)
-    df = (vb + va) ** 2 / (vb**2 / (nb - 1) + va**2 / (na - 1))
-    t = (ra - rb) / se
-    half = scipy_stats.t.ppf(0.975, df) * se
-    return {
-        "before": rb,
-        "after": ra,
-        "difference": ra - rb,
-        "se": se,
-        "df": df,
-        "statistic": t,
-        "p_value": 2 * scipy_stats.t.sf(abs(t), df),
-        "ci_low": ra - rb - half,
-        "ci_high": ra - rb + half,
-    }
-
-
-def assert_matches(row: dict, expected: dict[str, float]) -> None:
-    for key, value in expected.items():
-        assert row[key] == pytest.approx(value, rel=1e-9, abs=1e-12), key
-
 
 # ----------------------------------------------------------------------------------------------------------------
 # Ratio metrics, hand-computed
@@ -312,14 +229,8 @@ def test_csat_newcombe_and_nps_wald_references_through_the_command(write_csv, cl
 
 
 @pytest.fixture(scope="module")
-def week_on_week(tmp_path_factory) -> dict:
-    from typer.testing import CliRunner
-
-    from csmetrics.cli import app
-
-    r = CliRunner().invoke(app, ["compare", str(SAMPLE), *WEEK_1, *WEEK_2, *NY, "--format", "json"])
-    assert r.exit_code == 0, r.stderr
-    return json.loads(r.stdout)
+def week_on_week() -> dict:
+    return week_on_week_document()
 
 
 def _daily(by_day: list[dict], first: str, last: str, value: str, n: str) -> tuple[list[float], list[float]]:
@@ -668,284 +579,6 @@ def test_complaint_rate_by_distinct_customers_has_no_test(cli):
     row = row_of(doc, "complaint_rate")
     assert row["before"] is not None and row["difference"] is not None and row["p_value"] is None
     assert "not sums over contacts" in row["note"] and row["verdict"] == "no test"
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# Periods, sides, definitions
-
-
-def test_periods():
-    assert parse_period("2024-03-04:2024-03-10", "--before") == Period(dt.date(2024, 3, 4), dt.date(2024, 3, 10))
-    assert parse_period("2024-03-04", "--after") == Period(dt.date(2024, 3, 4), dt.date(2024, 3, 4))
-    assert previous_period(Period(dt.date(2024, 3, 11), dt.date(2024, 3, 17))) == Period(
-        dt.date(2024, 3, 4), dt.date(2024, 3, 10)
-    )
-    assert previous_period(Period(dt.date(2024, 3, 1), dt.date(2024, 3, 31))) == Period(
-        dt.date(2024, 1, 30), dt.date(2024, 2, 29)
-    )
-    for bad in ("2024-03-10:2024-03-04", "last week", "2024-03-04:"):
-        with pytest.raises(ConfigError):
-            parse_period(bad, "--before")
-
-
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (("--after", "2024-03-11:2024-03-17"), "give both periods"),
-        (
-            ("--before", "2024-03-04:2024-03-11", "--after", "2024-03-11:2024-03-17"),
-            "the periods overlap (2024-03-11 to 2024-03-11",
-        ),
-        (("--before", "2024-03-10:2024-03-04", "--after", "2024-03-11:2024-03-17"), "2024-03-10 is after 2024-03-04"),
-        (("--before", "2024-03-04", "--previous", "--after", "2024-03-11"), "--before FROM:TO or --previous, not both"),
-        (("--previous",), "--previous needs --after FROM:TO"),
-        ((*WEEK_1, *WEEK_2, "--by", "day"), "--by day splits by time"),
-        ((*WEEK_1, *WEEK_2, "--metrics", "nope"), "unknown metric(s) nope"),
-        ((*WEEK_1, *WEEK_2, "--set", "compare.cluster=week"), "invalid value 'week' for compare.cluster"),
-        ((*WEEK_1, *WEEK_2, "-f", "parquet"), "--format must be one of table, json, csv, markdown"),
-        ((*WEEK_1, *WEEK_2, "-t", "queue=billing:service_level>=0.8"), "not grouped by it"),
-    ],
-)
-def test_usage_errors_exit_2(cli, args, message):
-    r = cli("compare", SAMPLE, *args)
-    assert r.exit_code == 2, r.stdout
-    assert message in " ".join(r.stderr.split()) and r.stdout == ""
-
-
-def test_previous_is_the_period_just_before(week_on_week, cli):
-    doc = cli_json(cli("compare", SAMPLE, *WEEK_2, "--previous", *NY, "-f", "json", "-q"))
-    assert doc["before"]["period"] == week_on_week["before"]["period"]
-    for row, same in zip(doc["rows"], week_on_week["rows"], strict=True):
-        for key, value in row.items():  # sums of doubles may differ in the last bit between runs
-            assert value == (pytest.approx(same[key], rel=1e-12) if isinstance(value, float) else same[key]), key
-
-
-def test_two_input_sets_of_files(write_csv, cli):
-    path = toy_csv(write_csv)
-    lines = path.read_text().splitlines()
-    before_file = write_csv("\n".join(lines[:31]) + "\n")  # 4 and 5 March
-    after_file = write_csv("\n".join([lines[0], *lines[31:]]) + "\n")  # 11 to 13 March
-    doc = cli_json(cli("compare", "--before-inputs", before_file, "--after-inputs", after_file, "-f", "json", "-q"))
-    assert doc["before"]["period"] == {"from": "2024-03-04", "to": "2024-03-05"}
-    assert doc["after"]["period"] == {"from": "2024-03-11", "to": "2024-03-13"}
-    assert doc["before"]["data_quality"]["rows_read"] == 30 and doc["after"]["data_quality"]["rows_read"] == 40
-    one_set = cli_json(
-        cli(
-            "compare", path, "--before", "2024-03-04:2024-03-05", "--after", "2024-03-11:2024-03-13", "-f", "json", "-q"
-        )
-    )
-    assert row_of(doc, "service_level") == row_of(one_set, "service_level")
-    # the same period on both sides allows a time grouping (two sites, one week)
-    same = cli_json(cli("compare", "--before-inputs", path, "--after-inputs", path, "--by", "day", "-f", "json", "-q"))
-    assert {r["difference"] for r in same["rows"] if r["metric"] == "offered"} == {0}
-    for args, message in (
-        (("--before-inputs", before_file), "give both --before-inputs and --after-inputs"),
-        ((path, "--before-inputs", before_file, "--after-inputs", after_file), "replace INPUTS and --db"),
-    ):
-        r = cli("compare", *args)
-        assert r.exit_code == 2 and message in r.stderr
-
-
-STORE_MAPPING = """
-[columns]
-interaction_id = "interaction_id"
-offered_at = "offered_at"
-answered_at = "answered_at"
-ended_at = "ended_at"
-
-[definitions]
-service_level.threshold_seconds = 30
-"""
-
-
-def test_two_stores_with_different_mapping_definitions_exit_2_naming_them(write_csv, tmp_path, cli):
-    path = toy_csv(write_csv)
-    mapping = tmp_path / "export.toml"
-    mapping.write_text(STORE_MAPPING)
-    mapped, plain = tmp_path / "mapped.db", tmp_path / "plain.db"
-    assert cli("load", path, "-m", mapping, "--db", mapped, "-q").exit_code == 0
-    assert cli("load", path, "--db", plain, "-q").exit_code == 0
-    r = cli("compare", "--before-inputs", mapped, "--after-inputs", plain, "--metrics", "service_level")
-    assert r.exit_code == 2
-    text = " ".join(r.stderr.split())
-    assert "the two input sets are read under different definitions" in text
-    assert (
-        f"service_level.threshold_seconds: before 30 (store {mapped} (mapping {mapping})), after 20 (default)" in text
-    )
-    # one explicit value for both sides: comparable; every wait (10 s, 30 s) is within 30 s on both sides
-    doc = cli_json(
-        cli(
-            "compare",
-            "--before-inputs",
-            mapped,
-            "--after-inputs",
-            plain,
-            "--metrics",
-            "service_level",
-            "--set",
-            "service_level.threshold_seconds=30",
-            "-f",
-            "json",
-            "-q",
-        )
-    )
-    row = row_of(doc, "service_level")
-    assert row["before"] == row["after"] == 1.0 and row["difference"] == 0
-    assert doc["before"]["definitions_fingerprint"] == doc["after"]["definitions_fingerprint"]
-    # a store and a file on one side
-    r = cli("compare", "--before-inputs", mapped, "--before-inputs", path, "--after-inputs", plain)
-    assert r.exit_code == 2 and "give one store or interaction files, not both" in r.stderr
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# Targets, the verdict, the table
-
-
-def test_targets_show_both_sides_verdicts(tmp_path, monkeypatch, cli):
-    doc = cli_json(
-        cli(
-            "compare",
-            SAMPLE,
-            *WEEK_1,
-            *WEEK_2,
-            *NY,
-            "--by",
-            "queue",
-            "-t",
-            "queue=billing:service_level>=0.7",
-            "-t",
-            "abandon_rate<=0.05",
-            "-f",
-            "json",
-            "-q",
-        )
-    )
-    # billing's SL: 69.1 % then 71.5 %; abandon rates per queue from the report
-    assert row_of(doc, "service_level", queue="billing")["targets"] == [
-        {"target": "queue=billing:service_level>=0.7", "before": "missed", "after": "met"}
-    ]
-    assert row_of(doc, "service_level", queue="sales")["targets"] == []
-    [abandon] = row_of(doc, "abandon_rate", queue="billing")["targets"]
-    assert abandon["target"] == "abandon_rate<=0.05" and abandon["before"] in ("met", "missed")
-    # targets from csmetrics.toml: those that do not apply (not grouped by queue) are skipped
-    (tmp_path / "csmetrics.toml").write_text(
-        '[targets]\nservice_level = ">= 70%"\n[targets."queue=billing"]\nasa_seconds = "<= 30"\n'
-    )
-    monkeypatch.chdir(tmp_path)
-    doc = cli_json(
-        cli("compare", SAMPLE, *WEEK_1, *WEEK_2, *NY, "--metrics", "service_level,asa_seconds", "-f", "json", "-q")
-    )
-    assert row_of(doc, "service_level")["targets"] == [
-        {"target": "service_level>=0.7", "before": "met", "after": "met"}
-    ]
-    assert row_of(doc, "asa_seconds")["targets"] == []
-    table = compare_table_text(doc, {m.name: m.label for m in load_registry().metrics}).decode()
-    assert "target" in table and "met→met" in table
-
-
-def _comparison(p_value: float | None, difference: float | None) -> Comparison:
-    return Comparison(0.5, 0.6, difference, None, None, None, p_value, "test")
-
-
-def test_verdict_in_words_and_the_five_percent_boundary():
-    assert verdict(_comparison(0.049, 0.1), "higher") == "better" and significant(_comparison(0.049, 0.1)) is True
-    assert verdict(_comparison(0.049, -0.1), "higher") == "worse"
-    assert verdict(_comparison(0.049, 0.1), "lower") == "worse"
-    assert verdict(_comparison(0.049, -0.1), None) == "lower"
-    # exactly 5 %: not significant (p < 0.05 is)
-    assert (
-        verdict(_comparison(0.05, 0.1), "higher") == "no clear change" and significant(_comparison(0.05, 0.1)) is False
-    )
-    assert verdict(_comparison(None, 0.1), "higher") == "no test" and significant(_comparison(None, 0.1)) is None
-    assert verdict(_comparison(0.0, 0.0), "higher") == "no clear change"
-
-
-def test_the_table_fits_100_columns_and_marks_significance(cli):
-    doc = cli_json(
-        cli(
-            "compare",
-            SAMPLE,
-            *WEEK_1,
-            *WEEK_2,
-            *NY,
-            "--by",
-            "queue",
-            "--set",
-            "compare.cluster=contact",
-            "-f",
-            "json",
-            "-q",
-        )
-    )
-    labels = {m.name: m.label for m in load_registry().metrics}
-    text = compare_table_text(doc, labels, width=100).decode()
-    lines = text.splitlines()
-    assert all(len(line) <= 100 for line in lines)
-    assert "…" not in text  # nothing cut
-    header = next(line for line in lines if line.startswith("queue"))
-    assert header.split() == [
-        "queue",
-        "metric",
-        "before",
-        "after",
-        "change",
-        "95%",
-        "interval",
-        "p",
-        "better",
-        "verdict",
-    ]
-    worse = [line for line in lines if line.rstrip().endswith("worse")]
-    assert worse and all("*" in line for line in worse)
-    assert sum(1 for line in lines if line.startswith(("billing", "sales", "support", "tech"))) == len(doc["rows"])
-    assert f"definitions before {doc['definitions_fingerprint']}, after {doc['definitions_fingerprint']}" in " ".join(
-        text.split()
-    )
-    assert "* = significant at 5%" in text
-    # on a real 100-column terminal too
-    console = Console(width=100, force_terminal=True, no_color=True, record=True)
-    render_compare(doc, labels, console)
-    assert all(len(line) <= 100 for line in console.export_text().splitlines())
-
-
-def test_csv_and_markdown(cli):
-    args = ("compare", SAMPLE, *WEEK_1, *WEEK_2, *NY, "--metrics", "service_level,offered", "-q", "-f")
-    csv_text = cli(*args, "csv").stdout.splitlines()
-    assert csv_text[0].startswith("metric,unit,better,before,after,difference,relative_change,ci_low,ci_high,p_value")
-    assert csv_text[0].endswith("targets,definitions_fingerprint,before_from,before_to,after_from,after_to")
-    assert len(csv_text) == 3 and csv_text[1].startswith("offered,count,,3023,3154,131,")
-    md = cli(*args, "markdown").stdout
-    assert "| metric | before | after | change | 95% interval | p | better | verdict |" in md
-    assert "| SL | 70.1% | 71.1% | +1.0 pp | -6.2..+8.1 | 0.772 | higher | no clear change |" in md
-
-
-def test_the_readme_example_is_what_the_command_prints(cli):
-    readme = (ROOT / "README.md").read_text()
-    block = readme.split("Week 1 against week 2 of the sample:", 1)[1]
-    (_, command), (_, output) = re.findall(r"```(\w*)\n(.*?)```", block, re.DOTALL)[:2]
-    command = command.replace("\\\n", " ")
-    shown = output.splitlines()
-    args = command.split()[1:]
-    out = cli(*[str(ROOT / a) if a.startswith("sample_data") else a for a in args], "-q").stdout
-    printed = [" ".join(line.split()) for line in out.splitlines()]
-    for line in shown:
-        if not line.endswith("..."):
-            assert " ".join(line.split()) in printed, line
-
-
-def test_the_library_call(write_csv):
-    result = compare(
-        CompareRequest(
-            inputs=Inputs(interactions=(str(toy_csv(write_csv)),)),
-            before=Period(dt.date(2024, 3, 4), dt.date(2024, 3, 5)),
-            after=Period(dt.date(2024, 3, 11), dt.date(2024, 3, 13)),
-            definitions=definitions(),
-            metrics=["service_level"],
-        )
-    )
-    [row] = result.rows
-    assert close(row["p_value"], 0.302432, 6) and result.to_document()["rows"] == [row]
-    assert result.fingerprint == result.before.fingerprint == result.after.fingerprint
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 from rich.console import Console
 
@@ -26,10 +27,10 @@ from csmetrics.cli.options import (
 )
 from csmetrics.cli.progress import observer
 from csmetrics.cli.report import OutputOption, QuietOption, TargetOption
-from csmetrics.cli.summary import summarise
+from csmetrics.cli.summary import rejected_total, rejects_frame, summarise, write_frame
 from csmetrics.compare.result import CompareResult
 from csmetrics.definitions.config import Config
-from csmetrics.errors import ConfigError
+from csmetrics.errors import ConfigError, InputError
 from csmetrics.inputs.mapping.model import Mapping
 from csmetrics.render.compare import (
     COMPARE_FORMATS,
@@ -85,6 +86,29 @@ def compare_inputs(
     )
 
 
+def report_inputs(result: CompareResult, *, two_sets: bool, rejects: Path | None, strict: bool, quiet: bool) -> None:
+    """What the inputs said (on stderr), the rejected rows to ``rejects`` (two input sets: a ``side`` column says
+    which), and exit 3 under ``strict`` when any row was rejected. One input set is read once: its rejects once."""
+    sides = [("before", result.before), ("after", result.after)] if two_sets else [("", result.before)]
+    if rejects is not None:
+        frames = [
+            rejects_frame(r).with_columns(pl.lit(label).alias("side")) if label else rejects_frame(r)
+            for label, r in sides
+        ]
+        write_frame(pl.concat(frames, how="diagonal_relaxed"), rejects)
+    if not quiet:
+        for label, side in sides:
+            if label:
+                stderr.print(f"{label} inputs:")
+            summarise(side.data_quality, rejects)
+    total = sum(rejected_total(side.data_quality) for _, side in sides)
+    if strict and total:
+        msg = f"{total} row(s) rejected and --strict is set" + (
+            f"; see {rejects}" if rejects else "; write them with --rejects FILE"
+        )
+        raise InputError(msg)
+
+
 def emit(result: CompareResult, fmt: str, output: Path | None) -> None:
     document = result.to_document()
     labels = {m.name: m.label or m.name for m in result.metrics}
@@ -116,6 +140,13 @@ def compare(
     run: ResourceOptions,
     fmt: Annotated[str, typer.Option("--format", "-f", help=f"Output format: {', '.join(COMPARE_FORMATS)}.")] = "table",
     output: OutputOption = None,
+    rejects: Annotated[
+        Path | None,
+        typer.Option(
+            "--rejects", help="Write rejected rows with their reason (and side) to this CSV/Parquet/JSON file."
+        ),
+    ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 3 if any row is rejected.")] = False,
     quiet: QuietOption = False,
     target: TargetOption = None,
 ) -> None:
@@ -141,12 +172,5 @@ def compare(
             ),
         )
         result = api.compare(request, observer=observer(stderr, quiet=quiet))
-        if not quiet:
-            sides_quality = (
-                [("", result.before)] if after_inputs is None else [("before", result.before), ("after", result.after)]
-            )
-            for label, side in sides_quality:
-                if label:
-                    stderr.print(f"{label} inputs:")
-                summarise(side.data_quality, None)
+        report_inputs(result, two_sets=after_inputs is not None, rejects=rejects, strict=strict, quiet=quiet)
         emit(result, fmt, output)

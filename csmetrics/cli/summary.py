@@ -15,6 +15,11 @@ from csmetrics.render.output import write_atomic
 
 def write_rejects(report: Report, path: Path) -> None:
     """Every rejected row (contacts, answers, survey rows, agent states) with its reason, to one file."""
+    write_frame(rejects_frame(report), path)
+
+
+def rejects_frame(report: Report) -> pl.DataFrame:
+    """A report's rejected rows, agent states with an ``input`` column saying which input each came from."""
     frame = report.rejects
     if report.state_rejects is not None:  # one file: an input column says which input each rejected row came from
         frame = pl.concat(
@@ -24,6 +29,11 @@ def write_rejects(report: Report, path: Path) -> None:
             ],
             how="diagonal_relaxed",
         )
+    return frame
+
+
+def write_frame(frame: pl.DataFrame, path: Path) -> None:
+    """Rejected rows to CSV, Parquet (.parquet, .pq) or NDJSON (.json, .ndjson, .jsonl), by the suffix."""
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
         buf = io.BytesIO()
