@@ -37,6 +37,7 @@ from conftest import REAL_DATA, ROOT
 from jsonschema import Draft202012Validator
 from referencing import Registry as SchemaRegistry
 from referencing import Resource
+from scipy import stats as scipy_stats
 
 from csmetrics.compare import run as compare_run
 from csmetrics.compare.declared import declarations, default_metrics
@@ -238,6 +239,54 @@ def _daily(by_day: list[dict], first: str, last: str, value: str, n: str) -> tup
     return [r[value] * r[n] for r in days], [r[n] for r in days]
 
 
+Z = scipy_stats.norm.ppf(0.975)
+
+
+def independent_nps(before: dict, after: dict) -> dict[str, float]:
+    """The issue's NPS test: v = (P + D) - (P - D)² a side, se = 100 √(v_b/n_b + v_a/n_a), normal p and interval."""
+
+    def side(r):
+        n = r["nps_responses"]
+        p, d = r["promoters"] / n, r["detractors"] / n
+        return 100 * (p - d), (p + d) - (p - d) ** 2, n
+
+    (sb, vb, nb), (sa, va, na) = side(before), side(after)
+    se = 100 * math.sqrt(vb / nb + va / na)
+    z = (sa - sb) / se
+    p = 2 * scipy_stats.norm.sf(abs(z))
+    return {
+        "difference": sa - sb,
+        "se": se,
+        "statistic": z,
+        "p_value": p,
+        "ci_low": sa - sb - Z * se,
+        "ci_high": sa - sb + Z * se,
+    }
+
+
+def independent_newcombe(before: dict, after: dict) -> dict[str, float]:
+    """Newcombe's hybrid score interval from two Wilson intervals; the pooled two-proportion z p-value."""
+
+    def wilson(x, n):
+        p = x / n
+        centre = (p + Z * Z / (2 * n)) / (1 + Z * Z / n)
+        half = Z / (1 + Z * Z / n) * math.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n))
+        return p, centre - half, centre + half
+
+    (nb, na) = before["csat_responses"], after["csat_responses"]
+    xb, xa = round(before["csat"] * nb), round(after["csat"] * na)
+    (pb, lb, ub), (pa, la, ua) = wilson(xb, nb), wilson(xa, na)
+    d = pa - pb
+    pooled = (xa + xb) / (na + nb)
+    z = d / math.sqrt(pooled * (1 - pooled) * (1 / na + 1 / nb))
+    return {
+        "difference": d,
+        "ci_low": d - math.sqrt((pa - la) ** 2 + (ub - pb) ** 2),
+        "ci_high": d + math.sqrt((ua - pa) ** 2 + (pb - lb) ** 2),
+        "p_value": 2 * scipy_stats.norm.sf(abs(z)),
+    }
+
+
 def test_week_1_against_week_2_matches_an_independent_computation(week_on_week, cli):
     doc = week_on_week
     assert doc["before"]["period"] == {"from": "2024-03-04", "to": "2024-03-10"}
@@ -259,6 +308,13 @@ def test_week_1_against_week_2_matches_an_independent_computation(week_on_week, 
         ("service_level", "offered"),
         ("abandon_rate", "offered"),
         ("asa_seconds", "answered"),
+        ("avg_wait_seconds", "offered"),
+        ("aht_seconds", "answered"),
+        ("avg_talk_seconds", "answered"),
+        ("avg_hold_seconds", "answered"),
+        ("acw_seconds", "answered"),
+        ("transfer_rate", "answered"),
+        ("complaint_rate", "offered"),
         ("fcr_rate", "fcr_first_contacts"),
     ):
         yb, xb = _daily(by_day, "2024-03-04", "2024-03-10", metric, n)
@@ -267,6 +323,13 @@ def test_week_1_against_week_2_matches_an_independent_computation(week_on_week, 
         assert_matches(row, independent_ratio(yb, xb, ya, xa))
         assert (row["before_clusters"], row["after_clusters"]) == (len(xb), len(xa))
         assert row["before_n"] == sum(xb) and row["after_n"] == sum(xa)
+    # CSAT and NPS from each week's report (its counts), by the issue's formulas written out here
+    weeks = [
+        cli_json(cli("report", SAMPLE, *NY, "--from", first, "--to", last, "-f", "json", "-q"))["rows"][0]
+        for first, last in (("2024-03-04", "2024-03-10"), ("2024-03-11", "2024-03-17"))
+    ]
+    assert_matches(row_of(doc, "nps"), independent_nps(*weeks))
+    assert_matches(row_of(doc, "csat"), independent_newcombe(*weeks))
     # every row has every field of the issue
     for row in doc["rows"]:
         for key in (
