@@ -201,8 +201,10 @@ def test_definitions_command(cli):
     assert (sl["value"], sl["default"], sl["source"]) == (15, 20, "--set")
     assert {m["name"] for m in doc["metrics"]} >= {"service_level", "asa_seconds", "aht_seconds"}
     shown = cli_json(cli("definitions", "service_level", "--format", "json"))
-    assert "wait_seconds <= getvariable('service_level.threshold_seconds')" in shown["sql"]
+    assert "getvariable('service_level.threshold_seconds')" in shown["sql"]
+    assert "c.wait_seconds <= c.sl_threshold as sl_met" in shown["sql"]
     assert 'SET VARIABLE "service_level.threshold_seconds" = 20;' in shown["sql"]
+    assert 'SET VARIABLE "service_level.threshold_seconds@channel" = map(' in shown["sql"]
     assert cli("definitions", "nope").exit_code == 2
     assert "Parameters in effect" in cli("definitions").stdout
 
@@ -210,6 +212,14 @@ def test_definitions_command(cli):
 def test_version_and_help(cli):
     assert cli("--version").stdout.startswith("csmetrics ")
     assert "Exit codes" in cli("--help").stdout
+
+
+@pytest.mark.parametrize("command", ["report", "check", "store", "fcr-windows", "inspect"])
+def test_help_shows_no_type_beside_flags_and_no_word_lost_to_markup(cli, command):
+    text = cli(command, "--help", env={"COLUMNS": "200"}).stdout
+    assert "<bool>" not in text
+    if command in ("report", "check"):
+        assert "replaces the targets table of csmetrics.toml" in " ".join(text.replace("│", " ").split())
 
 
 def test_metrics_option_selects_and_orders_nothing_else(cli, export):

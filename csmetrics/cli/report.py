@@ -45,7 +45,7 @@ TargetOption = Annotated[
         "-t",
         metavar="[GROUP=VALUE:]METRIC OP NUMBER",
         help="A target such as 'service_level>=0.8' or 'queue=billing:asa_seconds<=30' (repeatable; "
-        "replaces the [targets] of csmetrics.toml).",
+        "replaces the targets table of csmetrics.toml).",
     ),
 ]
 AllowNoDataOption = Annotated[
@@ -149,7 +149,7 @@ def report(
         if rejects is not None:
             write_rejects(result, rejects)
         if not quiet:
-            summarise(result.data_quality, rejects)
+            summarise(result.data_quality, rejects, result.group_keys, result.period)
         total = rejected_total(result.data_quality)
         if strict and total:
             msg = f"{total} row(s) rejected and --strict is set" + (

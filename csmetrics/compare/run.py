@@ -76,8 +76,15 @@ def measure(session: Session, definitions: Definitions, spec: CompareSpec, perio
     agent_time = all(g.agent_time for g in groupings)
     if spec.metrics is not None:
         names = list(spec.metrics)
-    else:  # by default, agent-time metrics only where the grouping splits agent time (else they are null)
-        names = [n for n in default_metrics(registry) if agent_time or registry.metric(n).source == "contacts"]
+    else:  # by default, agent-time metrics only where the grouping splits agent time (else they are null),
+        # and agent-state metrics only with an agent state log (as report)
+        has_states = session.inputs.states is not None
+        names = [
+            n
+            for n in default_metrics(registry)
+            if registry.metric(n).source == "contacts"
+            or (agent_time and (has_states or registry.metric(n).source != "states"))
+        ]
     report = run_report(session, definitions, ReportSpec(spec.group_by, period.first, period.last, names))
     session.set_variables(definitions, period.first, period.last)
     declared = [declarations(registry)[m.name] for m in report.metrics]

@@ -10,7 +10,7 @@ import polars as pl
 
 from csmetrics.pipeline.result import Report
 from csmetrics.render.table import table_bytes
-from csmetrics.render.values import format_value, metric_units, short
+from csmetrics.render.values import format_value, metric_units, period_text, short
 
 FORMATS = ("table", "json", "csv", "parquet", "markdown")
 
@@ -51,9 +51,7 @@ def to_markdown(report: Report) -> bytes:
         ]
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
-    lines.append(
-        f"Period {report.period['from']} to {report.period['to']}, time zone {report.definitions['timezone']}."
-    )
+    lines.append(f"Period {period_text(report.period)}, time zone {report.definitions['timezone']}.")
     lines.append("")
     lines.append(f"Definitions fingerprint `{report.fingerprint}`:")
     lines.append("")
