@@ -350,6 +350,27 @@ def test_week_1_against_week_2_matches_an_independent_computation(week_on_week, 
             assert key in row
 
 
+def test_per_channel_definitions_hold_on_both_sides(cli):
+    # the sample's csmetrics.toml: calls within 20 s, chats within 60 s, e-mails within 24 h; each side's service
+    # level (by channel and overall, where channels mix) is the report's under the same configuration
+    config = ("--config", ROOT / "sample_data" / "csmetrics.toml")
+    for by in ((), ("--by", "channel")):
+        doc = cli_json(
+            cli(
+                "compare", SAMPLE, *WEEK_1, *WEEK_2, *NY, *config, *by, "--metrics", "service_level", "-f", "json", "-q"
+            )
+        )
+        for side, (first, last) in (("before", ("2024-03-04", "2024-03-10")), ("after", ("2024-03-11", "2024-03-17"))):
+            report = cli_json(
+                cli("report", SAMPLE, *NY, *config, *by, "--from", first, "--to", last, "-f", "json", "-q")
+            )
+            assert doc["definitions_fingerprint"] == report["definitions_fingerprint"]
+            for r in report["rows"]:
+                group = {"channel": r["channel"]} if by else {}
+                assert row_of(doc, "service_level", **group)[side] == pytest.approx(r["service_level"], rel=1e-12)
+    assert row_of(doc, "service_level", channel="email")["before"] > 0.99  # a day to answer an e-mail
+
+
 def test_day_clusters_are_more_cautious_than_contacts_on_the_sample(week_on_week, cli):
     # week 2's abandon rate is 1.2 points above week 1's; days vary far more than independent contacts allow
     day = row_of(week_on_week, "abandon_rate")
@@ -424,6 +445,13 @@ PARAMETER_SETS = [
     {"complaint.denominator": "answered", "complaint.per": 1000},
     {"aht.include_hold": False, "aht.include_acw": False, "utilization.exclude_states": ["lunch", "break"]},
     {"csat.satisfied_min": 5, "fcr.window_hours": 72},
+    # per-channel and per-queue definitions: each contact under its own threshold, denominator and short-abandon limit
+    {
+        "channels.chat.service_level.threshold_seconds": 60,
+        "channels.email.service_level.threshold_seconds": 86400,
+        "queues.billing.service_level.denominator": "answered",
+        "queues.billing.abandon.short_abandon_seconds": 0,
+    },
 ]
 
 
