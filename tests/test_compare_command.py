@@ -142,6 +142,18 @@ def test_rejected_rows_are_written_with_their_side_and_strict_exits_3(write_csv,
     assert len(rejected) == 3 and "side" not in rejected[0].split(",")
 
 
+def test_one_store_gives_what_its_files_give(write_csv, tmp_path, cli):
+    path = toy_csv(write_csv)
+    store = tmp_path / "centre.db"
+    assert cli("load", path, "--db", store, "-q").exit_code == 0
+    periods = ("--before", "2024-03-04:2024-03-05", "--after", "2024-03-11:2024-03-13", "-f", "json", "-q")
+    from_store = cli_json(cli("compare", "--db", store, *periods))
+    from_file = cli_json(cli("compare", path, *periods))
+    assert from_store["rows"] == from_file["rows"] and close(
+        row_of(from_store, "service_level")["p_value"], 0.302432, 6
+    )
+
+
 STORE_MAPPING = """
 [columns]
 interaction_id = "interaction_id"
