@@ -12,6 +12,7 @@ import pytest
 from compare_toy import (
     NY,
     SAMPLE,
+    TOY_HEADER,
     WEEK_1,
     WEEK_2,
     cli_json,
@@ -140,6 +141,18 @@ def test_rejected_rows_are_written_with_their_side_and_strict_exits_3(write_csv,
     assert r.exit_code == 3 and "2 row(s) rejected and --strict is set; see" in " ".join(r.stderr.split())
     rejected = out.read_text().splitlines()
     assert len(rejected) == 3 and "side" not in rejected[0].split(",")
+
+
+def test_a_period_without_contacts_is_named_on_stderr(write_csv, cli):
+    path = toy_csv(write_csv)
+    r = cli("compare", path, "--before", "2024-03-04:2024-03-05", "--after", "2024-04-01:2024-04-07", "-f", "json")
+    assert r.exit_code == 0 and row_of(json.loads(r.stdout), "offered")["after"] == 0
+    text = " ".join(r.stderr.split())
+    assert "warning: no contact falls in the period 2024-04-01 to 2024-04-07 (70 contact(s) lie outside it" in text
+    assert "2024-03-04 to 2024-03-05" not in text
+    empty = write_csv(TOY_HEADER + "\n")
+    r = cli("compare", empty, "--before", "2024-03-04", "--after", "2024-03-05", "-f", "json")
+    assert r.exit_code == 0 and r.stderr.count("the input holds no valid contact") == 1
 
 
 def test_one_store_gives_what_its_files_give(write_csv, tmp_path, cli):

@@ -27,7 +27,7 @@ from csmetrics.cli.options import (
 )
 from csmetrics.cli.progress import observer
 from csmetrics.cli.report import OutputOption, QuietOption, TargetOption
-from csmetrics.cli.summary import rejected_total, rejects_frame, summarise, write_frame
+from csmetrics.cli.summary import rejected_total, rejects_frame, summarise, warn_empty_period, write_frame
 from csmetrics.compare.result import CompareResult
 from csmetrics.definitions.config import Config
 from csmetrics.errors import ConfigError, InputError
@@ -100,7 +100,9 @@ def report_inputs(result: CompareResult, *, two_sets: bool, rejects: Path | None
         for label, side in sides:
             if label:
                 stderr.print(f"{label} inputs:")
-            summarise(side.data_quality, rejects)
+            summarise(side.data_quality, rejects, result.group_keys, side.period)
+        if not two_sets and result.after.data_quality["contacts"]:  # the after period of the one input set
+            warn_empty_period(result.after.data_quality, result.after.period)
     total = sum(rejected_total(side.data_quality) for _, side in sides)
     if strict and total:
         msg = f"{total} row(s) rejected and --strict is set" + (

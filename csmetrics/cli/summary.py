@@ -73,7 +73,7 @@ def _notes(quality: dict[str, Any]) -> list[str]:
     return notes
 
 
-def _empty_period(quality: dict[str, Any], period: dict[str, Any] | None) -> None:
+def warn_empty_period(quality: dict[str, Any], period: dict[str, Any] | None) -> None:
     """Say so when a report counts no contact: the input has none, or none falls in the period asked for."""
     if quality["contacts_in_report"] or period is None:
         return
@@ -95,7 +95,7 @@ def summarise(
     group_keys: list[str] | None = None,
     period: dict[str, Any] | None = None,
 ) -> None:
-    _empty_period(quality, period)
+    warn_empty_period(quality, period)
     rejected = quality["rejected"]
     if rejected["total"]:
         where = f"written to {rejects}" if rejects else "write them with --rejects FILE"
