@@ -12,7 +12,8 @@ Usable without the command line::
 
 A request names the inputs (files, or a store), the definitions, the grouping, the period and the
 metrics. :func:`open_session` gives the prepared session for commands that compute several reports
-over the same inputs (``fcr-windows``, ``compare``).
+over the same inputs (``fcr-windows``, ``compare``). :func:`compare` takes a :class:`CompareRequest`:
+two periods of one input set, or two input sets, under the same definitions.
 """
 
 from __future__ import annotations
@@ -20,13 +21,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from csmetrics.analysis.targets import Target, evaluate, validate
 from csmetrics.calendars.spec import HoursConfig, load_hours_file, parse_hours
+from csmetrics.compare import run
+from csmetrics.compare.periods import Period
+from csmetrics.compare.result import CompareResult
+from csmetrics.compare.run import CompareSpec
 from csmetrics.definitions.config import Config, apply_recorded, parse_assignments, resolve
 from csmetrics.definitions.params import Definitions
+from csmetrics.definitions.registry import load_registry
 from csmetrics.errors import ConfigError, CsMetricsError
 from csmetrics.inputs.mapping.model import Mapping as ColumnMapping
 from csmetrics.pipeline.contract import check_relations
@@ -290,7 +297,71 @@ def preview_mapping(path: Path, mapping_text: str, *, rows: int, sheet: str | in
     }
 
 
+@dataclass(frozen=True)
+class CompareRequest:
+    """Two sides under the same definitions: ``before`` and ``after`` periods of the ``inputs`` (one input set),
+    or of two input sets (``after_inputs`` given; a period left open is all the data of its side)."""
+
+    inputs: Inputs
+    before: Period = field(default_factory=Period)
+    after: Period = field(default_factory=Period)
+    after_inputs: Inputs | None = None  # None: both periods come from ``inputs``
+    definitions: Definitions | None = None  # None: the defaults
+    group_by: str | Sequence[str] | None = None
+    metrics: Sequence[str] | None = None  # None: every metric with a [compare] table in its SQL file
+    resources: Resources | None = None
+    targets: Sequence[Target] = ()  # evaluated on both sides; each must name a metric and groups of the comparison
+    config_targets: Sequence[Target] = ()  # from csmetrics.toml: those that apply are evaluated, others skipped
+
+    @property
+    def spec(self) -> CompareSpec:
+        return CompareSpec(self.group_by, self.metrics, self.before, self.after)
+
+    def resolved(self) -> Definitions:
+        return self.definitions if self.definitions is not None else definitions()
+
+
+def compare(request: CompareRequest, *, observer: Observer | None = None) -> CompareResult:
+    """Compare the metrics of two periods (or two input sets): one row per group and metric, with the difference,
+    its 95 % interval and p-value by the metric's declared method (docs/definitions.md, "Comparing periods")."""
+    one_input_set = request.after_inputs is None
+    spec = request.spec
+    run.check_spec(load_registry(), spec, one_input_set=one_input_set)
+    defs = request.resolved()
+    options = {"resources": request.resources, "observer": observer}
+    if one_input_set:
+        with open_session(request.inputs, defs, **options) as session:
+            before = run.measure(session, session.definitions, spec, spec.before)
+            after = run.measure(session, session.definitions, spec, spec.after)
+            registry, used = session.registry, session.definitions
+    else:
+        assert request.after_inputs is not None
+        used = effective_definitions(request.inputs, defs)
+        run.check_same_definitions(used, effective_definitions(request.after_inputs, defs))
+        with open_session(request.inputs, defs, **options) as session:
+            before = run.measure(session, session.definitions, spec, spec.before)
+        with open_session(request.after_inputs, defs, **options) as session:
+            after = run.measure(session, session.definitions, spec, spec.after)
+            registry = session.registry
+    result = run.combine(registry, before, after, used)
+    _compare_targets(result, request)
+    return result
+
+
+def _compare_targets(result: CompareResult, request: CompareRequest) -> None:
+    """Both sides' verdicts on the targets (explicit ones must apply; configured ones are used where they apply)."""
+    explicit = list(request.targets)
+    validate(explicit, result.before)
+    names, keys = {m.name for m in result.metrics}, set(result.group_keys)
+    chosen = explicit or [t for t in request.config_targets if t.metric in names and all(k in keys for k, _ in t.where)]
+    if chosen:
+        before = evaluate(chosen, result.before, allow_no_data=True).results
+        after = evaluate(chosen, result.after, allow_no_data=True).results
+        result.with_targets(before, after)
+
+
 __all__ = [
+    "CompareRequest",
     "Inputs",
     "Observer",
     "Report",
@@ -298,6 +369,7 @@ __all__ = [
     "Resources",
     "StaffingReport",
     "StaffingSpec",
+    "compare",
     "definitions",
     "fcr_windows",
     "open_session",

@@ -5,6 +5,7 @@ The command modules register themselves on :data:`csmetrics.cli.app.app` when im
 """
 
 from csmetrics.cli import (
+    compare,  # noqa: F401
     info,  # noqa: F401
     report,  # noqa: F401 - importing a command module registers its commands
     staffing,  # noqa: F401

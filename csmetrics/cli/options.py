@@ -21,6 +21,7 @@ import typer
 
 from csmetrics.api import Inputs, definitions
 from csmetrics.cli.app import stderr
+from csmetrics.compare.periods import Period, parse_period, previous_period
 from csmetrics.definitions.config import Config
 from csmetrics.definitions.params import Definitions
 from csmetrics.errors import ConfigError
@@ -125,8 +126,18 @@ class DefinitionOptions:
     ] = None
 
 
+MetricsOption = Annotated[
+    str | None,
+    typer.Option("--metrics", help="Only these metrics, a comma list (see `csmetrics definitions`)."),
+]
+
+
+def _metric_names(metrics: str | None) -> list[str] | None:
+    return [m.strip() for m in metrics.split(",") if m.strip()] if metrics else None
+
+
 @dataclass
-class PeriodOptions:
+class ByOptions:
     by: Annotated[
         str | None,
         typer.Option(
@@ -144,6 +155,20 @@ class PeriodOptions:
             "csmetrics.toml) for business time, after-hours and backlog metrics.",
         ),
     ] = None
+
+
+@dataclass
+class GroupingOptions(ByOptions):
+    """Grouping and metrics, without a period (compare chooses its periods itself)."""
+
+    metrics: MetricsOption = None
+
+    def metric_names(self) -> list[str] | None:
+        return _metric_names(self.metrics)
+
+
+@dataclass
+class PeriodOptions(ByOptions):
     date_from: Annotated[str | None, typer.Option("--from", help="First local date (inclusive), YYYY-MM-DD.")] = None
     date_to: Annotated[str | None, typer.Option("--to", help="Last local date (inclusive), YYYY-MM-DD.")] = None
 
@@ -157,13 +182,46 @@ class PeriodOptions:
 
 @dataclass
 class ReportOptions(PeriodOptions):
-    metrics: Annotated[
-        str | None,
-        typer.Option("--metrics", help="Only these metrics, a comma list (see `csmetrics definitions`)."),
-    ] = None
+    metrics: MetricsOption = None
 
     def metric_names(self) -> list[str] | None:
-        return [m.strip() for m in self.metrics.split(",") if m.strip()] if self.metrics else None
+        return _metric_names(self.metrics)
+
+
+@dataclass
+class CompareOptions:
+    before: Annotated[
+        str | None,
+        typer.Option("--before", metavar="FROM:TO", help="The before period: local dates, inclusive (or one date)."),
+    ] = None
+    after: Annotated[
+        str | None,
+        typer.Option("--after", metavar="FROM:TO", help="The after period: local dates, inclusive (or one date)."),
+    ] = None
+    previous: Annotated[
+        bool, typer.Option("--previous", help="The before period is the one of equal length just before --after.")
+    ] = False
+    before_inputs: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--before-inputs",
+            help="Compare two input sets: the before side's interaction files or globs, or one store "
+            "(repeatable; with --after-inputs, instead of INPUTS or --db).",
+        ),
+    ] = None
+    after_inputs: Annotated[
+        list[str] | None,
+        typer.Option("--after-inputs", help="The after side's interaction files or globs, or one store (repeatable)."),
+    ] = None
+
+    def periods(self) -> tuple[Period, Period]:
+        after = parse_period(self.after, "--after") if self.after else Period()
+        if self.previous:
+            if self.before:
+                msg = "give --before FROM:TO or --previous, not both"
+                raise ConfigError(msg)
+            return previous_period(after), after
+        return (parse_period(self.before, "--before") if self.before else Period()), after
 
 
 def _date(value: str | None, option: str) -> dt.date | None:

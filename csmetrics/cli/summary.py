@@ -16,6 +16,11 @@ from csmetrics.render.values import period_text
 
 def write_rejects(report: Report, path: Path) -> None:
     """Every rejected row (contacts, answers, survey rows, agent states) with its reason, to one file."""
+    write_frame(rejects_frame(report), path)
+
+
+def rejects_frame(report: Report) -> pl.DataFrame:
+    """A report's rejected rows, agent states with an ``input`` column saying which input each came from."""
     frame = report.rejects
     if report.state_rejects is not None:  # one file: an input column says which input each rejected row came from
         frame = pl.concat(
@@ -25,6 +30,11 @@ def write_rejects(report: Report, path: Path) -> None:
             ],
             how="diagonal_relaxed",
         )
+    return frame
+
+
+def write_frame(frame: pl.DataFrame, path: Path) -> None:
+    """Rejected rows to CSV, Parquet (.parquet, .pq) or NDJSON (.json, .ndjson, .jsonl), by the suffix."""
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
         buf = io.BytesIO()
@@ -63,7 +73,7 @@ def _notes(quality: dict[str, Any]) -> list[str]:
     return notes
 
 
-def _empty_period(quality: dict[str, Any], period: dict[str, Any] | None) -> None:
+def warn_empty_period(quality: dict[str, Any], period: dict[str, Any] | None) -> None:
     """Say so when a report counts no contact: the input has none, or none falls in the period asked for."""
     if quality["contacts_in_report"] or period is None:
         return
@@ -85,7 +95,7 @@ def summarise(
     group_keys: list[str] | None = None,
     period: dict[str, Any] | None = None,
 ) -> None:
-    _empty_period(quality, period)
+    warn_empty_period(quality, period)
     rejected = quality["rejected"]
     if rejected["total"]:
         where = f"written to {rejects}" if rejects else "write them with --rejects FILE"

@@ -4,6 +4,7 @@ label = "complaint rate"
 title = "Complaint rate"
 unit = "number"
 order = 211
+better = "lower"
 description = "Complaints / the chosen denominator, times complaint.per."
 notes = "Short abandons are never counted. Under 'customers', contacts without a customer_id are in neither part. Under 'external', the denominator is the sum of the --denominator file's counts over the bucket's days (and queue); a bucket with no count gives null."
 
@@ -23,6 +24,23 @@ default = 1
 min = 0.000001
 max = 1000000000
 help = "Scale: the rate is per this many denominator units (e.g. 1000 = per 1,000)."
+
+[compare]
+# Only 'offered' and 'answered' are sums over contacts; distinct customers and an external count are not
+# (the parts are NULL then, and compare reports the difference without a test).
+method = "ratio"
+numerator = """
+getvariable('complaint.per') * case getvariable('complaint.denominator')
+    when 'offered' then count(*) filter (where complaint and (is_answered or is_abandoned))
+    when 'answered' then count(*) filter (where complaint and is_answered)
+end
+"""
+denominator = """
+case getvariable('complaint.denominator')
+    when 'offered' then count(*) filter (where is_answered or is_abandoned)
+    when 'answered' then count(*) filter (where is_answered)
+end
+"""
 */
 -- One aggregate, computed in the report's single pass with the other metrics.
 -- Short abandons are never counted (they are neither answered nor abandoned).

@@ -4,10 +4,16 @@ label = "SL"
 title = "Service level"
 unit = "ratio"
 order = 50
+better = "higher"
 description = "Share of contacts answered within the threshold (wait <= threshold), over the chosen denominator."
 notes = "A wait exactly equal to the threshold is within it. Short abandons are excluded under every denominator. service_level.clock = business judges the business-time wait (needs opening hours)."
 
 parameters = ["service_level.threshold_seconds", "service_level.denominator", "service_level.clock"]  # declared where they act: sql/report/scope.sql
+
+[compare]
+method = "ratio"
+numerator = "count(*) filter (where sl_met)"
+denominator = "count(*) filter (where sl_counted)"
 */
 -- sl_met / sl_counted: each contact under its own threshold and denominator (sql/report/scope.sql), so
 -- per-channel and per-queue overrides hold in rows that mix channels and queues.

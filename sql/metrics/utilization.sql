@@ -12,6 +12,18 @@ notes = "Needs --states. NULL when that denominator is 0. With exclude_states em
 type = "list"
 default = []
 help = "States removed from staffed time for utilization, e.g. lunch,break or training,meeting."
+
+[compare]
+method = "ratio"
+numerator = """
+coalesce(sum(seconds) filter (where csm_handling(state)), 0)
+"""
+denominator = """
+coalesce(sum(seconds) filter (where csm_staffed(state)), 0)
+- coalesce(sum(seconds) filter (
+    where csm_staffed(state) and csm_state_in(state, getvariable('utilization.exclude_states'))
+), 0)
+"""
 */
 -- states: sql/macros/states.sql (csm_staffed, csm_handling)
 coalesce(sum(seconds) filter (where csm_handling(state)), 0)
