@@ -160,12 +160,13 @@ def volume_heatmap_spec(data: ChartData) -> dict[str, Any]:
     import altair as alt
 
     frame = _weekly_grid(data.weekly)
+    top = frame.get_column("offered_per_day").max() or 1.0  # an empty period still gets a scale
     chart = _heatmap(
         frame,
         "offered_per_day",
         "Offered per day, by weekday and hour of day",
         "Offered per day",
-        alt.Scale(scheme="blues", domainMin=0),
+        alt.Scale(scheme="blues", domain=[0, top]),
         ",.1f",
     )
     return _spec(chart)

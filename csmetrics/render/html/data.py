@@ -150,9 +150,9 @@ class _Collector:
         if period is None:
             return None, "no contact in the period"
         start, end = previous_period(period)
-        first = span[0]
-        if first is None or first > start:
-            held = f"the data starts on {first.isoformat()}" if first else "there is no data"
+        first, last = span
+        if first is None or last is None or first > start or last < end:
+            held = f"the data runs from {first.isoformat()} to {last.isoformat()}" if first and last else "no data"
             return None, (
                 f"no comparison: the previous period of equal length ({start.isoformat()} to {end.isoformat()}) "
                 f"is not wholly in the data ({held})"
