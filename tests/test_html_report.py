@@ -348,3 +348,8 @@ def test_the_browser_check_sees_requests_and_errors(browser_path, tmp_path):
         context.__exit__(None, None, None)
     assert "http://example.invalid/pixel.png" in requests
     assert any("broken chart" in e for e in errors)
+
+
+def test_help_says_how_to_install_the_chart_libraries():
+    result = CliRunner().invoke(app, ["report", "--help"], env={"COLUMNS": "200"})
+    assert "csmetrics[html]" in result.stdout and "--chart" in result.stdout

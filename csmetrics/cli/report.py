@@ -37,12 +37,13 @@ from csmetrics.render.output import write_atomic, write_stdout
 from csmetrics.render.table import render_table
 
 FormatOption = Annotated[str, typer.Option("--format", "-f", help=f"Output format: {', '.join(FORMATS)}.")]
+_INSTALL_HELP = html_report.INSTALL.replace("[", r"\[")  # help text is Rich markup: the bracket is escaped
 ReportFormatOption = Annotated[
     str,
     typer.Option(
         "--format",
         "-f",
-        help=f"Output format: {', '.join(REPORT_FORMATS)} (html, png and svg draw charts: {html_report.INSTALL}).",
+        help=f"Output format: {', '.join(REPORT_FORMATS)} (html, png and svg draw charts: {_INSTALL_HELP}).",
     ),
 ]
 ChartOption = Annotated[
