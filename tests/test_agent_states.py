@@ -520,9 +520,9 @@ def test_team_grouping_through_roster(write_csv):
     assert green["occupancy"] == pytest.approx(0.0)
     assert green["contacts_per_agent_hour"] == pytest.approx(1.0)
     assert green["agents"] == 1
-    # a4 is not in the roster: its contact and its states go to the team-less row, and are counted.
-    assert teams[None]["answered"] == 1
-    assert teams[None]["handling_hours"] == pytest.approx(0.5)
+    # a4 is not in the roster: its contact and its states go to the "(not in roster)" row, and are counted.
+    assert teams["(not in roster)"]["answered"] == 1
+    assert teams["(not in roster)"]["handling_hours"] == pytest.approx(0.5)
     assert quality["states"]["agents_not_in_roster"] == 1
     # by agent: contact and state metrics in one row.
     rows, _ = agent_report(interactions, states, by="agent")

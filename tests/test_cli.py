@@ -201,8 +201,10 @@ def test_definitions_command(cli):
     assert (sl["value"], sl["default"], sl["source"]) == (15, 20, "--set")
     assert {m["name"] for m in doc["metrics"]} >= {"service_level", "asa_seconds", "aht_seconds"}
     shown = cli_json(cli("definitions", "service_level", "--format", "json"))
-    assert "wait_seconds <= getvariable('service_level.threshold_seconds')" in shown["sql"]
+    assert "getvariable('service_level.threshold_seconds')" in shown["sql"]
+    assert "c.wait_seconds <= c.sl_threshold as sl_met" in shown["sql"]
     assert 'SET VARIABLE "service_level.threshold_seconds" = 20;' in shown["sql"]
+    assert 'SET VARIABLE "service_level.threshold_seconds@channel" = map(' in shown["sql"]
     assert cli("definitions", "nope").exit_code == 2
     assert "Parameters in effect" in cli("definitions").stdout
 

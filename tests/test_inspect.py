@@ -38,7 +38,7 @@ def test_inspect_proposes_working_mapping_for_unknown_export(cli, write_csv, tmp
     # K2 abandoned after 45 s (no agent); K4 abandoned after 2 s = short abandon
     assert (rows["Ann"]["asa_seconds"], rows["Ann"]["aht_seconds"]) == (12.0, 180.0)
     assert (rows["Bob"]["asa_seconds"], rows["Bob"]["aht_seconds"]) == (30.0, 300.0)
-    assert (rows[None]["abandoned"], rows[None]["short_abandoned"]) == (1, 1)
+    assert (rows["(no agent)"]["abandoned"], rows["(no agent)"]["short_abandoned"]) == (1, 1)
     [total] = cli_json(cli("report", data, "--mapping", path, "-f", "json", "-q"))["rows"]
     # offered 3 (short abandon out); ASA (12+30)/2 = 21; AHT (180+300)/2 = 240; SL 1/3 (K1 within 20 s)
     assert (total["offered"], total["asa_seconds"], total["aht_seconds"]) == (3, 21.0, 240.0)

@@ -18,6 +18,8 @@ Answered within 20 s: #1, #3 = 2. Abandoned within 20 s: #5 = 1.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import report_rows, run
 
@@ -191,7 +193,7 @@ def test_answered_contact_not_yet_ended_counts_in_queue_metrics_only(write_csv):
     assert row["aht_seconds"] == pytest.approx(60.0)  # only #1 has a handle time
 
 
-def test_null_group_values_form_their_own_group(write_csv):
+def test_contacts_without_agent_form_the_no_agent_group(write_csv, cli):
     path = write_csv(
         """
         interaction_id,offered_at,answered_at,ended_at,agent_id
@@ -201,4 +203,18 @@ def test_null_group_values_form_their_own_group(write_csv):
         """
     )
     rows = report_rows([path], by="agent")
-    assert [(r["agent"], r["offered"], r["abandoned"]) for r in rows] == [("a1", 1, 0), (None, 2, 2)]
+    assert [(r["agent"], r["offered"], r["abandoned"]) for r in rows] == [("a1", 1, 0), ("(no agent)", 2, 2)]
+    result = cli("report", path, "--by", "agent", "-f", "json")
+    assert json.loads(result.stdout)["data_quality"]["without_agent"] == 2
+    assert "note: 2 contact(s) no agent handled (abandoned, mostly) are in the (no agent) row" in " ".join(
+        result.stderr.split()
+    )
+    # without an agent grouping there is nothing to explain
+    assert "(no agent)" not in cli("report", path, "-f", "json").stderr
+
+
+def test_a_state_metric_asked_for_without_states_exits_2(write_csv, cli):
+    path = write_csv("interaction_id,offered_at,answered_at,ended_at\n1,2024-03-04T09:00:00Z,,2024-03-04T09:01:00Z\n")
+    result = cli("report", path, "--metrics", "offered,occupancy")
+    assert result.exit_code == 2
+    assert "occupancy need(s) an agent state log: give --states FILE" in " ".join(result.stderr.split())

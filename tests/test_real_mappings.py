@@ -81,13 +81,13 @@ def test_bank_by_agent(cli, bank_expected):
     _total, agents, _days = bank_expected
     doc = cli_json(cli("report", BANK, "--mapping", BANK_MAP, "--by", "agent", "--format", "json", "-q"))
     rows = {r["agent"]: r for r in doc["rows"]}
-    assert set(rows) - {None} == set(agents)
+    assert set(rows) - {"(no agent)"} == set(agents)
     for agent, (n, asa, aht) in agents.items():
         assert rows[agent]["answered"] == n, agent
         assert rows[agent]["asa_seconds"] == pytest.approx(asa), agent
         assert rows[agent]["aht_seconds"] == pytest.approx(aht), agent
     # the 491 AGENT/NO_SERVER calls are answered with no agent (README)
-    assert rows[None]["answered"] == 491
+    assert rows["(no agent)"]["answered"] == 491
 
 
 def test_bank_days_in_israel_time(cli, bank_expected):

@@ -21,7 +21,7 @@ from csmetrics.cli.options import (
 )
 from csmetrics.definitions.config import Config
 from csmetrics.definitions.model import Metric, Registry
-from csmetrics.definitions.params import Definitions, plain
+from csmetrics.definitions.params import Definitions
 from csmetrics.definitions.reference import reference_markdown
 from csmetrics.definitions.registry import load_registry
 from csmetrics.errors import ConfigError, InputError
@@ -52,15 +52,14 @@ def definitions(
         registry = load_registry()
         check_relations(registry)
         metrics = _chosen(registry, metric, sql=sql)
-        values = {n: plain(v) for n, v in resolved.values.items()}
         if sql:
-            write_stdout(metric_script(registry, values, metrics[0]).encode())
+            write_stdout(metric_script(registry, resolved, metrics[0]).encode())
         elif fmt == "markdown":
             write_stdout(reference_markdown(registry).encode())
         elif fmt == "json":
             document = _definitions_json(registry, resolved, metrics)
             if metric is not None:
-                document["sql"] = metric_script(registry, values, metrics[0])
+                document["sql"] = metric_script(registry, resolved, metrics[0])
             write_stdout((json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode())
         else:
             _definitions_tables(registry, resolved, metrics)
@@ -81,7 +80,8 @@ def _chosen(registry: Registry, metric: str | None, *, sql: bool) -> list[Metric
 
 def _definitions_json(registry: Registry, resolved: Definitions, metrics: list[Metric]) -> dict[str, Any]:
     params = [
-        {**spec.to_dict(resolved[name]), "source": resolved.sources[name]} for name, spec in registry.params.items()
+        {**resolved.specs[name].to_dict(resolved[name]), "source": resolved.sources[name]}
+        for name in _names(registry, resolved)
     ]
     return {
         "definitions_fingerprint": resolved.fingerprint,
@@ -101,9 +101,24 @@ def _definitions_tables(registry: Registry, resolved: Definitions, metrics: list
     pt = Table(title=f"Parameters in effect (fingerprint {resolved.fingerprint})")
     for col in ("parameter", "value", "default", "source", "allowed"):
         pt.add_column(col)
-    for name, spec in registry.params.items():
-        pt.add_row(name, str(resolved[name]), str(spec.default), resolved.sources[name], spec.describe_range())
+    for name in _names(registry, resolved):
+        spec = resolved.specs[name]
+        pt.add_row(name, str(resolved[name]), str(spec.default), resolved.sources[name], _allowed(spec))
     console.print(pt)
+
+
+def _names(registry: Registry, resolved: Definitions) -> list[str]:
+    """Every parameter, each followed by its channel and queue overrides in effect."""
+    names = []
+    for name in registry.params:
+        names.append(name)
+        names += sorted(n for n in resolved.values if n not in registry.params and n.endswith("." + name))
+    return names
+
+
+def _allowed(spec: Any) -> str:
+    scopes = f"; per {' and '.join(spec.scopes)}" if spec.scopes else ""
+    return spec.describe_range() + scopes
 
 
 @app.command("inspect")

@@ -184,7 +184,7 @@ def report(
         if rejects is not None:
             write_rejects(result, rejects)
         if not quiet:
-            summarise(result.data_quality, rejects)
+            summarise(result.data_quality, rejects, result.group_keys, result.period)
         total = rejected_total(result.data_quality)
         if strict and total:
             msg = f"{total} row(s) rejected and --strict is set" + (

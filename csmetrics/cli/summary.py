@@ -11,6 +11,7 @@ import polars as pl
 from csmetrics.cli.app import stderr
 from csmetrics.pipeline.result import Report
 from csmetrics.render.output import write_atomic
+from csmetrics.render.values import period_text
 
 
 def write_rejects(report: Report, path: Path) -> None:
@@ -40,16 +41,8 @@ def _reasons(counts: dict[str, Any]) -> str:
     return ", ".join(f"{k}: {v}" for k, v in counts["by_reason"].items())
 
 
-def summarise(quality: dict[str, Any], rejects: Path | None) -> None:
-    rejected = quality["rejected"]
-    if rejected["total"]:
-        where = f"written to {rejects}" if rejects else "write them with --rejects FILE"
-        rows = rejected.get("contacts", 0) + rejected.get("survey_rows", 0)
-        answers = rejected.get("answers", 0)
-        parts = ([f"{rows} row(s) rejected"] if rows else []) + (
-            [f"{answers} survey answer(s) rejected (their contacts kept)"] if answers else []
-        )
-        stderr.print(f"warning: {', '.join(parts)} ({_reasons(rejected)}); {where}", soft_wrap=True)
+def _notes(quality: dict[str, Any]) -> list[str]:
+    """What the report left out or merged, in words."""
     notes = []
     surveys = quality.get("surveys")
     if surveys and surveys["not_counted"]["total"]:
@@ -67,8 +60,51 @@ def summarise(quality: dict[str, Any], rejects: Path | None) -> None:
         notes.append(f"{quality['outbound']} outbound contact(s) excluded")
     if quality["handle_time_unknown"]:
         notes.append(f"{quality['handle_time_unknown']} answered contact(s) without handle time yet")
+    return notes
+
+
+def _empty_period(quality: dict[str, Any], period: dict[str, Any] | None) -> None:
+    """Say so when a report counts no contact: the input has none, or none falls in the period asked for."""
+    if quality["contacts_in_report"] or period is None:
+        return
+    if not quality["contacts"]:
+        stderr.print("warning: the input holds no valid contact; every figure is empty", soft_wrap=True)
+        return
+    span = quality.get("data_span") or {}
+    outside = quality["outside_period"]
+    stderr.print(
+        f"warning: no contact falls in the period {period_text(period)} ({outside} contact(s) lie outside it; the "
+        f"data runs from {span.get('from')} to {span.get('to')})",
+        soft_wrap=True,
+    )
+
+
+def summarise(
+    quality: dict[str, Any],
+    rejects: Path | None,
+    group_keys: list[str] | None = None,
+    period: dict[str, Any] | None = None,
+) -> None:
+    _empty_period(quality, period)
+    rejected = quality["rejected"]
+    if rejected["total"]:
+        where = f"written to {rejects}" if rejects else "write them with --rejects FILE"
+        rows = rejected.get("contacts", 0) + rejected.get("survey_rows", 0)
+        answers = rejected.get("answers", 0)
+        parts = ([f"{rows} row(s) rejected"] if rows else []) + (
+            [f"{answers} survey answer(s) rejected (their contacts kept)"] if answers else []
+        )
+        stderr.print(f"warning: {', '.join(parts)} ({_reasons(rejected)}); {where}", soft_wrap=True)
+    notes = _notes(quality)
     if notes:
         stderr.print("note: " + "; ".join(notes), soft_wrap=True)
+    if quality.get("without_agent") and {"agent", "team"} & set(group_keys or ()):
+        stderr.print(
+            f"note: {quality['without_agent']} contact(s) no agent handled (abandoned, mostly) are in the (no agent) "
+            "row: per agent or team, read handling and answered figures; abandon rate and service level belong to "
+            "queues (docs/definitions.md, Grouping)",
+            soft_wrap=True,
+        )
     summarise_states(quality.get("states"), rejects)
 
 

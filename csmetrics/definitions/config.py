@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from csmetrics.definitions.model import Registry
-from csmetrics.definitions.params import Definitions
+from csmetrics.definitions.params import Definitions, ParamSpec, override_spec
 from csmetrics.definitions.registry import load_registry
 from csmetrics.errors import ConfigError
 
@@ -139,6 +139,7 @@ def resolve(
     and ranges, as a :class:`ConfigError` (exit 2).
     """
     reg = registry or load_registry()
+    specs: dict[str, ParamSpec] = dict(reg.params)
     values: dict[str, Any] = {name: spec.default for name, spec in reg.params.items()}
     sources: dict[str, str] = dict.fromkeys(values, "default")
     problems: list[str] = []
@@ -150,20 +151,21 @@ def resolve(
     ]
     for origin, layer in layers:
         for name, raw in layer.items():
-            spec = reg.params.get(name)
-            if spec is None:
-                problems.append(f"unknown parameter {name!r} (from {origin})")
-                continue
             try:
+                spec = specs.get(name) or override_spec(name, reg.params)
+                if spec is None:
+                    problems.append(f"unknown parameter {name!r} (from {origin})")
+                    continue
                 values[name] = spec.coerce(raw)
             except ConfigError as e:
                 problems.append(f"{e} (from {origin})")
                 continue
+            specs[name] = spec
             sources[name] = origin
     if problems:
         raise ConfigError("\n".join(problems) + "\n" + valid_names_message(reg))
     check_consistency(values)
-    return Definitions(specs=reg.params, values=values, sources=sources)
+    return Definitions(specs=specs, values=values, sources=sources)
 
 
 @dataclass(frozen=True)
@@ -202,17 +204,7 @@ def apply_recorded(definitions: Definitions, recorded: list[Recorded], store: st
     --set and options. When the loads disagree on a parameter (different mappings, or some loads without the
     mapping), the report would mix definitions: that is a ConfigError unless the report sets it explicitly.
     """
-    chosen: dict[str, Any] = {}
-    conflicts: list[str] = []
-    for name in sorted({name for group in recorded for name in group.values}):
-        spec = definitions.specs.get(name)
-        if spec is None or _explicit(definitions.sources[name]):
-            continue
-        conflict = _disagreement(name, recorded)
-        if conflict:
-            conflicts.append(conflict)
-        else:
-            chosen[name] = spec.coerce(recorded[0].values[name])
+    chosen, specs, conflicts = _recorded_values(definitions, recorded)
     if conflicts:
         msg = (
             f"the loads of store {store} were read with different definitions, and a report would mix them:\n"
@@ -226,7 +218,35 @@ def apply_recorded(definitions: Definitions, recorded: list[Recorded], store: st
     mappings = sorted({m for group in recorded for m in group.mappings if m})
     origin = f"store {store} (mapping {', '.join(mappings)})" if mappings else f"store {store}"
     check_consistency({**definitions.values, **chosen})
-    return definitions.replace(chosen, origin)
+    return definitions.replace(chosen, origin, specs=specs)
+
+
+def _recorded_values(
+    definitions: Definitions, recorded: list[Recorded]
+) -> tuple[dict[str, Any], dict[str, ParamSpec], list[str]]:
+    """(the recorded values a report takes, their specs, a line per parameter the loads disagree on)."""
+    chosen: dict[str, Any] = {}
+    specs: dict[str, ParamSpec] = {}
+    conflicts: list[str] = []
+    for name in sorted({name for group in recorded for name in group.values}):
+        spec = definitions.specs.get(name) or _override_or_none(name, definitions)
+        if spec is None or _explicit(definitions.sources.get(name, "default")):
+            continue
+        conflict = _disagreement(name, recorded)
+        if conflict:
+            conflicts.append(conflict)
+        else:
+            chosen[name] = spec.coerce(recorded[0].values[name])
+            specs[name] = spec
+    return chosen, specs, conflicts
+
+
+def _override_or_none(name: str, definitions: Definitions) -> ParamSpec | None:
+    base = {n: sp for n, sp in definitions.specs.items() if sp.scopes}
+    try:
+        return override_spec(name, base)
+    except ConfigError:
+        return None
 
 
 def _disagreement(name: str, recorded: list[Recorded]) -> str | None:

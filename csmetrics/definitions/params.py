@@ -13,7 +13,7 @@ import hashlib
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -45,6 +45,8 @@ class ParamSpec:
     choices: tuple[str, ...] = ()
     choice_help: Mapping[str, str] = field(default_factory=dict)
     declared_in: str = ""
+    # Scopes this parameter can be overridden in: "channel" (channels.NAME.<name>), "queue" (queues.NAME.<name>).
+    scopes: tuple[str, ...] = ()
 
     def describe_range(self) -> str:
         if self.type == "choice":
@@ -76,6 +78,8 @@ class ParamSpec:
             d["value"] = plain(value)
         if self.unit:
             d["unit"] = self.unit
+        if self.scopes:
+            d["scopes"] = list(self.scopes)
         if self.min is not None:
             d["min"] = self.min
         if self.max is not None:
@@ -193,13 +197,69 @@ class Definitions:
     def as_json(self) -> dict[str, Any]:
         return {name: plain(self.values[name]) for name in sorted(self.values)}
 
-    def replace(self, values: Mapping[str, Any], source: str) -> Definitions:
-        """These definitions with some values replaced (already coerced), each from ``source``."""
+    def replace(
+        self, values: Mapping[str, Any], source: str, specs: Mapping[str, ParamSpec] | None = None
+    ) -> Definitions:
+        """These definitions with some values replaced or added (already coerced), each from ``source``
+        (``specs`` for names these definitions do not have yet, such as scoped overrides)."""
         return Definitions(
-            specs=self.specs,
+            specs={**self.specs, **(specs or {})},
             values={**self.values, **values},
             sources={**self.sources, **dict.fromkeys(values, source)},
         )
+
+
+# An override's name: channels.NAME.<parameter> or queues.NAME.<parameter> (NAME may itself contain dots).
+SCOPE_PREFIXES = {"channels": "channel", "queues": "queue"}
+
+
+@dataclass(frozen=True)
+class Override:
+    """One scoped value: the parameter ``base`` for contacts whose ``scope`` (channel or queue) is ``value``."""
+
+    name: str
+    scope: str
+    value: str
+    base: str
+
+
+def parse_override(name: str, specs: Mapping[str, ParamSpec]) -> Override | None:
+    """``channels.email.service_level.threshold_seconds`` -> Override(channel, email, service_level....); None
+    when the name is not of that form or names no parameter."""
+    prefix, _, rest = name.partition(".")
+    scope = SCOPE_PREFIXES.get(prefix)
+    if scope is None:
+        return None
+    for base in sorted(specs, key=len, reverse=True):
+        if rest.endswith("." + base) and len(rest) > len(base) + 1:
+            value = rest[: -len(base) - 1]
+            # channels are compared lower-cased (as the export's channel is read); queues as written
+            return Override(name, scope, value.lower() if scope == "channel" else value, base)
+    return None
+
+
+def override_spec(name: str, specs: Mapping[str, ParamSpec]) -> ParamSpec | None:
+    """The spec of a scoped override (the base parameter's type and bounds under the override's name), or
+    ConfigError when the base parameter cannot be scoped that way; None when ``name`` is no override."""
+    found = parse_override(name, specs)
+    if found is None:
+        return None
+    base = specs[found.base]
+    if found.scope not in base.scopes:
+        can = sorted(n for n, sp in specs.items() if found.scope in sp.scopes)
+        msg = f"{found.base} cannot be set per {found.scope} ({name}); parameters that can: {', '.join(can)}"
+        raise ConfigError(msg)
+    return replace(base, name=name, declared_in=f"{found.scope} {found.value!r} override of {found.base}", scopes=())
+
+
+def overrides(definitions: Definitions, base: str, scope: str) -> dict[str, Any]:
+    """{channel or queue value: override} of parameter ``base`` in ``definitions``."""
+    out: dict[str, Any] = {}
+    for name, value in definitions.values.items():
+        found = parse_override(name, {base: definitions.specs[base]})
+        if found is not None and found.scope == scope and found.base == base and name in definitions.specs:
+            out[found.value] = value
+    return out
 
 
 def fingerprint(values: Mapping[str, Any]) -> str:

@@ -35,7 +35,10 @@ def metrics_table(registry: Registry) -> str:
 def parameters_table(registry: Registry) -> str:
     lines = ["| parameter | default | allowed | meaning | declared in |", "|---|---|---|---|---|"]
     for p in registry.params.values():
-        cells = [f"`{p.name}`", f"`{_value(p.default)}`", _cell(p.describe_range()), _cell(p.help)]
+        scopes = (
+            f"; per {' and '.join(p.scopes)} (`channels.NAME.{p.name}`, `queues.NAME.{p.name}`)" if p.scopes else ""
+        )
+        cells = [f"`{p.name}`", f"`{_value(p.default)}`", _cell(p.describe_range() + scopes), _cell(p.help)]
         cells.append(f"`{p.declared_in}`")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

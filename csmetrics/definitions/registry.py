@@ -158,7 +158,11 @@ class _Reader:
             choices=tuple(choices) if isinstance(choices, dict | list) else (),
             choice_help=dict(choices) if isinstance(choices, dict) else {},
             declared_in=where,
+            scopes=tuple(body.get("scopes", ())),
         )
+        if not set(spec.scopes) <= {"channel", "queue"}:
+            self.problems.append(f'{where}: params.{name}.scopes may hold "channel" and "queue" only')
+            return None
         try:
             default = spec.coerce(body["default"])
         except Exception as e:
@@ -391,7 +395,9 @@ def _variable_uses(reader: _Reader, registry: Registry) -> list[tuple[str, tuple
 
 
 def _check_variables(reader: _Reader, registry: Registry) -> None:
-    known = set(registry.params) | RUNTIME_VARIABLES
+    # a scopable parameter is also read as a map of its overrides: <name>@channel, <name>@queue
+    scoped = {f"{p.name}@{scope}" for p in registry.params.values() for scope in p.scopes}
+    known = set(registry.params) | RUNTIME_VARIABLES | scoped
     used: set[str] = set()
     for where, uses in _variable_uses(reader, registry):
         used.update(uses)
@@ -399,7 +405,7 @@ def _check_variables(reader: _Reader, registry: Registry) -> None:
         if unknown:
             reader.problems.append(f"{where}: reads undeclared parameter(s) {', '.join(unknown)}")
     for p in registry.params.values():
-        if p.declared_in.startswith("sql/") and p.name not in used:
+        if p.declared_in.startswith("sql/") and p.name not in used and not any(f"{p.name}@" in u for u in used):
             reader.problems.append(f"{p.declared_in}: parameter {p.name} is declared but no SQL reads it")
     for m in registry.metrics:
         unknown = [p for p in m.shows if p not in registry.params]

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from csmetrics.definitions.model import Grouping, Metric, QualityExpression, Registry
+from csmetrics.definitions.params import Definitions, overrides, parse_override, plain
 from csmetrics.errors import ConfigError
 from csmetrics.sqltext import quote_identifier
 
@@ -179,14 +180,30 @@ def literal(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def variables_script(values: dict[str, object]) -> str:
-    """``SET VARIABLE`` statements giving each parameter (and the period) its value, as a report does."""
-    lines = [f"SET VARIABLE {quote_identifier(name)} = {literal(value)};" for name, value in sorted(values.items())]
+def variables_script(definitions: Definitions) -> str:
+    """``SET VARIABLE`` statements giving each parameter (the overrides of a scopable one as maps, and the
+    period) its value, as a report does (csmetrics.pipeline.session.Session.set_variables)."""
+    lines = []
+    for name in sorted(definitions.values):
+        if parse_override(name, definitions.specs) is not None:
+            continue
+        lines.append(f"SET VARIABLE {quote_identifier(name)} = {literal(plain(definitions[name]))};")
+        for scope in definitions.specs[name].scopes:
+            scoped = overrides(definitions, name, scope)
+            keys = ", ".join(literal(k) for k in scoped)
+            values = ", ".join(literal(plain(v)) for v in scoped.values())
+            value_type = {"integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN"}.get(
+                definitions.specs[name].type, "VARCHAR"
+            )
+            lines.append(
+                f"SET VARIABLE {quote_identifier(name + '@' + scope)} = "
+                f"map(CAST([{keys}] AS VARCHAR[]), CAST([{values}] AS {value_type}[]));"
+            )
     lines += ["SET VARIABLE date_from = CAST(NULL AS DATE);", "SET VARIABLE date_to = CAST(NULL AS DATE);"]
     return "\n".join(lines)
 
 
-def metric_script(registry: Registry, values: dict[str, object], metric: Metric) -> str:
+def metric_script(registry: Registry, definitions: Definitions, metric: Metric) -> str:
     """The SQL that computes ``metric`` in a report without --by or period, ready to run after the pipeline's
     macros and steps: the variables, then the query itself."""
     if metric.kind == "standalone" or metric.source != "contacts":
@@ -197,4 +214,4 @@ def metric_script(registry: Registry, values: dict[str, object], metric: Metric)
         query = aggregate_pass("scoped", [metric], (), scoped_chain(registry, [], external=False))
         note = "-- reads the prepared contacts (sql/steps/), through the report's fragments (sql/report/)"
     header = f"-- csmetrics: how {metric.name} is computed in a report without --by or --from/--to\n{note}\n"
-    return header + variables_script(values) + "\n" + query.strip().rstrip(";") + ";\n"
+    return header + variables_script(definitions) + "\n" + query.strip().rstrip(";") + ";\n"

@@ -68,6 +68,12 @@ def fcr_final(session: Session) -> dict[str, str | None]:
     return {"from": first.isoformat() if first else None, "through": through.isoformat() if through else None}
 
 
+def data_span(session: Session) -> dict[str, str | None]:
+    """The first and last local day of the valid contacts and states (sql/accounting/data_span.sql)."""
+    first, last = _rows(session, "data_span")[0]
+    return {"from": first.isoformat() if first else None, "to": last.isoformat() if last else None}
+
+
 def _accounted(rows: Iterable[tuple[Any, Any, Any]]) -> dict[str, Any]:
     rows = list(rows)
     used = sum(int(n or 0) for kind, _, n in rows if kind == "used")

@@ -19,7 +19,14 @@ from csmetrics.definitions.params import Definitions
 from csmetrics.errors import ConfigError
 from csmetrics.pipeline import compose
 from csmetrics.pipeline.compose import ALL_GROUP, QUALITY_PREFIX, Chain
-from csmetrics.pipeline.quality import answer_quality, contact_counts, fcr_final, load_quality, states_quality
+from csmetrics.pipeline.quality import (
+    answer_quality,
+    contact_counts,
+    data_span,
+    fcr_final,
+    load_quality,
+    states_quality,
+)
 from csmetrics.pipeline.result import Report
 from csmetrics.pipeline.session import Session
 from csmetrics.sqltext import quote_identifier, utc_now_iso
@@ -38,14 +45,25 @@ class ReportSpec:
 def choose_metrics(registry: Registry, names: Sequence[str] | None, *, has_states: bool) -> list[Metric]:
     """The metrics asked for (all by default), in registry order; state metrics only with agent states."""
     if names is not None:
-        known = {m.name for m in registry.metrics}
-        unknown = [n for n in names if n not in known]
-        if unknown:
-            msg = f"unknown metric(s) {', '.join(unknown)}; known: {', '.join(m.name for m in registry.metrics)}"
-            raise ConfigError(msg)
+        _check_asked(registry, names, has_states=has_states)
     chosen = [m for m in registry.metrics if names is None or m.name in names]
-    # Without agent states the state metrics are absent from the report (not NULL).
+    # Without agent states (and not asked for by name) the state metrics are absent from the report (not NULL).
     return [m for m in chosen if m.source != "states" or has_states]
+
+
+def _check_asked(registry: Registry, names: Sequence[str], *, has_states: bool) -> None:
+    known = {m.name for m in registry.metrics}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        msg = f"unknown metric(s) {', '.join(unknown)}; known: {', '.join(m.name for m in registry.metrics)}"
+        raise ConfigError(msg)
+    needing = [m.name for m in registry.metrics if m.name in names and m.source == "states"]
+    if needing and not has_states:
+        msg = (
+            f"{', '.join(needing)} need(s) an agent state log: give --states FILE (or load one into the store "
+            "with `csmetrics load FILE --kind agent_states`)"
+        )
+        raise ConfigError(msg)
 
 
 def _check_groupings(session: Session, groupings: list[Grouping]) -> None:
@@ -179,6 +197,24 @@ class _Passes:
         return rows.select(keys + [m.name for m in self.chosen])
 
 
+def _period(spec: ReportSpec, span: dict[str, str | None]) -> dict[str, str | None]:
+    """The report's one period, for contacts and agent time alike: --from/--to as given, a missing bound from
+    the data's span (null when the data lies wholly on the other side of the given bound)."""
+    start = spec.date_from.isoformat() if spec.date_from else span["from"]
+    end = spec.date_to.isoformat() if spec.date_to else span["to"]
+    if spec.date_from and end and end < start:
+        end = None
+    if spec.date_to and start and start > end:
+        start = None
+    return {"from": start, "to": end}
+
+
+def _sort_key(typed: str) -> str:
+    """Rows in time order; within a text key the names first, then the rows labelled in parentheses (a missing
+    key, (no agent), (not in roster))."""
+    return f"coalesce(CAST({typed} AS VARCHAR), '(') LIKE '(%', {typed}"
+
+
 def _format_keys(session: Session, rows: pl.DataFrame, groupings: list[Grouping]) -> pl.DataFrame:
     """Typed group keys -> their output text, rows sorted by the typed keys (time order)."""
     if not groupings:
@@ -186,7 +222,7 @@ def _format_keys(session: Session, rows: pl.DataFrame, groupings: list[Grouping]
     typed = [quote_identifier(g.column) for g in groupings]
     sql = (
         f"SELECT {', '.join(compose.label_select(groupings))}, * EXCLUDE ({', '.join(typed)}) FROM report_rows "
-        f"ORDER BY {', '.join(t + ' NULLS LAST' for t in typed)}"
+        f"ORDER BY {', '.join(_sort_key(t) for t in typed)}"
     )
     session.con.register("report_rows", rows)
     try:
@@ -203,7 +239,9 @@ def _quality(session: Session, contacts: pl.DataFrame, groupings: list[Grouping]
     quality["contacts_in_report"] = in_report
     quality["outside_period"] = all_contacts - in_progress - outbound - in_report
     quality["handle_time_unknown"] = int(totals["handle_time_unknown"].sum() or 0)
+    quality["without_agent"] = int(totals["without_agent"].sum() or 0)
     quality["fcr_final"] = fcr_final(session)
+    quality["data_span"] = data_span(session)
     quality.update(answer_quality(session))
     states = states_quality(session)
     if states is not None:
@@ -238,17 +276,15 @@ def run_report(session: Session, definitions: Definitions, spec: ReportSpec | No
     session.observer.stage("computing the metrics")
     rows, contacts = passes.run()
     rows = _format_keys(session, rows, groupings)
-    first_day = contacts.get_column(QUALITY_PREFIX + "first_day").min()
-    last_day = contacts.get_column(QUALITY_PREFIX + "last_day").max()
-    start, end = spec.date_from or first_day, spec.date_to or last_day
     session.observer.stage("counting data quality")
     quality = _quality(session, contacts, groupings, passes.agent_time)
+    period = _period(spec, quality["data_span"])
     return Report(
         rows=rows,
         group_keys=[g.key for g in groupings],
         metrics=chosen,
         definitions=definitions,
-        period={"from": start.isoformat() if start else None, "to": end.isoformat() if end else None},
+        period=period,
         data_quality=quality,
         generated_at=utc_now_iso(),
         rejects=_rejects(session, quality),

@@ -21,7 +21,7 @@ import duckdb
 import polars as pl
 
 from csmetrics.definitions.model import Registry
-from csmetrics.definitions.params import Definitions, plain
+from csmetrics.definitions.params import Definitions, overrides, parse_override, plain
 from csmetrics.definitions.registry import RUNTIME_VARIABLES, load_registry
 from csmetrics.errors import QueryError
 from csmetrics.inputs.files import Relation, SourceFile, stage_table
@@ -153,10 +153,22 @@ class Session:
     def set_variables(
         self, definitions: Definitions, date_from: dt.date | None = None, date_to: dt.date | None = None
     ) -> None:
-        """Every parameter as a DuckDB variable of its own name (getvariable('name') in SQL), and the period."""
+        """Every parameter as a DuckDB variable of its own name (getvariable('name') in SQL), the overrides of a
+        scopable parameter as maps (getvariable('name@channel')[channel], getvariable('name@queue')[queue]),
+        and the period."""
         for name, value in definitions.values.items():
-            sql_type = _VARIABLE_TYPES.get(definitions.specs[name].type, "VARCHAR")
+            spec = definitions.specs[name]
+            if parse_override(name, definitions.specs) is not None:
+                continue  # in the maps below
+            sql_type = _VARIABLE_TYPES.get(spec.type, "VARCHAR")
             self.execute(f"SET VARIABLE {quote_identifier(name)} = CAST($v AS {sql_type})", {"v": plain(value)}, name)
+            for scope in spec.scopes:
+                scoped = overrides(definitions, name, scope)
+                self.execute(
+                    f"SET VARIABLE {quote_identifier(name + '@' + scope)} = map($k::VARCHAR[], $v::{sql_type}[])",
+                    {"k": list(scoped), "v": [plain(v) for v in scoped.values()]},
+                    name,
+                )
         for name, value in (("date_from", date_from), ("date_to", date_to)):
             assert name in RUNTIME_VARIABLES
             self.execute(f"SET VARIABLE {name} = CAST($v AS DATE)", {"v": value}, name)

@@ -11,7 +11,7 @@ import polars as pl
 from csmetrics.pipeline.result import Report
 from csmetrics.render.html import CHART_FORMATS
 from csmetrics.render.table import table_bytes
-from csmetrics.render.values import format_value, metric_units, short
+from csmetrics.render.values import format_value, metric_units, period_text, short
 
 FORMATS = ("table", "json", "csv", "parquet", "markdown")
 # `report` also draws: a self-contained HTML page with charts, or one chart as PNG or SVG (csmetrics.render.html,
@@ -55,9 +55,7 @@ def to_markdown(report: Report) -> bytes:
         ]
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
-    lines.append(
-        f"Period {report.period['from']} to {report.period['to']}, time zone {report.definitions['timezone']}."
-    )
+    lines.append(f"Period {period_text(report.period)}, time zone {report.definitions['timezone']}.")
     lines.append("")
     lines.append(f"Definitions fingerprint `{report.fingerprint}`:")
     lines.append("")

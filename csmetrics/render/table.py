@@ -9,13 +9,13 @@ from rich.table import Table
 from rich.text import Text
 
 from csmetrics.pipeline.result import Report
-from csmetrics.render.values import definitions_lines, format_value, metric_units
+from csmetrics.render.values import definitions_lines, format_value, metric_units, period_text
 
 
 def table_for(report: Report) -> Table:
     units = metric_units(report)
     table = Table(
-        title=f"csmetrics report {report.period['from']} to {report.period['to']} ({report.definitions['timezone']})",
+        title=f"csmetrics report {period_text(report.period)} ({report.definitions['timezone']})",
         caption=Text("\n".join(definitions_lines(report))),
         caption_justify="left",
     )

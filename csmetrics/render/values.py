@@ -29,6 +29,18 @@ def metric_units(report: Report) -> dict[str, str]:
     return {m.name: m.unit for m in report.metrics}
 
 
+def period_text(period: dict[str, str | None]) -> str:
+    """The report's period in words: "2024-03-04 to 2024-03-17", "2024-03-20 onwards", "no contacts"."""
+    first, last = period.get("from"), period.get("to")
+    if first and last:
+        return f"{first} to {last}"
+    if first:
+        return f"{first} onwards"
+    if last:
+        return f"up to {last}"
+    return "no contacts"
+
+
 def definitions_lines(report: Report) -> list[str]:
     params = report.definitions.as_json()
     shown = ", ".join(f"{k}={short(v)}" for k, v in params.items())

@@ -13,6 +13,8 @@ report time zone).
 - csm_key_day / csm_key_week (the ISO week, as the date of its Monday) /
   csm_key_month: local calendar keys; csm_label_date and csm_label_month write
   them as YYYY-MM-DD and YYYY-MM.
+- csm_label_agent: an agent or team key; a contact no agent handled has none and
+  is labelled (no agent).
 """
 */
 create or replace temp macro csm_key_bucket(offered_at, offered_local, width) as
@@ -30,3 +32,5 @@ create or replace temp macro csm_key_month(offered_local) as cast(date_trunc('mo
 create or replace temp macro csm_label_date(k) as strftime(k, '%Y-%m-%d');
 
 create or replace temp macro csm_label_month(k) as strftime(k, '%Y-%m');
+
+create or replace temp macro csm_label_agent(k) as coalesce(k, '(no agent)');

@@ -7,7 +7,13 @@ The contacts a report counts: inbound, not in progress, offered on a local date
 inside --from/--to (inclusive, in the report time zone). Each contact belongs to
 the time bucket of its offered_at in the report time zone. Short abandons
 (abandoned with wait < abandon.short_abandon_seconds) are flagged here and left
-out of every figure except short_abandoned. The FCR status comes from
+out of every figure except short_abandoned.
+Each contact is judged by its own values of the scopable parameters below: its
+queue's override (queues.NAME.<parameter>), else its channel's
+(channels.NAME.<parameter>), else the global value. So a row mixing channels
+(--by day) counts each email against the email threshold and each call against
+the voice one. sl_met and sl_counted say whether the contact is in the service
+level's numerator and denominator under its own threshold and denominator. The FCR status comes from
 contact_outcomes, computed over all loaded contacts. A contact's CSAT and NPS
 answers are its valid survey answers (survey_answers) when it has them, else the
 valid answers on its own row; csat_number is a numeric answer, csat_binary a
@@ -26,7 +32,28 @@ default = 5
 min = 0
 max = 3600
 unit = "seconds"
+scopes = ["channel", "queue"]
 help = "An abandoned contact with wait < this is a short abandon (misdial, caller hung up at once); 0 turns it off."
+
+[params."service_level.threshold_seconds"]
+type = "integer"
+default = 20
+min = 0
+max = 604800
+unit = "seconds"
+scopes = ["channel", "queue"]
+help = "Answered within the threshold means wait <= threshold (inclusive)."
+
+[params."service_level.denominator"]
+type = "choice"
+default = "offered"
+scopes = ["channel", "queue"]
+help = "Which contacts the service level is a share of."
+[params."service_level.denominator".choices]
+offered = "answered within T / (answered + abandoned): every abandon is a miss (ICMI #3, Genesys)"
+answered = "answered within T / answered: abandons ignored (ICMI #2)"
+exclude_early_abandons = "answered within T / (answered + abandoned with wait > T): early abandons dropped (ICMI #4)"
+early_abandons_met = "(answered within T + abandoned with wait <= T) / (answered + abandoned): early abandons count as met (ICMI #1, Amazon Connect)"
 */
 with answered as (
     select
@@ -34,21 +61,54 @@ with answered as (
         c.* exclude (interaction_id, csat, nps),
         o.fcr_status,
         coalesce(s.csat, csm_valid_csat(c.csat)) as csat_answer,
-        coalesce(s.nps, csm_valid_nps(c.nps)) as nps_answer
+        coalesce(s.nps, csm_valid_nps(c.nps)) as nps_answer,
+        -- the contact's own parameter values: its queue's override, else its channel's, else the global one
+        coalesce(
+            getvariable('abandon.short_abandon_seconds@queue')[c.queue],
+            getvariable('abandon.short_abandon_seconds@channel')[c.channel],
+            getvariable('abandon.short_abandon_seconds')
+        ) as short_abandon_limit,
+        coalesce(
+            getvariable('service_level.threshold_seconds@queue')[c.queue],
+            getvariable('service_level.threshold_seconds@channel')[c.channel],
+            getvariable('service_level.threshold_seconds')
+        ) as sl_threshold,
+        coalesce(
+            getvariable('service_level.denominator@queue')[c.queue],
+            getvariable('service_level.denominator@channel')[c.channel],
+            getvariable('service_level.denominator')
+        ) as sl_denominator
     from contacts as c
     left join contact_outcomes as o on o._seq = c._seq
     left join survey_answers as s on s.contact_seq = c._seq
     where csm_in_report(c.direction, c.outcome, c.offered_at)
+),
+
+classified as (
+    select
+        a.* exclude (csat_answer, nps_answer, short_abandon_limit),
+        timezone(getvariable('timezone'), a.offered_at) as offered_local,
+        a.outcome = 'answered' as is_answered,
+        a.outcome = 'abandoned' and a.wait_seconds < a.short_abandon_limit as is_short_abandon,
+        a.outcome = 'abandoned' and a.wait_seconds >= a.short_abandon_limit as is_abandoned,
+        a.outcome = 'answered' and a.talk_seconds is not null as has_handle_time,
+        case when csm_csat_binary(a.csat_answer) is null then csm_score_number(a.csat_answer) end as csat_number,
+        csm_csat_binary(a.csat_answer) as csat_binary,
+        cast(csm_score_number(a.nps_answer) as integer) as nps_score
+    from answered as a
 )
 
 select
-    a.* exclude (csat_answer, nps_answer),
-    timezone(getvariable('timezone'), a.offered_at) as offered_local,
-    a.outcome = 'answered' as is_answered,
-    a.outcome = 'abandoned' and a.wait_seconds < getvariable('abandon.short_abandon_seconds') as is_short_abandon,
-    a.outcome = 'abandoned' and a.wait_seconds >= getvariable('abandon.short_abandon_seconds') as is_abandoned,
-    a.outcome = 'answered' and a.talk_seconds is not null as has_handle_time,
-    case when csm_csat_binary(a.csat_answer) is null then csm_score_number(a.csat_answer) end as csat_number,
-    csm_csat_binary(a.csat_answer) as csat_binary,
-    cast(csm_score_number(a.nps_answer) as integer) as nps_score
-from answered as a
+    c.* exclude (sl_threshold, sl_denominator),
+    -- service level, each contact under its own threshold T (inclusive) and denominator; short abandons in neither
+    case
+        when c.sl_denominator = 'early_abandons_met' then (c.is_answered or c.is_abandoned)
+        else c.is_answered
+    end and c.wait_seconds <= c.sl_threshold as sl_met,
+    case c.sl_denominator
+        when 'offered' then c.is_answered or c.is_abandoned
+        when 'answered' then c.is_answered
+        when 'exclude_early_abandons' then c.is_answered or (c.is_abandoned and c.wait_seconds > c.sl_threshold)
+        when 'early_abandons_met' then c.is_answered or c.is_abandoned
+    end as sl_counted
+from classified as c

@@ -52,24 +52,57 @@ with answered as (
         c.* exclude (interaction_id, csat, nps),
         o.fcr_status,
         coalesce(s.csat, csm_valid_csat(c.csat)) as csat_answer,
-        coalesce(s.nps, csm_valid_nps(c.nps)) as nps_answer
+        coalesce(s.nps, csm_valid_nps(c.nps)) as nps_answer,
+        -- the contact's own parameter values: its queue's override, else its channel's, else the global one
+        coalesce(
+            getvariable('abandon.short_abandon_seconds@queue')[c.queue],
+            getvariable('abandon.short_abandon_seconds@channel')[c.channel],
+            getvariable('abandon.short_abandon_seconds')
+        ) as short_abandon_limit,
+        coalesce(
+            getvariable('service_level.threshold_seconds@queue')[c.queue],
+            getvariable('service_level.threshold_seconds@channel')[c.channel],
+            getvariable('service_level.threshold_seconds')
+        ) as sl_threshold,
+        coalesce(
+            getvariable('service_level.denominator@queue')[c.queue],
+            getvariable('service_level.denominator@channel')[c.channel],
+            getvariable('service_level.denominator')
+        ) as sl_denominator
     from contacts as c
     left join contact_outcomes as o on o._seq = c._seq
     left join survey_answers as s on s.contact_seq = c._seq
     where csm_in_report(c.direction, c.outcome, c.offered_at)
+),
+
+classified as (
+    select
+        a.* exclude (csat_answer, nps_answer, short_abandon_limit),
+        timezone(getvariable('timezone'), a.offered_at) as offered_local,
+        a.outcome = 'answered' as is_answered,
+        a.outcome = 'abandoned' and a.wait_seconds < a.short_abandon_limit as is_short_abandon,
+        a.outcome = 'abandoned' and a.wait_seconds >= a.short_abandon_limit as is_abandoned,
+        a.outcome = 'answered' and a.talk_seconds is not null as has_handle_time,
+        case when csm_csat_binary(a.csat_answer) is null then csm_score_number(a.csat_answer) end as csat_number,
+        csm_csat_binary(a.csat_answer) as csat_binary,
+        cast(csm_score_number(a.nps_answer) as integer) as nps_score
+    from answered as a
 )
 
 select
-    a.* exclude (csat_answer, nps_answer),
-    timezone(getvariable('timezone'), a.offered_at) as offered_local,
-    a.outcome = 'answered' as is_answered,
-    a.outcome = 'abandoned' and a.wait_seconds < getvariable('abandon.short_abandon_seconds') as is_short_abandon,
-    a.outcome = 'abandoned' and a.wait_seconds >= getvariable('abandon.short_abandon_seconds') as is_abandoned,
-    a.outcome = 'answered' and a.talk_seconds is not null as has_handle_time,
-    case when csm_csat_binary(a.csat_answer) is null then csm_score_number(a.csat_answer) end as csat_number,
-    csm_csat_binary(a.csat_answer) as csat_binary,
-    cast(csm_score_number(a.nps_answer) as integer) as nps_score
-from answered as a
+    c.* exclude (sl_threshold, sl_denominator),
+    -- service level, each contact under its own threshold T (inclusive) and denominator; short abandons in neither
+    case
+        when c.sl_denominator = 'early_abandons_met' then (c.is_answered or c.is_abandoned)
+        else c.is_answered
+    end and c.wait_seconds <= c.sl_threshold as sl_met,
+    case c.sl_denominator
+        when 'offered' then c.is_answered or c.is_abandoned
+        when 'answered' then c.is_answered
+        when 'exclude_early_abandons' then c.is_answered or (c.is_abandoned and c.wait_seconds > c.sl_threshold)
+        when 'early_abandons_met' then c.is_answered or c.is_abandoned
+    end as sl_counted
+from classified as c
 ),
 "scope_keyed" AS (
 SELECT 'all' AS grp__all, * EXCLUDE ("direction", "channel", "queue", "reason", "offered_at") FROM "scope_rows"
@@ -91,23 +124,9 @@ SELECT
     -- sql/metrics/short_abandoned.sql
     count(*) filter (where is_short_abandon) AS "short_abandoned",
     -- sql/metrics/service_level.sql
-    -- A<=T = answered with wait <= threshold (inclusive); short abandons are in no count.
-    case getvariable('service_level.denominator')
-        when 'offered' then
-            count(*) filter (where is_answered and wait_seconds <= getvariable('service_level.threshold_seconds'))
-            / nullif(count(*) filter (where is_answered or is_abandoned), 0)
-        when 'answered' then
-            count(*) filter (where is_answered and wait_seconds <= getvariable('service_level.threshold_seconds'))
-            / nullif(count(*) filter (where is_answered), 0)
-        when 'exclude_early_abandons' then
-            count(*) filter (where is_answered and wait_seconds <= getvariable('service_level.threshold_seconds'))
-            / nullif(count(*) filter (
-                where is_answered or (is_abandoned and wait_seconds > getvariable('service_level.threshold_seconds'))
-            ), 0)
-        when 'early_abandons_met' then
-            count(*) filter (where (is_answered or is_abandoned) and wait_seconds <= getvariable('service_level.threshold_seconds'))
-            / nullif(count(*) filter (where is_answered or is_abandoned), 0)
-    end AS "service_level",
+    -- sl_met / sl_counted: each contact under its own threshold and denominator (sql/report/scope.sql), so
+    -- per-channel and per-queue overrides hold in rows that mix channels and queues.
+    count(*) filter (where sl_met) / nullif(count(*) filter (where sl_counted), 0) AS "service_level",
     -- sql/metrics/asa_seconds.sql
     avg(wait_seconds) filter (where is_answered) AS "asa_seconds",
     -- sql/metrics/avg_wait_seconds.sql
@@ -199,6 +218,8 @@ SELECT
     -- sql/quality/handle_time_unknown.sql
     count(*) filter (where is_answered and not has_handle_time) AS "__q_handle_time_unknown",
     -- sql/quality/last_day.sql
-    max(cast(offered_local as date)) AS "__q_last_day"
+    max(cast(offered_local as date)) AS "__q_last_day",
+    -- sql/quality/without_agent.sql
+    count(*) filter (where agent_id is null) AS "__q_without_agent"
 FROM "scoped"
 GROUP BY ALL
