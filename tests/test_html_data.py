@@ -75,6 +75,50 @@ def test_answered_within_is_the_service_level_at_every_threshold(contacts, denom
     assert (curve_at(data, 20)["answered_within"], curve_at(data, 20)["abandoned_within"]) == (3, 1)
 
 
+MIXED = (
+    "interaction_id,offered_at,answered_at,ended_at,channel,queue\n"
+    "v1,2024-03-04T09:00:00Z,2024-03-04T09:00:10Z,2024-03-04T09:05:00Z,voice,q1\n"
+    "v2,2024-03-04T09:01:00Z,,2024-03-04T09:01:30Z,voice,q1\n"
+    "c1,2024-03-04T09:02:00Z,2024-03-04T09:02:40Z,2024-03-04T09:05:00Z,chat,q2\n"
+    "c2,2024-03-04T09:03:00Z,,2024-03-04T09:03:08Z,chat,q2\n"
+    "v3,2024-03-04T09:04:00Z,,2024-03-04T09:04:12Z,voice,q3\n"
+    "v4,2024-03-04T09:05:00Z,2024-03-04T09:05:15Z,2024-03-04T09:09:00Z,voice,q3\n"
+)
+SCOPED_DENOMINATORS = {
+    "channels.chat.service_level.denominator": "answered",
+    "queues.q3.service_level.denominator": "exclude_early_abandons",
+}
+
+
+def test_answered_within_judges_each_contact_by_its_own_denominator(write_csv):
+    path = write_csv(MIXED)
+    data = chart_data(path, **SCOPED_DENOMINATORS)
+    # v1, v2: offered (the global denominator); c1, c2: chat -> answered (c2, abandoned, is not counted);
+    # v3, v4: queue q3 -> exclude_early_abandons (v3, abandoned after 12 s, is not counted when X >= 12)
+    # X = 20: met v1 (10 s), v4 (15 s); counted v1, v2, c1, v4 -> 2/4, the report's service level
+    assert curve_at(data, 20)["share"] == pytest.approx(0.5) == data.overall.rows.item(0, "service_level")
+    # X = 40: c1 (40 s) is met too -> 3/4
+    assert curve_at(data, 40)["share"] == pytest.approx(3 / 4)
+    # X = 10: met v1 only; counted v1, v2, c1, v3 (12 s > 10 s) and v4 -> 1/5
+    assert curve_at(data, 10)["share"] == pytest.approx(1 / 5)
+    assert data.threshold_overrides == [] and data.threshold_text == "20 s"
+
+
+def test_with_thresholds_of_their_own_the_curve_is_not_the_service_level(write_csv):
+    path = write_csv(MIXED)
+    data = chart_data(path, **SCOPED_DENOMINATORS, **{"channels.chat.service_level.threshold_seconds": 60})
+    assert data.overall.rows.item(0, "service_level") == pytest.approx(3 / 4)  # c1 within chat's 60 s
+    assert curve_at(data, 20)["share"] == pytest.approx(0.5)  # every contact at 20 s
+    assert data.threshold_overrides == [("channel", "chat", 60)]
+    assert data.threshold_text == "20 s; channel chat 60 s"
+    from csmetrics.render.html.text import answered_within_alt
+
+    assert (
+        "50.0% within 20 s (the service level judges some contacts by other thresholds (20 s; channel chat 60 s))"
+        in (answered_within_alt(data))
+    )
+
+
 def test_answered_within_span_and_threshold_point(contacts):
     # 95 % of the 5 answered are answered within 45 s; at least 4 x 20 = 80 s and 60 s; at most 600 s: 0..80 by 1
     data = chart_data(contacts)

@@ -56,11 +56,11 @@ def chart_png(data: ChartData, name: str) -> bytes:
 
 def _figures(data: ChartData) -> dict[str, str]:
     target = text.service_level_target(data)
-    threshold = data.overall.definitions["service_level.threshold_seconds"]
+    threshold = data.threshold_text
     unit = charts.SERIES_TITLES[data.series.grouping]
     wanted = {
         "service_level": (
-            f"Service level (answered within {threshold} s) and offered contacts per {unit}",
+            f"Service level (answered within {threshold}) and offered contacts per {unit}",
             text.series_alt(data, target),
             sections.series_table(data),
         ),
@@ -77,7 +77,7 @@ def _figures(data: ChartData) -> dict[str, str]:
             sections.weekly_table(data, "offered_per_day", "number"),
         )
         wanted["service_level_heatmap"] = (
-            f"Service level (answered within {threshold} s), by weekday and hour of day",
+            f"Service level (answered within {threshold}), by weekday and hour of day",
             text.service_level_heatmap_alt(data, target),
             sections.weekly_table(data, "service_level", "ratio"),
         )

@@ -89,7 +89,6 @@ def service_level_spec(data: ChartData, target: Target | None) -> dict[str, Any]
     import altair as alt
 
     frame = data.series.frame
-    threshold = data.overall.definitions["service_level.threshold_seconds"]
     fmt, ticks = _time_axis(data.series.grouping)
     x = alt.X("start:T", scale=alt.Scale(type="utc"), axis=alt.Axis(title=None, format=fmt, tickCount=ticks))
     line = (
@@ -100,7 +99,7 @@ def service_level_spec(data: ChartData, target: Target | None) -> dict[str, Any]
             y=alt.Y(
                 "service_level:Q",
                 scale=alt.Scale(domain=[0, 1]),
-                axis=alt.Axis(format="%", title=f"Answered within {threshold} s", tickCount=5),
+                axis=alt.Axis(format="%", title="Service level", tickCount=5),
             ),
         )
     )
@@ -176,11 +175,10 @@ def service_level_heatmap_spec(data: ChartData) -> dict[str, Any]:
     import altair as alt
 
     frame = _weekly_grid(data.weekly)
-    threshold = data.overall.definitions["service_level.threshold_seconds"]
     chart = _heatmap(
         frame,
         "service_level",
-        f"Service level (answered within {threshold} s), by weekday and hour of day",
+        f"Service level (answered within {data.threshold_text}), by weekday and hour of day",
         "Service level",
         alt.Scale(scheme="viridis", domain=[0, 1]),
         "%",
@@ -193,8 +191,7 @@ def answered_within_spec(data: ChartData, target: Target | None) -> dict[str, An
     import altair as alt
 
     curve = data.answered_within.select("seconds", "share")
-    threshold = data.overall.definitions["service_level.threshold_seconds"]
-    at = curve.filter(pl.col("seconds") == threshold)
+    at = curve.filter(pl.col("seconds") == data.threshold)
     x = alt.X("seconds:Q", axis=alt.Axis(title="Wait (seconds)"), scale=alt.Scale(nice=False))
     y = alt.Y("share:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%", title="Answered within"))
     layers: list[Any] = [
@@ -219,7 +216,7 @@ def answered_within_spec(data: ChartData, target: Target | None) -> dict[str, An
             .encode(y="target:Q", text="label:N")
         )
     chart = alt.layer(*layers).properties(
-        width=WIDTH, height=220, title="Answered within X seconds (the service level at every threshold)"
+        width=WIDTH, height=220, title="Answered within X seconds (the service level with every threshold at X)"
     )
     return _spec(chart)
 

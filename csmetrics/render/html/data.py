@@ -21,7 +21,7 @@ from typing import Any
 import polars as pl
 
 from csmetrics.definitions.model import Grouping, Registry
-from csmetrics.definitions.params import Definitions
+from csmetrics.definitions.params import Definitions, overrides
 from csmetrics.definitions.registry import HEADER, sql_dir
 from csmetrics.pipeline import compose
 from csmetrics.pipeline.report import ReportSpec, run_report
@@ -59,6 +59,27 @@ class ChartData:
     metrics_chosen: bool = False  # --metrics chose the metrics (the tiles show them all)
 
     @property
+    def threshold(self) -> int:
+        """The global service-level threshold in seconds (queues and channels may have their own)."""
+        return int(self.overall.definitions["service_level.threshold_seconds"])
+
+    @property
+    def threshold_overrides(self) -> list[tuple[str, str, int]]:
+        """(channel or queue, its name, its threshold) of every scoped service-level threshold."""
+        definitions = self.overall.definitions
+        return [
+            (scope, name, int(value))
+            for scope in definitions.specs["service_level.threshold_seconds"].scopes
+            for name, value in sorted(overrides(definitions, "service_level.threshold_seconds", scope).items())
+        ]
+
+    @property
+    def threshold_text(self) -> str:
+        """``20 s``, or ``20 s (chat 60 s, email 86,400 s)`` when channels or queues have their own."""
+        scoped = ", ".join(f"{scope} {name} {value:,} s" for scope, name, value in self.threshold_overrides)
+        return f"{self.threshold:,} s" + (f"; {scoped}" if scoped else "")
+
+    @property
     def period(self) -> tuple[dt.date, dt.date] | None:
         return period_dates(self.overall)
 
@@ -77,6 +98,13 @@ def period_dates(report: Report) -> tuple[dt.date, dt.date] | None:
     if not start or not end:
         return None
     return dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+
+
+def data_span(report: Report) -> tuple[dt.date | None, dt.date | None]:
+    """The first and last local day of the loaded data (contacts and agent states), as the report found them."""
+    span = report.data_quality.get("data_span") or {}
+    first, last = span.get("from"), span.get("to")
+    return (dt.date.fromisoformat(first) if first else None, dt.date.fromisoformat(last) if last else None)
 
 
 def chart_sql(name: str) -> str:
@@ -138,12 +166,6 @@ class _Collector:
             self.session, self.definitions, ReportSpec(None, self.spec.date_from, self.spec.date_to, self.spec.metrics)
         )
 
-    def data_span(self) -> tuple[dt.date | None, dt.date | None]:
-        self.session.set_variables(self.definitions)
-        frame = self.session.query(chart_sql("data_span"), None, "chart query sql/charts/data_span.sql")
-        first, last = frame.row(0)
-        return first, last
-
     def previous(
         self, period: tuple[dt.date, dt.date] | None, span: tuple[dt.date | None, dt.date | None]
     ) -> tuple[Report | None, str]:
@@ -185,7 +207,7 @@ class _Collector:
 
     def answered_within(self) -> pl.DataFrame:
         self.session.set_variables(self.definitions, self.spec.date_from, self.spec.date_to)
-        chain = compose.scoped_chain(self.registry, [], external=False)
+        chain = compose.scoped_chain(self.registry, [chart_groupings()["sl_denominator"]], external=False)
         sql = after_chain(chain, chart_sql("answered_within"))
         return self.session.query(sql, None, "chart query sql/charts/answered_within.sql")
 
@@ -245,7 +267,7 @@ def collect(session: Session, definitions: Definitions, spec: ReportSpec, report
     collector = _Collector(session, definitions, spec)
     overall = collector.overall()
     period = period_dates(overall)
-    span = collector.data_span()
+    span = data_span(overall)
     previous, note = collector.previous(period, span)
     series = collector.series(period)
     weekly = collector.weekly(period)

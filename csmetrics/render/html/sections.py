@@ -72,8 +72,7 @@ def weekly_table(data: ChartData, field: str, unit: str) -> str:
 
 
 def curve_table(data: ChartData) -> str:
-    threshold = data.overall.definitions["service_level.threshold_seconds"]
-    marks = [*CURVE_MARKS, threshold]
+    marks = [*CURVE_MARKS, data.threshold]
     frame = data.answered_within.filter(pl.col("seconds").is_in(marks))
     rows = [
         [f"{r['seconds']} s", format_value(r["answered_within"], "count"), format_value(r["share"], "ratio")]

@@ -149,10 +149,15 @@ def answered_within_alt(data: ChartData) -> str:
     curve = data.answered_within.filter(pl.col("share").is_not_null())
     if curve.is_empty():
         return "Answered within X seconds: no contact was answered or abandoned in the period."
-    threshold = data.overall.definitions["service_level.threshold_seconds"]
+    threshold = data.threshold
     at = curve.filter(pl.col("seconds") == threshold)
     last = curve.row(curve.height - 1, named=True)
-    points = [f"{_pct(at.item(0, 'share'))} within {threshold} s (the service level)"] if at.height else []
+    what = (
+        "the service level"
+        if not data.threshold_overrides
+        else f"the service level judges some contacts by other thresholds ({data.threshold_text})"
+    )
+    points = [f"{_pct(at.item(0, 'share'))} within {threshold} s ({what})"] if at.height else []
     double = curve.filter(pl.col("seconds") == 2 * threshold)
     if threshold and double.height:
         points.append(f"{_pct(double.item(0, 'share'))} within {2 * threshold} s")
