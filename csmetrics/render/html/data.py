@@ -123,7 +123,7 @@ def after_chain(chain: compose.Chain, sql: str) -> str:
 
 
 def chart_groupings(path: Path | None = None) -> dict[str, Grouping]:
-    """The heatmap keys of sql/charts/groupings.toml, as groupings the report's composer can use."""
+    """The chart keys of sql/charts/groupings.toml, as groupings the report's composer can use."""
     raw = tomllib.loads((path or sql_dir() / "charts" / "groupings.toml").read_text(encoding="utf-8"))
     return {
         key: Grouping(token=key, key=key, expression=body["expression"], meaning=body.get("meaning", ""))
