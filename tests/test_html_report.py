@@ -236,6 +236,57 @@ def test_a_report_shorter_than_a_week_says_why_it_has_no_heatmaps(tmp_path):
     assert "against 2024-03-09 to 2024-03-10" in page.texts["kpis"]
 
 
+def test_a_period_without_contacts_says_so_on_the_page(tmp_path, sample_html):
+    out = tmp_path / "after.html"
+    result = invoke(*INPUTS, "--from", "2024-03-20", "--format", "html", "-o", str(out), "-q")
+    assert result.exit_code == 0, result.stderr
+    quality = json_report("--from", "2024-03-20")["data_quality"]
+    text = out.read_text(encoding="utf-8")
+    page = Page(text)
+    assert [i for i in page.ids() if i in SECTIONS] == SECTIONS
+    span = quality["data_span"]
+    assert page.texts["empty-period"] == (
+        f"Warning: No contact falls in the period 2024-03-20 onwards: {quality['outside_period']:,} contact(s) lie "
+        f"outside it (the data runs from {span['from']} to {span['to']}); the contact figures are empty."
+    )
+    assert "<title>Contact-centre report 2024-03-20 onwards</title>" in text and " to -" not in text
+    assert "No contact falls in the period, so there are no weekday by hour-of-day heatmaps." in page.texts["weekly"]
+    assert "empty-period" not in Page(sample_html.read_text(encoding="utf-8")).ids()
+
+
+def test_an_input_without_valid_contacts_says_so_on_the_page(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text((SAMPLE / "interactions.csv").read_text(encoding="utf-8").splitlines()[0] + "\n")
+    out = tmp_path / "empty.html"
+    result = invoke(str(empty), "--tz", "America/New_York", "--format", "html", "-o", str(out), "-q")
+    assert result.exit_code == 0, result.stderr
+    page = Page(out.read_text(encoding="utf-8"))
+    assert page.texts["empty-period"] == "Warning: The input holds no valid contact; the contact figures are empty."
+    assert "<title>Contact-centre report no contacts</title>" in out.read_text(encoding="utf-8")
+
+
+def test_the_no_agent_row_is_explained_under_the_table(tmp_path):
+    out = tmp_path / "agents.html"
+    period = ["--from", "2024-03-11", "--to", "2024-03-12"]
+    result = invoke(*INPUTS, *period, "--by", "agent", "--format", "html", "-o", str(out), "-q")
+    assert result.exit_code == 0, result.stderr
+    document = json_report(*period, "--by", "agent")
+    without = document["data_quality"]["without_agent"]
+    assert without > 0
+    page = Page(out.read_text(encoding="utf-8"))
+    assert f"The (no agent) row holds the {without:,} contact(s) no agent handled" in page.texts["groups"]
+    assert "(no agent)" in [r["agent"] for r in document["rows"]]
+    assert '<th scope="row" class="key">(no agent)</th>' in out.read_text(encoding="utf-8")
+
+
+def test_the_header_names_every_input_and_the_table_what_states_cannot_split(sample_html):
+    text = sample_html.read_text(encoding="utf-8")
+    for name in ("interactions.csv", "agent_states.csv", "roster.csv"):
+        assert str(SAMPLE / name) in text
+    not_grouped = json_report("--by", "day,queue")["data_quality"]["states"]["not_grouped"]
+    assert f"Note: {not_grouped}." in Page(text).texts["groups"]
+
+
 def test_one_chart_as_svg_or_png(tmp_path):
     result = invoke(*INPUTS, "--format", "svg", "--chart", "answered_within", "-q")
     assert result.exit_code == 0, result.stderr

@@ -26,7 +26,7 @@ from csmetrics.render.html.sections import (
     weekly_section,
 )
 from csmetrics.render.html.text import OUTCOMES, change, direction, verdict
-from csmetrics.render.values import format_value
+from csmetrics.render.values import format_value, period_text
 from csmetrics.version import __version__
 
 # The figures a tile shows when --metrics does not choose them (the ones present in the report, in its order),
@@ -73,13 +73,20 @@ def _csp() -> str:
     )
 
 
+def input_files(quality: dict[str, Any]) -> list[str]:
+    """The files the report read: interactions, agent states, roster (a store's report has none)."""
+    files = [f.get("path", "") for f in quality.get("files", [])]
+    files += [f.get("path", "") for f in (quality.get("states") or {}).get("files", [])]
+    roster = (quality.get("roster") or {}).get("path")
+    return files + ([roster] if roster else [])
+
+
 def header(data: ChartData) -> str:
     report = data.report
-    period = report.period
     by = ", ".join(report.group_keys) or "the whole period"
-    files = [f.get("path", "") for f in report.data_quality.get("files", [])]
+    files = input_files(report.data_quality)
     items = [
-        f"{e(period.get('from') or '-')} to {e(period.get('to') or '-')}",
+        e(period_text(report.period)),
         f"time zone {e(report.definitions['timezone'])}",
         f"by {e(by)}",
         f"generated {e(report.generated_at)}",
@@ -143,8 +150,28 @@ def tiles(data: ChartData) -> str:
 
 
 def _period_text(data: ChartData) -> str:
-    period = data.overall.period
-    return f"{period.get('from') or '-'} to {period.get('to') or '-'}"
+    return period_text(data.overall.period)
+
+
+def _empty_period(quality: dict[str, Any], period: dict[str, Any]) -> str | None:
+    """Why a report counts no contact (the warning the command prints on stderr), or None."""
+    if quality.get("contacts_in_report"):
+        return None
+    if not quality.get("contacts"):
+        return "The input holds no valid contact; the contact figures are empty."
+    span = quality.get("data_span") or {}
+    return (
+        f"No contact falls in the period {period_text(period)}: {quality.get('outside_period', 0):,} contact(s) lie "
+        f"outside it (the data runs from {span.get('from')} to {span.get('to')}); the contact figures are empty."
+    )
+
+
+def notices(data: ChartData) -> str:
+    """What a reader must know before reading the figures: the period holds no contact."""
+    warning = _empty_period(data.report.data_quality, data.report.period)
+    if warning is None:
+        return ""
+    return f'<p class="warning" id="empty-period" role="note"><strong>Warning:</strong> {e(warning)}</p>'
 
 
 def page(data: ChartData, figures: dict[str, str]) -> str:
@@ -152,6 +179,7 @@ def page(data: ChartData, figures: dict[str, str]) -> str:
     css = resources.files("csmetrics.render.html").joinpath("report.css").read_text(encoding="utf-8")
     body = [
         header(data),
+        notices(data),
         tiles(data),
         service_level_section(figures),
         weekly_section(data, figures),
@@ -173,7 +201,7 @@ def page(data: ChartData, figures: dict[str, str]) -> str:
         f"<title>Contact-centre report {e(period)}</title>\n"
         f"<style>\n{css}</style>\n"
         f"<script>{PRINT_SCRIPT}</script>\n"
-        "</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n"
+        "</head>\n<body>\n" + "\n".join(part for part in body if part) + "\n</body>\n</html>\n"
     )
 
 

@@ -92,6 +92,8 @@ def service_level_section(figures: dict[str, str]) -> str:
 def weekly_section(data: ChartData, figures: dict[str, str]) -> str:
     if data.has_week:
         body = figures["volume_heatmap"] + "\n" + figures["service_level_heatmap"]
+    elif data.period is None:
+        body = '<p class="note">No contact falls in the period, so there are no weekday by hour-of-day heatmaps.</p>'
     else:
         body = (
             f'<p class="note">The report spans {data.span_days} day(s); the weekday by hour-of-day heatmaps need '
@@ -193,11 +195,9 @@ def _group_section(data: ChartData, head: str, body: list[str], checked: bool) -
     )
     by = ", ".join(report.group_keys)
     title = f"By {by}" if by else "The whole period"
-    skipped = (
-        f'<p class="note">Targets not shown: {e("; ".join(data.targets_not_shown))}.</p>'
-        if data.targets_not_shown
-        else ""
-    )
+    notes = [f"Targets not shown: {'; '.join(data.targets_not_shown)}."] if data.targets_not_shown else []
+    notes += row_notes(report)
+    skipped = "".join(f'<p class="note">{e(n)}</p>\n' for n in notes)
     return (
         '<section id="groups" aria-labelledby="groups-title">\n'
         f'<h2 id="groups-title">{e(title)}</h2>\n{legend}\n{skipped}'
@@ -205,6 +205,23 @@ def _group_section(data: ChartData, head: str, body: list[str], checked: bool) -
         f'<div class="table-wrap"><table id="group-table"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table></div>\n</section>"
     )
+
+
+def row_notes(report: Report) -> list[str]:
+    """What the rows of this grouping mean beyond their figures: the (no agent) row of --by agent or team, agent
+    state metrics that a grouping cannot split (the notes the command prints on stderr)."""
+    quality = report.data_quality
+    notes = []
+    without = quality.get("without_agent")
+    if without and {"agent", "team"} & set(report.group_keys):
+        notes.append(
+            f"The (no agent) row holds the {without:,} contact(s) no agent handled (abandoned, mostly): per agent "
+            "or team, read the handling and answered figures; abandon rate and service level belong to queues."
+        )
+    states = quality.get("states") or {}
+    if states.get("not_grouped"):
+        notes.append(f"Note: {states['not_grouped']}.")
+    return notes
 
 
 def tree(value: Any) -> str:
