@@ -11,7 +11,7 @@ from csmetrics.definitions.config import resolve
 from csmetrics.pipeline.report import ReportSpec
 from csmetrics.render.html.charts import inline_svg
 from csmetrics.render.html.data import collect, previous_period, series_grouping
-from csmetrics.render.html.text import change
+from csmetrics.render.html.text import change, direction
 
 # Waits: answered 0, 10, 20 (exactly the default threshold), 20.5 and 45 s; abandoned 8 and 30 s; a short
 # abandon of 2 s (under abandon.short_abandon_seconds = 5: in no figure). Monday 4 March and Tuesday 5 March
@@ -219,6 +219,23 @@ def test_series_bucket_by_period_length(days, grouping):
 )
 def test_change_as_a_reader_compares(value, previous, unit, text):
     assert change(value, previous, unit) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "previous", "unit", "way"),
+    [
+        (0.7104, 0.7, "ratio", "up"),
+        (0.69996, 0.7, "ratio", "same"),  # shown as ±0.0 pts: no arrow up or down
+        (0.6994, 0.7, "ratio", "down"),  # -0.06 pts is shown as -0.1 pts
+        (130.4, 130, "seconds", "same"),
+        (125.4, 130, "seconds", "down"),
+        (3023, 3023, "count", "same"),
+        (27.364, 27.36, "score", "same"),
+        (None, 0.5, "ratio", "same"),
+    ],
+)
+def test_the_arrow_follows_the_change_as_shown(value, previous, unit, way):
+    assert direction(value, previous, unit) == way
 
 
 def test_inline_svgs_never_share_an_id():

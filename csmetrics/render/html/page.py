@@ -110,7 +110,7 @@ def _tile(metric: Metric, value: Any, previous: dict[str, Any] | None, checks: l
     attrs = f' data-previous="{e(json.dumps(previous.get(metric.name)))}"' if previous is not None else ""
     if previous is not None:
         old = previous.get(metric.name)
-        way = direction(value, old)
+        way = direction(value, old, metric.unit)
         lines.append(
             f'<div class="tile-change" data-direction="{way}"><span aria-hidden="true">{ARROWS[way]}</span> '
             f"{e(change(value, old, metric.unit))} (was {e(format_value(old, metric.unit))})</div>"

@@ -25,33 +25,44 @@ def signed(number: float, text: str) -> str:
     return "\u00b1" + text
 
 
+def shown_difference(value: float, previous: float, unit: str) -> float:
+    """The change as the page shows it: points to 0.1 for rates, whole seconds, counts, else to 0.01."""
+    diff = value - previous
+    if unit == "ratio":
+        return round(diff * 100, 1)
+    if unit in ("seconds", "count"):
+        return round(diff)
+    return round(diff, 2)
+
+
 def change(value: Any, previous: Any, unit: str) -> str:
     """The change from ``previous`` to ``value`` as a reader compares them: points for rates, m:ss for
     durations, the count and its relative change for counts, the difference otherwise. The sign is that of
     the change as shown (a change that rounds to zero is ±0)."""
     if value is None or previous is None:
         return "no figure to compare"
-    diff = value - previous
+    shown = shown_difference(value, previous, unit)
     if unit == "ratio":
-        points = round(diff * 100, 1)
-        return signed(points, f"{abs(points):.1f} pts")
+        return signed(shown, f"{abs(shown):.1f} pts")
     if unit == "seconds":
-        seconds = round(diff)
-        return signed(seconds, format_value(abs(seconds), "seconds"))
+        return signed(shown, format_value(abs(shown), "seconds"))
     if unit == "count":
         relative = ""
         if previous:
-            pct = round(diff / previous * 100, 1)
+            pct = round((value - previous) / previous * 100, 1)
             relative = f" ({signed(pct, f'{abs(pct):.1f} %')})"
-        return signed(diff, f"{abs(int(diff)):,}") + relative
-    rounded = round(diff, 2)
-    return signed(rounded, f"{abs(rounded):.2f}")
+        return signed(shown, f"{abs(int(shown)):,}") + relative
+    return signed(shown, f"{abs(shown):.2f}")
 
 
-def direction(value: Any, previous: Any) -> str:
-    if value is None or previous is None or value == previous:
+def direction(value: Any, previous: Any, unit: str) -> str:
+    """up, down or same, as the change is shown (a change that rounds to zero is the same)."""
+    if value is None or previous is None:
         return "same"
-    return "up" if value > previous else "down"
+    shown = shown_difference(value, previous, unit)
+    if shown == 0:
+        return "same"
+    return "up" if shown > 0 else "down"
 
 
 OPERATORS = {">=": "\u2265", "<=": "\u2264", ">": ">", "<": "<", "==": "="}
