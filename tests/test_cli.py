@@ -214,6 +214,14 @@ def test_version_and_help(cli):
     assert "Exit codes" in cli("--help").stdout
 
 
+@pytest.mark.parametrize("command", ["report", "check", "store", "fcr-windows", "inspect"])
+def test_help_shows_no_type_beside_flags_and_no_word_lost_to_markup(cli, command):
+    text = cli(command, "--help", env={"COLUMNS": "200"}).stdout
+    assert "<bool>" not in text
+    if command in ("report", "check"):
+        assert "replaces the targets table of csmetrics.toml" in " ".join(text.replace("│", " ").split())
+
+
 def test_metrics_option_selects_and_orders_nothing_else(cli, export):
     doc = cli_json(cli("report", export, "-f", "json", "-q", "--by", "queue", "--metrics", "service_level,offered"))
     assert [list(r) for r in doc["rows"]] == [["queue", "offered", "service_level"]] * 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -73,6 +74,9 @@ def test_bank_totals(cli, bank_expected):
     q = doc["data_quality"]
     assert q["excluded_by_mapping"] == phantom
     assert q["rows_read"] == 33344 - phantom
+    # the file has 33,345 lines: a header and 33,344 records, of which the mapping excludes the phantom calls
+    [f] = q["files"]
+    assert (f["records"], f["excluded_by_mapping"], f["rows"]) == (33344, phantom, 33344 - phantom)
     assert q["rejected"]["total"] == 0  # negative IVR times and midnight crossings do not reject anything
     assert q["duplicates_superseded"] == 0 and q["duplicates_merged"] == 0  # vru+line & call_id is unique
 
@@ -98,6 +102,22 @@ def test_bank_days_in_israel_time(cli, bank_expected):
     got = {r["day"][:10]: r["offered"] for r in doc["rows"]}
     assert len(got) == 28
     assert got == {d.isoformat(): n for d, n in days.items()}
+    # the mapping declares the report zone it was made for: the same days without --tz, the source named
+    plain = cli("report", BANK, "--mapping", BANK_MAP, "--by", "day", "--format", "json")
+    assert {r["day"][:10]: r["offered"] for r in json.loads(plain.stdout)["rows"]} == got
+    assert f"mapping {BANK_MAP} sets timezone = Asia/Jerusalem" in plain.stderr
+    assert "reads times as" not in plain.stderr
+
+
+def test_a_mapping_in_another_zone_warns_once_unless_the_zone_is_chosen(cli, tmp_path):
+    mapping = tmp_path / "bank.toml"
+    text = Path(BANK_MAP).read_text(encoding="utf-8")
+    mapping.write_text(text.split("\n[definitions]")[0], encoding="utf-8")
+    shifted = cli("report", BANK, "--mapping", mapping, "--metrics", "offered", "--format", "json")
+    assert shifted.stderr.count("reads times as Asia/Jerusalem") == 1
+    assert "give --tz Asia/Jerusalem" in shifted.stderr
+    chosen = cli("report", BANK, "--mapping", mapping, "--metrics", "offered", "--tz", "UTC", "--format", "json")
+    assert "reads times as" not in chosen.stderr
 
 
 @pytest.fixture(scope="module")

@@ -124,6 +124,14 @@ def test_unknown_metric_or_group_is_a_clear_usage_error(report):
         evaluate([parse_target("queue=a:offered>=1")], report())
 
 
+def test_a_rate_target_above_one_is_refused_with_the_percent_form(report):
+    with pytest.raises(ConfigError, match=r"rate between 0 and 1.*service_level>=0.9 or service_level>=90%"):
+        evaluate([parse_target("service_level>=90")], report())
+    # 1 itself is a reachable rate; counts and seconds are not rates
+    assert evaluate([parse_target("service_level<=1")], report()).ok
+    assert evaluate([parse_target("offered>=3"), parse_target("asa_seconds<=90")], report()).ok
+
+
 def test_examples_targets_toml_parses_and_present_metrics_evaluate(report):
     raw = tomllib.loads((ROOT / "examples" / "targets.toml").read_text())["targets"]
     targets = targets_from_config(raw)

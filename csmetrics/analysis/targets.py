@@ -190,13 +190,18 @@ class CheckResult:
 
 def validate(targets: Iterable[Target], report: Report) -> None:
     """Every target names a metric in the report and groups the report is grouped by."""
-    known = [m.name for m in report.metrics]
+    units = {m.name: m.unit for m in report.metrics}
     problems = []
     for t in targets:
-        if t.metric not in known:
+        if t.metric not in units:
             problems.append(
                 f"target {t.text} (from {t.origin}): no metric {t.metric!r} in this report "
-                f"(metrics: {', '.join(known)})"
+                f"(metrics: {', '.join(units)})"
+            )
+        elif units[t.metric] == "ratio" and abs(t.bound) > 1:
+            problems.append(
+                f"target {t.text} (from {t.origin}): {t.metric} is a rate between 0 and 1, so {t.bound:g} can never "
+                f"be reached; write {t.metric}{t.op}{t.bound / 100:g} or {t.metric}{t.op}{t.bound:g}%"
             )
         for key, _ in t.where:
             if key not in report.group_keys:

@@ -229,7 +229,21 @@ def build_definitions(
         if used:
             shown = ", ".join(f"{n} = {defs[n]}" for n in used)
             stderr.print(f"note: {origin} sets {shown} (override with --set)", soft_wrap=True)
+    if not quiet:
+        _warn_zone_mismatch(defs, mapping)
     return defs
+
+
+def _warn_zone_mismatch(defs: Definitions, mapping: Mapping | None) -> None:
+    """Once: the data's clock is not the report's, and nobody chose the report's (days would shift)."""
+    zone = mapping.timezone if mapping is not None else None
+    if zone is None or defs.sources.get("timezone", "default") != "default" or str(defs["timezone"]) == zone:
+        return
+    stderr.print(
+        f"warning: mapping {mapping.name} reads times as {zone} but the report's days and intervals are in "
+        f'{defs["timezone"]}; give --tz {zone}, or declare it in the mapping: [definitions] timezone = "{zone}"',
+        soft_wrap=True,
+    )
 
 
 def build_inputs(opts: InputOptions, config: Config, mapping: Mapping | None) -> Inputs:

@@ -59,7 +59,7 @@ TargetOption = Annotated[
         "-t",
         metavar="[GROUP=VALUE:]METRIC OP NUMBER",
         help="A target such as 'service_level>=0.8' or 'queue=billing:asa_seconds<=30' (repeatable; "
-        "replaces the [targets] of csmetrics.toml).",
+        "replaces the targets table of csmetrics.toml).",
     ),
 ]
 AllowNoDataOption = Annotated[

@@ -62,6 +62,8 @@ class SourceFile:
         return {
             "path": str(self.path),
             "format": self.format,
+            "records": self.rows + self.excluded,
+            **({"excluded_by_mapping": self.excluded} if self.excluded else {}),
             "rows": self.rows,
             **({"ignored_columns": list(self.ignored_columns)} if self.ignored_columns else {}),
         }

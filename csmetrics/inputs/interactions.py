@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 
 from csmetrics.errors import InputError
+from csmetrics.inputs import hints
 from csmetrics.inputs.files import (
     POSITION_LABEL,
     POSITIONS,
@@ -114,7 +115,7 @@ def plan_interactions(
         if mapping is not None:
             reads.append(_mapped(con, path, fmt, reader, described, index, source_timezone, mapping))
         else:
-            reads.append(_direct(con, path, fmt, reader, described, index, source_timezone))
+            reads.append(_direct(con, path, fmt, reader, described, index, source_timezone, sheet))
     return reads
 
 
@@ -126,16 +127,18 @@ def _direct(
     described: list[tuple[str, str]],
     index: int,
     source_timezone: str,
+    sheet: str | int | None = None,
 ) -> FileRead:
     by_key, ignored = match_columns(path, described, INTERACTION_COLUMNS)
     found = ", ".join(n for n, _ in described) or "(none)"
     missing = [c for c in REQUIRED_COLUMNS if c not in by_key]
     if missing:
-        msg = (
-            f"{path}: missing required column(s) {', '.join(missing)} (found: {found}). "
-            "The first line must be a header naming the canonical columns; see README 'Input schema'."
-        )
-        raise InputError(msg)
+        headers = [n for n, _ in described]
+        others = {
+            "an agent state log": (("agent_id", "state"), (), "--states"),
+            "a survey file": (("interaction_id",), ("offered_at", "answered_at", "ended_at", "queue"), "--surveys"),
+        }
+        raise InputError(hints.missing_columns(path, fmt, missing, headers, sheet=sheet, other_kinds=others))
     if not any(c in by_key for c in OUTCOME_COLUMNS):
         msg = f"{path}: needs an answered_at or an ended_at column to tell answered from abandoned (found: {found})"
         raise InputError(msg)
@@ -353,6 +356,7 @@ def check_unreadable(con: duckdb.DuckDBPyConnection, rows_sql: str, files: Itera
         return
     labels = {str(f.path): POSITION_LABEL.get(f.format, "line") for f in files}
     expected = {name: EXPECTED_FORMAT[c.kind] for name, c in COLUMNS_BY_NAME.items() if c.kind in EXPECTED_FORMAT}
-    raise unreadable_error(
-        rows, labels, expected, fix="Fix the values in the export (or the column mapping), then run again."
-    )
+    times = [(c, str(v)) for _, _, c, v, _ in rows if c in COLUMNS_BY_NAME and COLUMNS_BY_NAME[c].kind == "timestamp"]
+    fix = "Fix the values in the export (or the column mapping), then run again."
+    dates = hints.date_format_fix(times)
+    raise unreadable_error(rows, labels, expected, fix=f"{dates}\n{fix}" if dates else fix)
