@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from conftest import HEADER, report_of, session_of
 
+from csmetrics.api import Inputs, ReportRequest, report_with_charts
 from csmetrics.definitions.config import resolve
 from csmetrics.pipeline.report import ReportSpec
 from csmetrics.render.html.charts import inline_svg
-from csmetrics.render.html.data import collect, previous_period, series_grouping
+from csmetrics.render.html.data import averaged_days, collect, previous_period, series_grouping
 from csmetrics.render.html.text import change, direction
 
 # Waits: answered 0, 10, 20 (exactly the default threshold), 20.5 and 45 s; abandoned 8 and 30 s; a short
@@ -148,6 +150,45 @@ def test_weekday_by_hour_cells(contacts):
     assert cells[(1, 10)]["offered_per_day"] == pytest.approx(0.5)
     assert (cells[(2, 9)]["offered"], cells[(2, 9)]["service_level"], cells[(2, 9)]["offered_per_day"]) == (1, 0.0, 1.0)
     assert data.span_days == 8 and data.has_week
+
+
+def test_per_day_averages_over_the_contacts_days_when_agent_states_run_on(write_csv, contacts):
+    # an agent state on Tuesday 12 March, a day after the last contact: the period is 4-12 March (the data's
+    # span), but Tuesday 09:00 is averaged over the one Tuesday with contacts (5 March), not two
+    states = write_csv("agent_id,state,started_at,ended_at\na1,available,2024-03-12T09:00:00Z,2024-03-12T10:00:00Z\n")
+    request = ReportRequest(Inputs(interactions=(str(contacts),), states=(str(states),)))
+    data = report_with_charts(request)
+    assert data.report.period == {"from": "2024-03-04", "to": "2024-03-12"} and data.span_days == 9
+    assert data.weekly_days == (dt.date(2024, 3, 4), dt.date(2024, 3, 11))
+    cells = {(r["weekday"], r["hour"]): r["offered_per_day"] for r in data.weekly.iter_rows(named=True)}
+    assert cells[(2, 9)] == pytest.approx(1.0) and cells[(1, 9)] == pytest.approx(2.0)
+    # --to given: 12 March is the reader's, a Tuesday without contacts counts
+    data = report_with_charts(replace(request, date_to=dt.date(2024, 3, 12)))
+    assert data.weekly_days == (dt.date(2024, 3, 4), dt.date(2024, 3, 12))
+    assert {(r["weekday"], r["hour"]): r["offered_per_day"] for r in data.weekly.iter_rows(named=True)}[
+        (2, 9)
+    ] == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(
+    ("period", "contacts", "date_from", "date_to", "days"),
+    [
+        ((4, 12), (4, 11), None, None, (4, 11)),  # the state log runs a day past the contacts
+        ((3, 12), (4, 11), None, None, (4, 11)),  # and a day before them
+        ((4, 12), (4, 11), None, 12, (4, 12)),  # --to given: kept
+        ((3, 12), (4, 11), 3, None, (3, 11)),  # --from given: kept
+        ((4, 12), (None, None), None, None, None),  # no contact
+    ],
+)
+def test_averaged_days(period, contacts, date_from, date_to, days):
+    def day(d):
+        return dt.date(2024, 3, d) if d is not None else None
+
+    expected = (day(days[0]), day(days[1])) if days else None
+    got = averaged_days(
+        (day(period[0]), day(period[1])), (day(contacts[0]), day(contacts[1])), day(date_from), day(date_to)
+    )
+    assert got == expected
 
 
 def test_weekday_and_hour_are_local_across_a_dst_change(write_csv):

@@ -52,6 +52,7 @@ class ChartData:
     data_span: tuple[dt.date | None, dt.date | None]
     series: Series
     weekly: pl.DataFrame  # weekday, hour, offered, offered_per_day, service_level (cells with contacts)
+    weekly_days: tuple[dt.date, dt.date] | None  # the days offered_per_day averages over (None: no contact)
     answered_within: pl.DataFrame  # seconds, answered_within, abandoned_within, share
     tile_checks: list[dict[str, Any]] = field(default_factory=list)  # target results on the overall row
     row_checks: list[dict[str, Any]] = field(default_factory=list)  # target results on the report's rows
@@ -91,6 +92,11 @@ class ChartData:
     @property
     def has_week(self) -> bool:
         return self.span_days >= WEEK_DAYS
+
+    @property
+    def weekly_day_count(self) -> int:
+        days = self.weekly_days
+        return (days[1] - days[0]).days + 1 if days else 0
 
 
 def period_dates(report: Report) -> tuple[dt.date, dt.date] | None:
@@ -200,10 +206,18 @@ class _Collector:
         frame = self.grouped([grouping], f"chart query: offered and service level by {token}")
         return Series(token, local_series(frame, grouping.column, token, period, self.definitions["timezone"]))
 
-    def weekly(self, period: tuple[dt.date, dt.date] | None) -> pl.DataFrame:
+    def weekly(self, period: tuple[dt.date, dt.date] | None) -> tuple[pl.DataFrame, tuple[dt.date, dt.date] | None]:
         keys = chart_groupings()
         frame = self.grouped([keys["weekday"], keys["hour_of_day"]], "chart query: weekday by hour of day")
-        return per_day(frame, period)
+        days = averaged_days(period, self.contact_days(), self.spec.date_from, self.spec.date_to)
+        return per_day(frame, days), days
+
+    def contact_days(self) -> tuple[dt.date | None, dt.date | None]:
+        """The first and last local day with a contact in the report (sql/charts/contact_days.sql)."""
+        self.session.set_variables(self.definitions, self.spec.date_from, self.spec.date_to)
+        chain = compose.scoped_chain(self.registry, [], external=False)
+        frame = self.session.query(after_chain(chain, chart_sql("contact_days")), None, "chart query: contact days")
+        return frame.item(0, "first_day"), frame.item(0, "last_day")
 
     def answered_within(self) -> pl.DataFrame:
         self.session.set_variables(self.definitions, self.spec.date_from, self.spec.date_to)
@@ -238,6 +252,23 @@ def local_series(
     )
 
 
+def averaged_days(
+    period: tuple[dt.date, dt.date] | None,
+    contacts: tuple[dt.date | None, dt.date | None],
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+) -> tuple[dt.date, dt.date] | None:
+    """The days the volume heatmap averages over: the period, except that a bound not given (--from, --to)
+    is the first or last day with a contact rather than the data's span, which the agent state log may
+    stretch past the contacts. A bound given is kept: a day without contacts inside it is a real zero."""
+    first, last = contacts
+    if period is None or first is None or last is None:
+        return None
+    start = period[0] if date_from is not None else max(period[0], first)
+    end = period[1] if date_to is not None else min(period[1], last)
+    return (start, end) if start <= end else None
+
+
 def per_day(frame: pl.DataFrame, period: tuple[dt.date, dt.date] | None) -> pl.DataFrame:
     """weekday, hour, offered, service_level, and offered_per_day: offered over the number of such weekdays in
     the period (a period of 10 days has two Mondays but one Friday)."""
@@ -270,7 +301,7 @@ def collect(session: Session, definitions: Definitions, spec: ReportSpec, report
     span = data_span(overall)
     previous, note = collector.previous(period, span)
     series = collector.series(period)
-    weekly = collector.weekly(period)
+    weekly, weekly_days = collector.weekly(period)
     curve = collector.answered_within()
     return ChartData(
         report=report,
@@ -280,6 +311,7 @@ def collect(session: Session, definitions: Definitions, spec: ReportSpec, report
         data_span=span,
         series=series,
         weekly=weekly,
+        weekly_days=weekly_days,
         answered_within=curve,
         metrics_chosen=spec.metrics is not None,
     )

@@ -125,6 +125,19 @@ def _cell(row: dict[str, Any]) -> str:
     return f"{WEEKDAYS[row['weekday'] - 1]} {row['hour']:02d}:00"
 
 
+def _days_text(data: ChartData) -> str:
+    """The days offered per day averages over, in words."""
+    days = data.weekly_days
+    if days is None:
+        return "period"
+    if data.weekly_day_count == data.span_days:
+        return f"{data.span_days} days of the period"
+    return (
+        f"{data.weekly_day_count} days from the first to the last contact ({days[0].isoformat()} to "
+        f"{days[1].isoformat()}; the period runs on with agent states only)"
+    )
+
+
 def volume_alt(data: ChartData) -> str:
     frame = data.weekly.filter(pl.col("offered") > 0)
     if frame.is_empty():
@@ -134,7 +147,7 @@ def volume_alt(data: ChartData) -> str:
     )
     days = sorted({WEEKDAYS[w - 1] for w in frame.get_column("weekday").to_list()}, key=WEEKDAYS.index)
     return (
-        f"Offered per day by weekday and hour of day, averaged over the {data.span_days} days of the period: "
+        f"Offered per day by weekday and hour of day, averaged over the {_days_text(data)}: "
         f"the busiest hour is {_cell(busiest)} with {busiest['offered_per_day']:,.1f} contacts per day; "
         f"{len(frame)} of 168 weekday hours have contacts (days with contacts: {', '.join(days)})."
     )
