@@ -25,7 +25,7 @@ def test_fcr_windows_reads_a_store_as_it_reads_the_files(cli, tmp_path):
     assert fcr_rows(stored) == fcr_rows(files)
     assert [r["window_hours"] for r in stored["rows"]] == [1.0, 24.0]
     rows = stored["data_quality"]["rows_read"]  # the stored current versions, the 4 rejected ones included
-    assert stored["data_quality"]["files"] == [{"path": str(db), "format": "store", "rows": rows}]
+    assert stored["data_quality"]["files"] == [{"path": str(db), "format": "store", "records": rows, "rows": rows}]
 
 
 def test_fcr_windows_reads_through_a_preset(cli):
