@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from csmetrics.definitions.config import Config, apply_recorded, parse_assignments, resolve
 from csmetrics.definitions.params import Definitions
-from csmetrics.errors import ConfigError
+from csmetrics.errors import ConfigError, CsMetricsError
 from csmetrics.inputs.mapping.model import Mapping as ColumnMapping
 from csmetrics.pipeline.contract import check_relations
 from csmetrics.pipeline.progress import Observer
@@ -194,6 +194,40 @@ def report_with_charts(
     data.tile_checks = evaluate([t for t in shown if not t.where], data.overall, allow_no_data=True).results
     data.row_checks = evaluate(shown, result, allow_no_data=True).results
     return data
+
+
+PREVIEW_METRICS = ("offered", "answered", "abandoned", "abandon_rate", "service_level")
+PREVIEW_MAX_ROWS = 1_000_000
+
+
+def preview_mapping(path: Path, mapping_text: str, *, rows: int, sheet: str | int | None = None) -> dict[str, Any]:
+    """What a report over ``path`` read with the mapping ``mapping_text`` would say (``csmetrics inspect``):
+    offered, answered, abandon rate, service level and the data-quality counts, under the mapping's own
+    [definitions] and the defaults. A mapping that cannot be read gives ``{"error": ...}`` (what to edit);
+    a file of more than PREVIEW_MAX_ROWS rows is not read again (``{"skipped": ...}``)."""
+    if rows > PREVIEW_MAX_ROWS:
+        return {"skipped": f"the file has {rows:,} rows; run csmetrics report FILE --mapping MAPPING to see them"}
+    try:
+        mapping = ColumnMapping.from_toml(mapping_text, "the starter mapping")
+        request = ReportRequest(
+            Inputs(interactions=(str(path),), mapping=mapping, sheet=sheet),
+            definitions(mapping=mapping),
+            metrics=PREVIEW_METRICS,
+        )
+        result = report(request)
+    except CsMetricsError as e:
+        return {"error": str(e)}
+    quality = result.data_quality
+    figures = result.rows.to_dicts()[0] if result.rows.height else dict.fromkeys(PREVIEW_METRICS)
+    return {
+        "rows": quality.get("rows_read", 0),
+        **{name: figures.get(name) for name in PREVIEW_METRICS},
+        "excluded_by_mapping": quality.get("excluded_by_mapping", 0),
+        "duplicates_merged": quality.get("duplicates_merged", 0),
+        "duplicates_superseded": quality.get("duplicates_superseded", 0),
+        "rejected": quality.get("rejected", {}).get("total", 0),
+        "rejected_by_reason": quality.get("rejected", {}).get("by_reason", {}),
+    }
 
 
 __all__ = [

@@ -192,11 +192,27 @@ def test_inspect_proposes_working_mapping_for_pwc(cli, tmp_path, pwc_expected):
     assert result.exit_code == 0, result.stderr
     mapping = tmp_path / "m.toml"
     mapping.write_text(result.stdout, encoding="utf-8")
-    [row] = cli_json(
-        cli("report", PWC_XLSX, "--mapping", mapping, "-f", "json", "-q", "--set", "abandon.short_abandon_seconds=0")
-    )["rows"]
-    assert (row["offered"], row["answered"]) == (n, answered)
+    # without hand edits: inspect saw that abandoned rows carry no wait and wrote the definition that says so
+    assert "abandon.short_abandon_seconds = 0" in result.stdout
+    [row] = cli_json(cli("report", PWC_XLSX, "--mapping", mapping, "-f", "json", "-q"))["rows"]
+    assert (row["offered"], row["answered"]) == (n, answered) == (5000, 4054)
+    assert row["abandon_rate"] == pytest.approx(0.1892)
     assert row["asa_seconds"] == pytest.approx(asa)
+
+
+def test_inspect_starter_mapping_for_the_bank_reads_it_as_the_hand_written_one(cli, tmp_path):
+    result = cli("inspect", BANK, "-q")
+    assert result.exit_code == 0, result.stderr
+    mapping = tmp_path / "bank.toml"
+    mapping.write_text(result.stdout, encoding="utf-8")
+    metrics = "offered,answered,abandoned,short_abandoned,abandon_rate,asa_seconds,aht_seconds"
+    args = ("--metrics", metrics, "--by", "agent", "-f", "json", "-q", "--tz", "UTC")
+    starter = cli_json(cli("report", BANK, "--mapping", mapping, *args))
+    hand = cli_json(cli("report", BANK, "--mapping", BANK_MAP, *args))
+    assert starter["rows"] == hand["rows"]
+    total = {k: sum(r[k] for r in starter["rows"]) for k in ("offered", "answered", "abandoned")}
+    assert total == {"offered": 30906, "answered": 27162, "abandoned": 3744}  # README: AGENT 27,162
+    assert starter["data_quality"]["duplicates_superseded"] == 0
 
 
 def test_pwc_resolution_rate_is_the_published_figure(cli):

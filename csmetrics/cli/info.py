@@ -128,11 +128,18 @@ def inspect_command(
         str | None, typer.Option("--sheet", help="Sheet of an .xlsx workbook (name or 0-based index).")
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="toml (starter mapping on stdout) or json (everything on stdout).")
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="toml (starter mapping on stdout, summary on stderr) or json (one document on stdout, "
+            "nothing on stderr but errors).",
+        ),
     ] = "toml",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
 ) -> None:
-    """Show what an export holds and print a starter mapping file (TOML) on stdout."""
+    """Show what an export holds and print a starter mapping file (TOML) on stdout, with the report it gives."""
+    from csmetrics.api import preview_mapping
     from csmetrics.inputs.inspect import inspect_file
 
     with reporting_errors():
@@ -141,24 +148,51 @@ def inspect_command(
             msg = f"{path}: no such file"
             raise InputError(msg)
         result = inspect_file(path, sheet=sheet)
+        preview = preview_mapping(path, result.mapping_text, rows=result.rows, sheet=sheet)
         if fmt == "json":
-            write_stdout((json.dumps(result.to_document(), indent=2, ensure_ascii=False) + "\n").encode())
-        else:
-            write_stdout(result.mapping_text.encode())
-        if quiet:
+            document = result.to_document() | {"preview": preview}
+            write_stdout((json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode())
             return
-        stderr.print(f"{result.path}: {result.format}, {result.rows} rows", markup=False, soft_wrap=True)
-        ct = Table(title="Columns")
-        for col in ("column", "type", "sample values"):
-            ct.add_column(col)
-        for c in result.columns:
-            ct.add_row(c.name, c.type, " | ".join(c.samples))
-        stderr.print(ct)
-        best = [p for p in result.presets if p["matches"]]
-        stderr.print("preset: " + (best[0]["preset"] if best else "none matches"), markup=False, soft_wrap=True)
-        for key, how in result.proposed.items():
-            stderr.print(f"  {key} <- {how}", markup=False, soft_wrap=True)
-        for key, what in result.missing.items():
-            stderr.print(f"  missing {key}: needed for {what}", markup=False, soft_wrap=True)
-        for note in result.notes:
-            stderr.print(f"note: {note}", markup=False, soft_wrap=True)
+        write_stdout(result.mapping_text.encode())
+        if not quiet:
+            _print_inspection(result, preview)
+
+
+def _print_inspection(result: Any, preview: dict[str, Any]) -> None:
+    """The human summary of ``inspect`` on stderr."""
+    stderr.print(f"{result.path}: {result.format}, {result.rows} rows", markup=False, soft_wrap=True)
+    ct = Table(title="Columns")
+    for col in ("column", "type", "sample values"):
+        ct.add_column(col)
+    for c in result.columns:
+        ct.add_row(c.name, c.type, " | ".join(c.samples))
+    stderr.print(ct)
+    best = [p for p in result.presets if p["matches"]]
+    stderr.print("preset: " + (best[0]["preset"] if best else "none matches"), markup=False, soft_wrap=True)
+    for key, how in result.proposed.items():
+        stderr.print(f"  {key} <- {how}", markup=False, soft_wrap=True)
+    for key, what in result.missing.items():
+        stderr.print(f"  missing {key}: needed for {what}", markup=False, soft_wrap=True)
+    for note in result.notes:
+        stderr.print(f"note: {note}", markup=False, soft_wrap=True)
+    stderr.print(preview_line(preview), markup=False, soft_wrap=True)
+
+
+def _share(value: Any) -> str:
+    return "-" if value is None else f"{value:.2%}"
+
+
+def preview_line(preview: dict[str, Any]) -> str:
+    """One line: the report the starter mapping gives (or why there is none)."""
+    if "error" in preview:
+        return f"preview: the mapping does not run yet: {preview['error']}; edit it, then run csmetrics report"
+    if "skipped" in preview:
+        return f"preview: skipped: {preview['skipped']}"
+    rejected = ", ".join(f"{k}: {n}" for k, n in preview["rejected_by_reason"].items())
+    return (
+        f"preview (this mapping on all {preview['rows']:,} rows): offered {preview['offered'] or 0:,}, "
+        f"answered {preview['answered'] or 0:,}, abandon rate {_share(preview['abandon_rate'])}, "
+        f"service level {_share(preview['service_level'])}; duplicates {preview['duplicates_merged']:,} merged, "
+        f"{preview['duplicates_superseded']:,} superseded; excluded by the mapping {preview['excluded_by_mapping']:,}; "
+        f"rejected {preview['rejected']:,}" + (f" ({rejected})" if rejected else "")
+    )

@@ -81,17 +81,13 @@ _NUMERIC_DATE = re.compile(
 )
 
 
-def date_order(values: Sequence[str]) -> tuple[str, str] | None:
-    """For dates written 04/03/2024 13:03: the strptime format and why it was chosen, decided from the values
-    (a first number above 12 is a day, a second above 12 is a day); None when the values are not such dates."""
-    found = [m for v in values if (m := _NUMERIC_DATE.match(str(v)))]
-    if not found or len(found) < len(values):
+def numeric_date_format(example: str, first: int, second: int) -> tuple[str, str] | None:
+    """The strptime format of dates written like ``example`` (04/03/2024 13:03), given the largest first and
+    second numbers seen, and why that order was chosen; None when ``example`` is not such a date or neither
+    order fits (both numbers above 12)."""
+    m = _NUMERIC_DATE.match(str(example))
+    if m is None or (first > 12 and second > 12):
         return None
-    first = max(int(m["a"]) for m in found)
-    second = max(int(m["b"]) for m in found)
-    if first > 12 and second > 12:
-        return None
-    m = found[0]
     year = "%Y" if len(m["year"]) == 4 else "%y"
     clock = "" if m["h"] is None else (" %H:%M:%S" if m["s"] else " %H:%M")
     sep = m["sep"]
@@ -100,8 +96,19 @@ def date_order(values: Sequence[str]) -> tuple[str, str] | None:
     elif second > 12:
         order, why = "%m{0}%d", f"month first: {second} cannot be a month"
     else:
-        order, why = "%d{0}%m", "day first assumed: every value shown fits both orders; use %m/%d for month first"
+        order, why = "%d{0}%m", "day first assumed: every value fits both orders; use %m/%d for month first"
     return order.format(sep) + f"{sep}{year}{clock}", why
+
+
+def date_order(values: Sequence[str]) -> tuple[str, str] | None:
+    """For dates written 04/03/2024 13:03: the strptime format and why it was chosen, decided from the values
+    (a first number above 12 is a day, a second above 12 is a day); None when the values are not such dates."""
+    found = [m for v in values if (m := _NUMERIC_DATE.match(str(v)))]
+    if not found or len(found) < len(values):
+        return None
+    first = max(int(m["a"]) for m in found)
+    second = max(int(m["b"]) for m in found)
+    return numeric_date_format(str(values[0]), first, second)
 
 
 def date_format_fix(bad: Sequence[tuple[str, str]]) -> str:
