@@ -13,7 +13,7 @@ from conftest import REAL_DATA, ROOT, cli_json, report_of, session_of
 
 from csmetrics.definitions.config import Config, resolve
 from csmetrics.errors import ConfigError, InputError
-from csmetrics.inputs.inspect import toml_string
+from csmetrics.inputs.guess import toml_string
 from csmetrics.inputs.mapping.model import Mapping, MappingError
 from csmetrics.inputs.mapping.presets import load_preset
 

@@ -28,7 +28,7 @@ def test_a_misspelt_header_names_the_closest_canonical_column(cli, write_csv):
     assert "missing required column(s) offered_at" in result.stderr
     assert "'offerd_at' looks like offered_at" in result.stderr
     assert '[columns] offered_at = "offerd_at"' in result.stderr
-    assert "csmetrics inspect FILE" in result.stderr and "--mapping" in result.stderr
+    assert f"csmetrics inspect {path}" in result.stderr and "--mapping" in result.stderr
     # nothing looks like interaction_id here: no guess is made
     path = write_csv(f"{HEADER.replace('interaction_id', 'zzz')}\n{ROW}\n")
     assert "looks like interaction_id" not in cli("report", path).stderr

@@ -70,7 +70,8 @@ def missing_columns(
             lines.append(f"  read {shown}; the workbook has sheets: {', '.join(sheets)} (choose one with --sheet)")
     lines.append(
         "  The first line must be a header naming the canonical columns (README 'Input schema'); for a vendor "
-        "export use --preset or --mapping, and `csmetrics inspect FILE` writes a starter mapping."
+        f"export, `csmetrics inspect {path}` names the preset that reads it (--preset NAME) or writes a starter "
+        "mapping (--mapping FILE)."
     )
     return "\n".join(lines)
 

@@ -1,168 +1,30 @@
 """``csmetrics inspect FILE``: what is in an export, which preset fits, and a starter mapping.
 
 Everything is read with DuckDB (one query for the samples); the guesses are made on column
-names and a few sample values, never on every row.
+names and a few sample values (csmetrics/inputs/guess.py), then checked with one query each over the
+whole file (csmetrics/inputs/inspect_checks.py).
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from csmetrics.inputs import hints
 from csmetrics.inputs.files import describe, detect_format, reader_params
+from csmetrics.inputs.guess import ColumnInfo, guess_mapping
 from csmetrics.inputs.inspect_checks import Probe
 from csmetrics.inputs.interactions import file_reader
-from csmetrics.inputs.mapping.presets import load_preset, preset_names, presets_dir
+from csmetrics.inputs.mapping.presets import load_preset, presets_dir
+from csmetrics.inputs.preset_match import match_presets
+from csmetrics.inputs.records import MappedReader, json_reader
 from csmetrics.sqltext import quote_identifier
 
 SAMPLE_ROWS = 2000
 SAMPLES = 3
 
-# Normalised column names (lower case, letters and digits only) that suggest a mapping key.
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "interaction_id": (
-        "interactionid",
-        "callid",
-        "contactid",
-        "conversationid",
-        "callref",
-        "callreference",
-        "callnumber",
-        "callno",
-        "ticketid",
-        "ticketno",
-        "ticket",
-        "caseid",
-        "reference",
-        "ref",
-        "id",
-    ),
-    "offered_at": (
-        "offeredat",
-        "queueentry",
-        "queuestart",
-        "qstart",
-        "vruexit",
-        "ivrexit",
-        "offered",
-        "queuedat",
-        "enqueuetimestamp",
-        "enqueuetime",
-        "arrivaltime",
-        "arrival",
-        "starttime",
-        "startedat",
-        "startat",
-        "callstart",
-        "start",
-        "createdat",
-        "timestamp",
-        "datetime",
-        "calltime",
-        "time",
-        "date",
-    ),
-    "answered_at": ("answeredat", "answertime", "connectedat", "connectedtoagenttimestamp", "pickupat"),
-    "ended_at": ("endedat", "endtime", "endat", "end", "callend", "disconnecttimestamp", "hangupat", "finishedat"),
-    "wait_seconds": (
-        "waitseconds",
-        "wait",
-        "waittime",
-        "queuewait",
-        "queuewaittime",
-        "queuetime",
-        "qtime",
-        "speedofanswer",
-        "speedofanswerinseconds",
-        "timetoanswer",
-        "answerdelay",
-        "asa",
-    ),
-    "talk_seconds": (
-        "talkseconds",
-        "talk",
-        "talktime",
-        "talkduration",
-        "avgtalkduration",
-        "sertime",
-        "servicetime",
-        "conversationtime",
-        "agentinteractionduration",
-    ),
-    "hold_seconds": ("holdseconds", "hold", "holdtime", "holdduration", "customerholdduration"),
-    "acw_seconds": (
-        "acwseconds",
-        "acw",
-        "acwtime",
-        "wrapup",
-        "wrapuptime",
-        "aftercallwork",
-        "aftercallworktime",
-        "aftercontactworkduration",
-    ),
-    "queue": (
-        "queue",
-        "queuename",
-        "skill",
-        "skillname",
-        "split",
-        "topic",
-        "service",
-        "department",
-        "ringgroups",
-        "ringgroup",
-        "team",
-        "group",
-        "line",
-        "type",
-    ),
-    "agent_id": (
-        "agentid",
-        "agent",
-        "agentname",
-        "agentusername",
-        "user",
-        "username",
-        "userid",
-        "server",
-        "employee",
-        "rep",
-        "operator",
-    ),
-    "customer_id": ("customerid", "customer", "callerid", "caller", "ani", "phonenumber", "phone"),
-    "reason": ("reason", "disposition", "wrapupcode", "contactreason", "category"),
-    "channel": ("channel", "mediatype", "media"),
-    "direction": ("direction", "calltype", "originatingdirection"),
-    "transferred": ("transferred", "transfer", "istransfer", "transfers"),
-    "resolved": ("resolved", "isresolved", "resolvedyn", "resolution", "issueresolved"),
-    "csat": (
-        "csat",
-        "csatscore",
-        "satisfaction",
-        "satisfactionrating",
-        "rating",
-        "satisfactionscore",
-        "satisfied",
-    ),
-    "nps": ("nps", "npsscore", "likelihoodtorecommend", "likelytorecommend", "recommend", "scaleof010", "outof10"),
-    "outcome": (
-        "outcome",
-        "answered",
-        "answeredyn",
-        "abandoned",
-        "isabandoned",
-        "status",
-        "callstatus",
-        "completionstatus",
-        "result",
-        "callresult",
-    ),
-}
 # What each mapping key feeds, for "what is missing for which metrics".
 NEEDED_FOR: dict[str, str] = {
     "answered_at": "asa_seconds, service_level, avg_wait_seconds (and answered vs abandoned without an outcome)",
@@ -181,22 +43,6 @@ NEEDED_FOR: dict[str, str] = {
     "csat": "CSAT metrics",
     "nps": "NPS metrics",
 }
-ANSWERED_WORDS = ("answer", "complet", "agent", "handled", "served", "connected", "inbound")
-ABANDONED_WORDS = ("aband", "hang", "missed", "drop", "lost", "unanswer", "voicemail")
-YES = ("y", "yes", "true", "t", "1")
-NO = ("n", "no", "false", "f", "0")
-
-
-def _norm(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
-@dataclass
-class ColumnInfo:
-    name: str
-    type: str
-    samples: list[str]
-    distinct: list[str] = field(default_factory=list)  # up to 20 distinct values (for value maps)
 
 
 @dataclass
@@ -227,23 +73,32 @@ class Inspection:
 
 def inspect_file(path: Path, *, sheet: str | int | None = None) -> Inspection:
     con = duckdb.connect()
-    fmt = detect_format(path)
-    reader = file_reader(con, path, fmt, 0, sheet)
-    params = reader_params(reader, path)
-    described = describe(con, reader, path)
-    rows = int(con.execute(f"SELECT count(*) FROM {reader}", params).fetchall()[0][0])
-    columns = _sample(con, reader, params, described)
-    presets = _match_presets(described)
+    presets, readers = match_presets(con, path, sheet)
     matching = [p for p in presets if p["matches"]]
+    # the columns shown: as the matching preset reads them (JSON records, a shape), else as the file reads
+    reader = readers[matching[0]["preset"]] if matching else _plain_reader(con, path, sheet)
+    rows = int(con.execute(f"SELECT count(*) FROM {reader.sql}", reader.params).fetchall()[0][0])
+    columns = _sample(con, reader.sql, reader.params, reader.described)
+    notes = [p["note"] for p in presets if p.get("note")]
     if matching:
         name = matching[0]["preset"]
         text = (presets_dir() / f"{name}.toml").read_text(encoding="utf-8")
         proposed = {k: _describe_spec(v) for k, v in load_preset(name).columns.items()}
-        notes = [f"this looks like a {name} export: use --preset {name} (the mapping below is that preset)"]
+        notes.insert(0, f"this looks like a {name} export: use --preset {name} (the mapping below is that preset)")
     else:
-        proposed, text, notes = _guess(columns, Probe(con, reader, params))
+        proposed, text, guess_notes = guess_mapping(columns, Probe(con, reader.sql, reader.params))
+        notes += guess_notes + ([reader.hint] if reader.hint else [])
     missing = {k: v for k, v in NEEDED_FOR.items() if k not in proposed}
-    return Inspection(str(path), fmt, rows, columns, presets, proposed, missing, text, notes)
+    return Inspection(str(path), reader.format, rows, columns, presets, proposed, missing, text, notes)
+
+
+def _plain_reader(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | int | None) -> MappedReader:
+    """The file as a mapping without records or shape would read it (JSON: every record as JSON fields)."""
+    fmt = detect_format(path)
+    if fmt == "json":
+        return json_reader(con, path, (), None, [])
+    reader = file_reader(con, path, fmt, 0, sheet)
+    return MappedReader(reader, reader_params(reader, path), describe(con, reader, path), "0", fmt)
 
 
 def _sample(
@@ -272,408 +127,12 @@ def _spread(values: list[str], n: int) -> list[str]:
     return [values[round(i * step)] for i in range(n)]
 
 
-def _match_presets(described: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    names = {n.strip().lower() for n, _ in described}
-    heads = {n.strip().lower() for n, t in described if t.startswith("STRUCT")}
-
-    def has(col: str) -> bool:
-        c = col.strip().lower()
-        return c in names or (c.partition(".")[0] in heads)
-
-    out = []
-    for name in preset_names():
-        m = load_preset(name)
-        cols = sorted(set(m.source_columns()))
-        found = [c for c in cols if has(c)]
-        out.append(
-            {
-                "preset": name,
-                "matches": bool(m.detect) and all(has(c) for c in m.detect),
-                "columns_found": len(found),
-                "columns_used": len(cols),
-            }
-        )
-    out.sort(key=lambda p: (not p["matches"], -p["columns_found"] / max(p["columns_used"], 1)))
-    return out
-
-
 def _describe_spec(spec: dict[str, Any]) -> str:
     if "derive" in spec:
         return " + ".join(spec["derive"])
     if "date" in spec:
         return f"{spec['date']} + {spec['time']}"
     if "first" in spec:
-        return " or else ".join(spec["first"])
+        return " or else ".join(e["from"] if isinstance(e, dict) else e for e in spec["first"])
     src = spec["from"]
     return " & ".join(src) if isinstance(src, list) else str(src)
-
-
-def toml_string(value: Any) -> str:
-    """A TOML basic string (or an array of them): non-ASCII kept as is, control characters escaped.
-
-    ``json.dumps`` is not TOML: it writes characters outside the BMP as surrogate pairs
-    (``\\ud83d\\udcde``), which TOML rejects.
-    """
-    if isinstance(value, list):
-        return "[" + ", ".join(toml_string(v) for v in value) + "]"
-    out = []
-    for ch in str(value):
-        if ch in ('"', "\\"):
-            out.append("\\" + ch)
-        elif ch == "\t":
-            out.append(ch)
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04X}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
-
-
-def _looks(values: list[str], pattern: str) -> bool:
-    return bool(values) and all(re.fullmatch(pattern, v.strip()) for v in values)
-
-
-CLOCK = r"\d{1,2}:\d\d(:\d\d(\.\d+)?)?"
-HMS = r"-?\d+:\d\d(:\d\d(\.\d+)?)?"
-NUMBER = r"-?\d+(\.\d+)?"
-DATE_FORMATS = (
-    (r"\d{4}-\d\d-\d\d", None),
-    (r"\d{6}", "%y%m%d"),
-    (r"\d{8}", "%Y%m%d"),
-    (r"\d{4}/\d\d/\d\d", "%Y/%m/%d"),
-    (r"\d\d/\d\d/\d{4}", "%d/%m/%Y"),
-)
-DATETIME = r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|[+-]\d\d(:?\d\d)?)?"
-NUMERIC_DATETIME = r"\d{1,2}([/.-])\d{1,2}\1(\d{2}|\d{4})[ T]\d{1,2}:\d\d(:\d\d)?"  # 04/03/2024 13:03
-NUMERIC_DATE = r"\d\d/\d\d/\d{4}"
-EXCEL_TIME = r"1899-12-3[01] \d\d:\d\d:\d\d(\.\d+)?"
-
-
-def _is_datetime(c: ColumnInfo) -> bool:
-    if any(v.startswith("1899-12-3") for v in c.samples):  # an Excel clock time, not a date-time
-        return False
-    return c.type.startswith("TIMESTAMP") or _looks(c.samples, DATETIME) or _looks(c.samples, NUMERIC_DATETIME)
-
-
-def _is_code(c: ColumnInfo) -> bool:
-    """An id or a label, not a survey question with free-text answers."""
-    question = "?" in c.name or len(c.name) > 40
-    long_text = bool(c.samples) and sum(len(v) for v in c.samples) / len(c.samples) > 30
-    return not question and not long_text
-
-
-def _is_score(low: int, high: int) -> Any:
-    def test(c: ColumnInfo) -> bool:
-        return _looks(c.samples, r"\d{1,2}(\.0+)?") and all(low <= float(v) <= high for v in c.samples)
-
-    return test
-
-
-def _is_date(c: ColumnInfo) -> bool:
-    return c.type == "DATE" or any(_looks(c.samples, p) for p, _ in DATE_FORMATS)
-
-
-def _is_clock(c: ColumnInfo) -> bool:
-    return (
-        (c.type.startswith("TIME") and not c.type.startswith("TIMESTAMP"))
-        or _looks(c.samples, CLOCK)
-        or _looks(c.samples, EXCEL_TIME)
-    )
-
-
-def _is_duration(c: ColumnInfo) -> bool:
-    return (
-        c.type.startswith(("INT", "BIGINT", "DOUBLE", "DECIMAL", "FLOAT"))
-        or _looks(c.samples, NUMBER)
-        or _looks(c.samples, HMS)
-        or _looks(c.samples, EXCEL_TIME)
-    )
-
-
-def _duration_unit(c: ColumnInfo) -> str:
-    n = _norm(c.name)
-    if _looks(c.samples, HMS) or _looks(c.samples, EXCEL_TIME):
-        return "hms"
-    if "ms" in n or "milli" in n:
-        return "milliseconds"
-    return "minutes" if "min" in n else "seconds"
-
-
-_HEADER = [
-    "# Starter mapping written by csmetrics inspect: check every line before trusting the figures.",
-    "# Keys: docs/definitions.md, 'Column mappings and presets'.",
-    "",
-    "[source]",
-    '# timezone = "Europe/London"   # zone of naive times (default: source_timezone)',
-    "",
-    "[columns]",
-]
-_ORDER = (
-    "interaction_id",
-    "offered_at",
-    "wait_seconds",
-    "answered_at",
-    "talk_seconds",
-    "hold_seconds",
-    "acw_seconds",
-    "ended_at",
-    "outcome",
-)
-
-
-class _Guesser:
-    """A starter mapping from column names and sample values, each guess checked against the data (``probe``):
-    each export column is used at most once."""
-
-    def __init__(self, columns: list[ColumnInfo], probe: Probe | None = None) -> None:
-        self.columns = columns
-        self.probe = probe
-        self.by_norm: dict[str, ColumnInfo] = {}
-        for c in columns:
-            self.by_norm.setdefault(_norm(c.name), c)
-        self.taken: set[str] = set()
-        self.lines: dict[str, str] = {}
-        self.proposed: dict[str, str] = {}
-        self.chosen: dict[str, ColumnInfo] = {}  # mapping key -> the one export column it reads as it is
-        self.outcome_values: dict[str, str] = {}
-        self.definitions: dict[str, tuple[str, str]] = {}  # parameter -> (TOML value, why)
-        self.notes: list[str] = []
-
-    def candidates(self, key: str, test: Any = None) -> list[ColumnInfo]:
-        """The free columns named like ``key`` (exactly, then containing a longer synonym), best first."""
-        fits = [self.by_norm.get(syn) for syn in SYNONYMS[key]]
-        fits += [c for syn in SYNONYMS[key] if len(syn) >= 4 for n, c in self.by_norm.items() if syn in n]
-        out: list[ColumnInfo] = []
-        for c in fits:
-            if c is not None and c.name not in self.taken and c not in out and (test is None or test(c)):
-                out.append(c)
-        return out
-
-    def find(self, key: str, test: Any = None) -> ColumnInfo | None:
-        """The first free column named like ``key``, now taken."""
-        fits = self.candidates(key, test)
-        if fits:
-            self.taken.add(fits[0].name)
-            return fits[0]
-        return None
-
-    def put(self, key: str, toml: str, how: str, comment: str | None = None) -> None:
-        self.lines[key] = f"{key} = {toml}" + (f"   # {comment}" if comment else "")
-        self.proposed[key] = how
-
-    def plain(self, key: str, test: Any = None) -> None:
-        c = self.find(key, test)
-        if c is not None:
-            self.chosen[key] = c
-            self.put(key, toml_string(c.name), c.name)
-
-    def timestamp(self, key: str) -> None:
-        c = self.find(key, _is_datetime)
-        if c is None:
-            return
-        self.chosen[key] = c
-        decided = self._numeric_format(c) if _looks(c.samples, NUMERIC_DATETIME) else None
-        if decided is None:
-            self.put(key, toml_string(c.name), c.name)
-            return
-        fmt, why = decided
-        self.put(key, f"{{ from = {toml_string(c.name)}, format = {toml_string(fmt)} }}", f"{c.name} ({fmt})", why)
-        self.notes.append(f"{c.name}: dates written {c.samples[0]!r} are read as {fmt} ({why})")
-
-    def _numeric_format(self, c: ColumnInfo) -> tuple[str, str] | None:
-        """Day first or month first, decided from every value of the column (from the samples without a probe)."""
-        if self.probe is None:
-            return hints.date_order(c.samples)
-        first, second = self.probe.date_parts(c.name)
-        return hints.numeric_date_format(c.samples[0], first, second)
-
-    def duration(self, key: str) -> None:
-        c = self.find(key, _is_duration)
-        if c is not None:
-            self.chosen[key] = c
-            unit = _duration_unit(c)
-            self.put(key, f"{{ from = {toml_string(c.name)}, unit = {toml_string(unit)} }}", f"{c.name} ({unit})")
-
-    def offered_from_date_and_time(self) -> None:
-        d = self.find("offered_at", _is_date)
-        clocks = self.candidates("offered_at", _is_clock)
-        if d is None or not clocks:
-            return
-        t = self._fullest_clock(clocks)
-        self.taken.add(t.name)
-        date_format = next((fmt for pattern, fmt in DATE_FORMATS if _looks(d.samples, pattern)), None)
-        why = None
-        if date_format == "%d/%m/%Y":
-            decided = self._numeric_format(d)
-            date_format, why = decided if decided is not None else (date_format, None)
-        extra = f", date_format = {toml_string(date_format)}" if date_format else ""
-        toml = f"{{ date = {toml_string(d.name)}, time = {toml_string(t.name)}{extra} }}"
-        self.put("offered_at", toml, f"{d.name} + {t.name}", why)
-
-    def _fullest_clock(self, clocks: list[ColumnInfo]) -> ColumnInfo:
-        """The clock column that is least often empty or a 0:00:00 placeholder (a date plus an empty clock
-        time is not midnight); the first by name when they tie."""
-        if self.probe is None or len(clocks) == 1:
-            return clocks[0]
-        shares = [self.probe.empty_clock_share(c.name) for c in clocks]
-        best = min(range(len(clocks)), key=lambda i: shares[i])
-        for c, share in zip(clocks, shares, strict=True):
-            if share > 0 and c is not clocks[best] and clocks.index(c) < best:
-                self.notes.append(
-                    f"{c.name} is empty or 0:00:00 on {share:.1%} of rows (not a time of day there): "
-                    f"offered_at uses {clocks[best].name} instead"
-                )
-        return clocks[best]
-
-    def derived(self) -> None:
-        if "answered_at" not in self.lines and "wait_seconds" in self.lines:
-            self.put("answered_at", '{ derive = ["offered_at", "wait_seconds"] }', "offered_at + wait_seconds")
-        if "ended_at" not in self.lines and "answered_at" in self.lines and "talk_seconds" in self.lines:
-            parts = ["answered_at", "talk_seconds"] + (["hold_seconds"] if "hold_seconds" in self.lines else [])
-            self.put("ended_at", "{ derive = " + toml_string(parts) + " }", " + ".join(parts))
-
-    def outcome(self) -> None:
-        oc = self.find("outcome", lambda c: bool(c.distinct) and len(c.distinct) <= 20 and not _is_datetime(c))
-        if oc is None:
-            if "answered_at" in self.lines and self.proposed.get("answered_at", "").endswith("wait_seconds"):
-                self.notes.append(
-                    "no outcome column found: every row with a wait is taken as answered; add columns.outcome"
-                )
-            return
-        self.chosen["outcome"] = oc
-        values = self.outcome_values = _outcome_values(oc)
-        table = ", ".join(f"{toml_string(k)} = {toml_string(v)}" for k, v in values.items())
-        self.put("outcome", f"{{ from = {toml_string(oc.name)}, values = {{ {table} }} }}", oc.name)
-        unknown = [k for k, v in values.items() if v == "excluded"]
-        if unknown:
-            self.notes.append(
-                f"outcome values {', '.join(unknown)} were not recognised and are mapped to excluded: check them"
-            )
-
-    def abandoned_without_wait(self) -> None:
-        """Abandoned rows that carry no wait (and no end time) would all be short abandons: say so in the
-        mapping's [definitions] (abandon.short_abandon_seconds = 0) rather than report abandon_rate 0."""
-        wait, outcome = self.chosen.get("wait_seconds"), self.chosen.get("outcome")
-        abandoned = [k for k, v in self.outcome_values.items() if v == "abandoned"]
-        if self.probe is None or wait is None or outcome is None or "ended_at" in self.chosen or not abandoned:
-            return
-        total, with_wait = self.probe.abandoned_waits(outcome.name, abandoned, wait.name)
-        if total and not with_wait:
-            why = (
-                f"none of the {total} abandoned rows carries a wait above 0 in {wait.name}, so under the "
-                "default 5 s limit every abandon would be a short abandon and abandon_rate 0"
-            )
-            self.definitions["abandon.short_abandon_seconds"] = ("0", why)
-            self.notes.append(f"{why}: the mapping sets abandon.short_abandon_seconds = 0")
-
-    def unique_id(self) -> None:
-        """An id that repeats is not trusted silently: another column that makes it unique is joined to it,
-        or the line says how often it repeats."""
-        c = self.chosen.get("interaction_id")
-        if c is None or self.probe is None:
-            return
-        others = [x.name for x in self.columns if x.name != c.name]
-        partners = ([n for n in others if n not in self.taken] + [n for n in others if n in self.taken])[:30]
-        rows, distinct, partner = self.probe.uniqueness(c.name, partners)
-        if distinct >= rows:
-            return
-        share = (rows - distinct) / rows
-        repeats = f"{c.name} repeats on {rows - distinct} of {rows} rows ({share:.1%})"
-        if partner is not None:
-            self.put(
-                "interaction_id",
-                f'{{ from = {toml_string([partner, c.name])}, separator = "-" }}',
-                f"{partner} & {c.name}",
-                f"{c.name} alone is not unique; with {partner} it is",
-            )
-            self.notes.append(f"{repeats}; {partner} & {c.name} is unique and is the id in the mapping")
-            return
-        self.put(
-            "interaction_id",
-            toml_string(c.name),
-            c.name,
-            f"CHECK: not unique ({share:.1%} of rows repeat an id); rows sharing an id are read as versions of one "
-            "contact, the latest kept",
-        )
-        self.notes.append(
-            f"{repeats}: rows with the same id are treated as versions of one contact; if they are different "
-            f'calls, join it with another column, e.g. interaction_id = {{ from = ["OTHER", "{c.name}"] }}'
-        )
-
-    def placeholders(self) -> None:
-        """Values that stand for nobody (NO_SERVER, 0, NULL, -) are proposed as empty in a value map."""
-        keys = [k for k in ("agent_id", "customer_id", "queue", "reason", "channel") if k in self.chosen]
-        if self.probe is None or not keys:
-            return
-        found = self.probe.placeholders([self.chosen[k].name for k in keys])
-        for key in keys:
-            col = self.chosen[key].name
-            values = found.get(col)
-            if not values:
-                continue
-            table = ", ".join(f'{toml_string(v)} = ""' for v, _ in values)
-            self.put(key, f"{{ from = {toml_string(col)}, values = {{ {table} }} }}", col, "placeholders: empty")
-            shown = ", ".join(f"{v!r} on {n} rows" for v, n in values)
-            self.notes.append(f"{col}: {shown} look like placeholders for none; the mapping reads them as empty")
-
-    def guess(self) -> tuple[dict[str, str], str, list[str]]:
-        self.plain("interaction_id", _is_code)
-        self.timestamp("offered_at")
-        if "offered_at" not in self.lines:  # a date column and a clock-time column
-            self.offered_from_date_and_time()
-        self.timestamp("answered_at")
-        self.timestamp("ended_at")
-        for key in ("wait_seconds", "talk_seconds", "hold_seconds", "acw_seconds"):
-            self.duration(key)
-        self.derived()
-        self.outcome()
-        for key in ("queue", "agent_id", "customer_id", "reason", "channel", "direction"):
-            self.plain(key, _is_code)
-        self.plain("transferred")
-        self.plain("resolved")
-        self.plain("nps", _is_score(0, 10))
-        self.plain("csat", _is_score(0, 10))
-        self.unique_id()
-        self.placeholders()
-        self.abandoned_without_wait()
-        return self.proposed, self._toml(), self.notes
-
-    def _toml(self) -> str:
-        for key in ("interaction_id", "offered_at"):
-            if key not in self.lines:
-                self.lines[key] = f'# {key} = "EXPORT COLUMN"   # required: no column found'
-                self.notes.append(f"no column found for {key} (required): fill it in")
-        if not {"answered_at", "ended_at", "outcome"} & set(self.proposed):
-            self.notes.append("nothing tells answered from abandoned: map answered_at, ended_at or outcome")
-        body = [self.lines[k] for k in _ORDER if k in self.lines]
-        body += [v for k, v in self.lines.items() if k not in _ORDER]
-        if self.definitions:
-            body += ["", "[definitions]"]
-            for name, (value, why) in self.definitions.items():
-                body += [f"# {why}", f"{name} = {value}"]
-        return "\n".join(_HEADER + body) + "\n"
-
-
-def _guess(columns: list[ColumnInfo], probe: Probe | None = None) -> tuple[dict[str, str], str, list[str]]:
-    """(mapping key -> the export column(s) proposed, the starter mapping as TOML, notes for the user)."""
-    return _Guesser(columns, probe).guess()
-
-
-def _outcome_values(c: ColumnInfo) -> dict[str, str]:
-    n = _norm(c.name)
-    out: dict[str, str] = {}
-    for v in c.distinct:
-        low = v.strip().lower()
-        if low in YES or low in NO:
-            yes = low in YES
-            if "aband" in n:
-                out[v] = "abandoned" if yes else "answered"
-            else:
-                out[v] = "answered" if yes else "abandoned"
-        elif any(w in low for w in ABANDONED_WORDS):
-            out[v] = "abandoned"
-        elif any(w in low for w in ANSWERED_WORDS):
-            out[v] = "answered"
-        else:
-            out[v] = "excluded"
-    return out

@@ -35,6 +35,8 @@ from csmetrics.inputs.files import (
     unreadable_error,
 )
 from csmetrics.inputs.mapping.compile import compile_mapping
+from csmetrics.inputs.mapping.model import MappingError
+from csmetrics.inputs.records import MappedReader, json_reader, queue_log_reader
 from csmetrics.inputs.schema import (
     COLUMNS_BY_NAME,
     EXPECTED_FORMAT,
@@ -50,6 +52,7 @@ from csmetrics.inputs.schema import (
     type_family,
     typed_number_check,
 )
+from csmetrics.inputs.shapes import SHAPES
 from csmetrics.sqltext import SEQ_STRIDE, first_line, quote_identifier, trimmed_text
 
 CANONICAL = ", ".join(quote_identifier(c.name) for c in INTERACTION_COLUMNS)
@@ -109,14 +112,30 @@ def plan_interactions(
     reads = []
     for offset, path in enumerate(prepare_paths(patterns)):
         index = first_index + offset
-        fmt = detect_format(path)
-        reader = file_reader(con, path, fmt, index, sheet)
-        described = describe(con, reader, path)
         if mapping is not None:
-            reads.append(_mapped(con, path, fmt, reader, described, index, source_timezone, mapping))
-        else:
-            reads.append(_direct(con, path, fmt, reader, described, index, source_timezone, sheet))
+            reader = mapped_reader(con, path, index, sheet, mapping)
+            reads.append(_mapped(con, path, reader, index, source_timezone, mapping))
+            continue
+        fmt = detect_format(path)
+        reader_sql = file_reader(con, path, fmt, index, sheet)
+        described = describe(con, reader_sql, path)
+        reads.append(_direct(con, path, fmt, reader_sql, described, index, source_timezone, sheet))
     return reads
+
+
+def mapped_reader(
+    con: duckdb.DuckDBPyConnection, path: Path, index: int, sheet: str | int | None, mapping: Any
+) -> MappedReader:
+    """What ``mapping`` reads from ``path``: an event log through its shape, JSON records (through the shape
+    when it applies), or the file as DuckDB reads it (CSV, Parquet, Excel)."""
+    shape = SHAPES.get(mapping.shape or "")
+    if shape is not None and shape.reads == "queue_log":
+        return queue_log_reader(con, path, shape.name)
+    fmt = detect_format(path)
+    if fmt == "json":
+        return json_reader(con, path, mapping.records, mapping.shape, mapping.source_columns())
+    reader = file_reader(con, path, fmt, index, sheet)
+    return MappedReader(reader, reader_params(reader, path), describe(con, reader, path), POSITIONS[fmt], fmt)
 
 
 def _direct(
@@ -318,21 +337,34 @@ def _read_column(
 def _mapped(
     con: duckdb.DuckDBPyConnection,
     path: Path,
-    fmt: str,
-    reader: str,
-    described: list[tuple[str, str]],
+    reader: MappedReader,
     index: int,
     source_timezone: str,
     mapping: Any,
 ) -> FileRead:
-    compiled = compile_mapping(
-        mapping, con, described, reader=reader, position=POSITIONS[fmt], source_timezone=source_timezone, path=path
-    )
+    try:
+        compiled = compile_mapping(
+            mapping,
+            con,
+            reader.described,
+            reader=reader.sql,
+            position=reader.position,
+            source_timezone=source_timezone,
+            path=path,
+            reader_params=reader.params,
+            label=POSITION_LABEL.get(reader.format, "line"),
+        )
+    except MappingError as e:
+        if reader.hint:
+            raise MappingError(f"{e}; {reader.hint}") from e
+        raise
     sql = (
         f"SELECT {CANONICAL}, $file AS _file, _line, $file_index * {SEQ_STRIDE} + _line AS _seq, "
         f"NULL AS _bad_column, NULL AS _bad_value FROM ({compiled.sql})"
     )
-    source = SourceFile(path=path, format=fmt, ignored_columns=tuple(compiled.ignored), excluded=compiled.excluded)
+    source = SourceFile(
+        path=path, format=reader.format, ignored_columns=tuple(compiled.ignored), excluded=compiled.excluded
+    )
     return FileRead(source, Relation(sql, compiled.params | {"file": str(path), "file_index": index}))
 
 

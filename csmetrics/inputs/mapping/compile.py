@@ -17,6 +17,7 @@ import duckdb
 from csmetrics.errors import InputError
 from csmetrics.inputs.mapping.messages import expected, fix_hint
 from csmetrics.inputs.mapping.model import DEFAULT_FALSE, DEFAULT_TRUE, KEY_KINDS, UNITS, Mapping, MappingError
+from csmetrics.inputs.records import json_path
 from csmetrics.inputs.schema import COLUMNS_BY_NAME, INTERACTION_COLUMNS, Column, parse_expression, type_family
 from csmetrics.sqltext import first_line, quote_identifier, trimmed_text
 
@@ -52,8 +53,11 @@ class _Compiler:
         position: str,
         source_timezone: str,
         path: Path,
+        reader_params: dict[str, Any] | None = None,
     ) -> None:
         self.m = mapping
+        self.given_reader_params = reader_params
+        self.label = "line"
         self.con = con
         self.described = described
         self.types = dict(described)
@@ -64,8 +68,9 @@ class _Compiler:
         self.params: dict[str, Any] = {"source_timezone": mapping.timezone or source_timezone}
         self.used: set[str] = set()
         self.layer1: list[str] = []  # parsed values "k__key" and raw values "r__key"
-        # (key, export column, raw alias, parsed alias, SQL true when an empty parsed value is intended)
-        self.checks: list[tuple[str, str, str, str, str]] = []
+        # (key, export column, raw alias, parsed alias, SQL true when an empty parsed value is intended, the spec
+        # the column was read with)
+        self.checks: list[tuple[str, str, str, str, str, dict[str, Any]]] = []
 
     # -- helpers -------------------------------------------------------------------------
     def bind(self, value: Any) -> str:
@@ -78,72 +83,89 @@ class _Compiler:
 
     def source(self, key: str, column: str) -> tuple[str, str] | None:
         """(quoted SQL, DuckDB type) of an export column, or None when it is optional and absent."""
-        name = column if column in self.types else self.folded.get(column.strip().lower())
-        if name is not None:
-            self.used.add(name)
-            if self.types[name] in ('"NULL"', "NULL"):  # JSON field that is null in every record
-                return f"CAST({quote_identifier(name)} AS VARCHAR)", "VARCHAR"
-            return quote_identifier(name), self.types[name]
-        head, _, rest = column.partition(".")
-        head_name = head if head in self.types else self.folded.get(head.strip().lower())
-        if head_name is not None and rest and self.types[head_name].startswith("STRUCT"):
-            sql = quote_identifier(head_name) + "".join("." + quote_identifier(p) for p in rest.split("."))
-            try:
-                dtype = self.con.execute(f"DESCRIBE SELECT {sql} FROM {self.reader}", self._reader_params()).fetchall()[
-                    0
-                ][1]
-            except duckdb.Error:
-                dtype = None
-            if dtype is not None:
-                self.used.add(head_name)
-                return sql, dtype
+        found = self._whole_column(column) or self._nested_column(column)
+        if found is not None:
+            return found
         if self.m.columns[key].get("optional"):
             return None
-        found = ", ".join(n for n, _ in self.described) or "(none)"
-        msg = f"{self.where(key)}: export column {column!r} is not in {self.path} (found: {found})"
+        names = ", ".join(n for n, _ in self.described) or "(none)"
+        msg = f"{self.where(key)}: export column {column!r} is not in {self.path} (found: {names})"
         raise MappingError(msg)
 
+    def _whole_column(self, column: str) -> tuple[str, str] | None:
+        """A column of the file (any case), as text when it is a JSON record's field."""
+        name = column if column in self.types else self.folded.get(column.strip().lower())
+        if name is None:
+            return None
+        self.used.add(name)
+        if self.types[name] in ('"NULL"', "NULL"):  # JSON field that is null in every record
+            return f"CAST({quote_identifier(name)} AS VARCHAR)", "VARCHAR"
+        if self.types[name] == "JSON":  # a JSON record's field: its value as text (a string unquoted)
+            return f"({quote_identifier(name)} ->> '$')", "VARCHAR"
+        return quote_identifier(name), self.types[name]
+
+    def _nested_column(self, column: str) -> tuple[str, str] | None:
+        """``Head.field``: a field of a JSON object column or of a struct column, when there is one."""
+        head, _, rest = column.partition(".")
+        head_name = head if head in self.types else self.folded.get(head.strip().lower())
+        if head_name is None or not rest:
+            return None
+        if self.types[head_name] == "JSON":  # a field of a JSON object
+            self.used.add(head_name)
+            return f"json_extract_string({quote_identifier(head_name)}, {self.bind(json_path(rest))})", "VARCHAR"
+        if not self.types[head_name].startswith("STRUCT"):
+            return None
+        sql = quote_identifier(head_name) + "".join("." + quote_identifier(p) for p in rest.split("."))
+        try:
+            described = self.con.execute(f"DESCRIBE SELECT {sql} FROM {self.reader}", self._reader_params())
+            dtype = described.fetchall()[0][1]
+        except duckdb.Error:
+            return None
+        self.used.add(head_name)
+        return sql, dtype
+
     def _reader_params(self) -> dict[str, Any]:
+        if self.given_reader_params is not None:
+            return dict(self.given_reader_params)
         return {"path": str(self.path)} if "$path" in self.reader else {}
 
     # -- per kind templates --------------------------------------------------------------
     def value_map(self, key: str, text: str, spec: dict[str, Any], *, fold: bool = False) -> str:
-        values = spec.get("values")
+        """A value map: an empty cell stays empty (or takes the value of the key ``""``); a value matched by a
+        key takes its value; any other value is kept, or replaced by ``default`` (outcome: empty)."""
+        values = dict(spec.get("values") or {})
         if not values and "default" not in spec:
             return text
         cmp = f"lower({text})" if fold else text
-        whens = " ".join(
-            f"WHEN {cmp} = {self.bind(k.lower() if fold else k)} THEN nullif({self.bind(v)}, '')"
-            for k, v in (values or {}).items()
-        )
+        empty_cell = values.pop("", None)
+        whens = f"WHEN {text} IS NULL THEN " + (f"nullif({self.bind(empty_cell)}, '')" if empty_cell else "NULL")
         when_empty = spec.get("when_empty")
         if when_empty:  # a value conditional on another column: tried first while that column is empty
-            other_col = self.source(key, when_empty["column"])
-            if other_col is None:  # an optional key whose other column is absent: empty on every row
-                empty = "true"
-            else:
-                other_src, other_type = other_col
-                if type_family(other_type) == "json":
-                    other_src = f"({other_src} ->> '$')"
-                empty = f"({trimmed_text(other_src)} IS NULL)"
-            whens = (
-                " ".join(
-                    f"WHEN {empty} AND {cmp} = {self.bind(k.lower() if fold else k)} THEN nullif({self.bind(v)}, '')"
-                    for k, v in when_empty["values"].items()
-                )
-                + " "
-                + whens
+            empty = self._empty_sql(key, when_empty["column"])
+            whens += "".join(
+                f" WHEN {empty} AND {cmp} = {self.bind(k.lower() if fold else k)} THEN nullif({self.bind(v)}, '')"
+                for k, v in when_empty["values"].items()
             )
+        whens += "".join(
+            f" WHEN {cmp} = {self.bind(k.lower() if fold else k)} THEN nullif({self.bind(v)}, '')"
+            for k, v in values.items()
+        )
         other = (
             f"nullif({self.bind(spec['default'])}, '')"
             if "default" in spec
             else ("NULL" if KEY_KINDS[key] == "outcome" else text)
         )
-        return (
-            f"(CASE {whens} ELSE {other} END)"
-            if whens.strip()
-            else f"(CASE WHEN {text} IS NULL THEN NULL ELSE {other} END)"
-        )
+        return f"(CASE {whens} ELSE {other} END)"
+
+    def _empty_sql(self, key: str, column: str) -> str:
+        """SQL true while export column ``column`` is empty (always, for an optional key's absent column)."""
+        other_col = self.source(key, column)
+        if other_col is None:
+            return "true"
+        other_src, other_type = other_col
+        if type_family(other_type) == "json":
+            other_src = f"({other_src} ->> '$')"
+        return f"({trimmed_text(other_src)} IS NULL)"
 
     def intended_empty(self, key: str, spec: dict[str, Any], raw: str) -> str:
         """SQL true when an empty parsed value is what the mapping asks for (a value mapped to "")."""
@@ -172,10 +194,13 @@ class _Compiler:
             return None
         factor = UNITS[unit]
         if family == "number":
-            return f"(CAST({src} AS DOUBLE) * {factor!r})"
-        if family in ("text", "json"):
-            return f"(try_cast({trimmed_text(src)} AS DOUBLE) * {factor!r})"
-        return None
+            expr = f"(CAST({src} AS DOUBLE) * {factor!r})"
+        elif family in ("text", "json"):
+            expr = f"(try_cast({trimmed_text(src)} AS DOUBLE) * {factor!r})"
+        else:
+            return None
+        # a fraction of a day is a binary fraction (0.000069444446 d = 6.0000001 s): kept to the millisecond
+        return f"round({expr}, 3)" if unit == "days" else expr
 
     def clock(self, key: str, column: str) -> str | None:
         found = self.source(key, column)
@@ -301,32 +326,45 @@ class _Compiler:
     def first(self, key: str, spec: dict[str, Any]) -> bool:
         """``first = [A, B, ...]``: the first non-empty of the export columns present in the file.
 
-        Each column is read (and checked) on its own, as ``from = COLUMN`` with the key's other
-        options; columns absent from the file are skipped. False when none is present and the
-        key is optional.
+        Each entry is read (and checked) on its own, as ``from = COLUMN`` with the key's other options; a table
+        entry ``{ from = COLUMN, ... }`` adds or overrides options of its own. Columns absent from the file are
+        skipped. A boolean is true when any of the columns is true (with ``present = true``: not empty), false
+        when the others are false. False when no column is present and the key is optional.
         """
-        columns = spec["first"]
-        parts: list[tuple[str, str, str]] = []
-        for column in columns:
-            if self._find(column) is None:
-                continue
-            built = self.direct(key, {**{k: v for k, v in spec.items() if k != "first"}, "from": column})
-            if built is not None:
-                parts.append(built)
+        parts = self._first_parts(key, spec)
         if not parts:
             if spec.get("optional"):
                 return False
             found = ", ".join(n for n, _ in self.described) or "(none)"
+            columns = [e["from"] if isinstance(e, dict) else e for e in spec["first"]]
             msg = f"{self.where(key)}: none of the export columns {columns!r} is in {self.path} (found: {found})"
             raise MappingError(msg)
-        for i, (expr, raw, column) in enumerate(parts):
+        # an outcome read by rules: a value a rule does not map is a problem only when no rule gives an outcome
+        decided = f" OR {quote_identifier('k__' + key)} IS NOT NULL" if KEY_KINDS[key] == "outcome" else ""
+        for i, (expr, raw, column, sub) in enumerate(parts):
             parsed, raw_alias = quote_identifier(f"k__{key}__{i}"), quote_identifier(f"r__{key}__{i}")
             self.layer1.append(f"{expr} AS {parsed}")
             if raw != "NULL":
                 self.layer1.append(f"{raw} AS {raw_alias}")
-                self.checks.append((key, column, raw_alias, parsed, self.intended_empty(key, spec, raw_alias)))
-        self.layer1.append(f"coalesce({', '.join(p[0] for p in parts)}) AS {quote_identifier('k__' + key)}")
+                ok = f"({self.intended_empty(key, sub, raw_alias)}){decided}"
+                self.checks.append((key, column, raw_alias, parsed, ok, sub))
+        values = [p[0] for p in parts]
+        combined = _any_true(values) if KEY_KINDS[key] == "boolean" else f"coalesce({', '.join(values)})"
+        self.layer1.append(f"{combined} AS {quote_identifier('k__' + key)}")
         return True
+
+    def _first_parts(self, key: str, spec: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any]]]:
+        """(parsed SQL, raw SQL, column, spec) of each ``first`` entry whose column is in the file."""
+        inherited = {k: v for k, v in spec.items() if k != "first"}
+        parts = []
+        for entry in spec["first"]:
+            sub = {**inherited, **(entry if isinstance(entry, dict) else {"from": entry})}
+            if self._find(sub["from"]) is None:
+                continue
+            built = self.direct(key, sub)
+            if built is not None:
+                parts.append((*built, sub))
+        return parts
 
     def _find(self, column: str) -> bool | None:
         """True when an export column (or a STRUCT field, ``Queue.EnqueueTimestamp``) is in the file."""
@@ -334,6 +372,8 @@ class _Compiler:
             return True
         head, _, rest = column.partition(".")
         head_name = head if head in self.types else self.folded.get(head.strip().lower())
+        if head_name is not None and rest and self.types[head_name] == "JSON":
+            return True
         if head_name is None or not rest or not self.types[head_name].startswith("STRUCT"):
             return None
         sql = quote_identifier(head_name) + "".join("." + quote_identifier(p) for p in rest.split("."))
@@ -349,6 +389,7 @@ class _Compiler:
         for key, spec in self.m.columns.items():
             self._read_key(key, spec)
         self.resolving: list[str] = []
+        self._check_shape()
         outcome = quote_identifier("k__outcome") if "outcome" in self.present else None
         finals = [
             f"{self._final(column.name, outcome)} AS {quote_identifier(column.name)}" for column in INTERACTION_COLUMNS
@@ -385,28 +426,64 @@ class _Compiler:
         self.layer1.append(f"{expr} AS {parsed}")
         if raw != "NULL":
             self.layer1.append(f"{raw} AS {raw_alias}")
-            self.checks.append((key, column, raw_alias, parsed, self.intended_empty(key, spec, raw_alias)))
+            self.checks.append((key, column, raw_alias, parsed, self.intended_empty(key, spec, raw_alias), spec))
+
+    def _check_shape(self) -> None:
+        """Refuse an export the mapping cannot tell answered from abandoned in: none of the columns it reads for
+        answered_at, ended_at and outcome is there, or answered_at is mapped and none of its columns is (with no
+        outcome column): every contact would be read as unanswered, which is an export of another shape (e.g.
+        records nested deeper than the mapping reads), not a day without answers."""
+        found = ", ".join(n for n, _ in self.described) or "(none)"
+        ending = ("answered_at", "ended_at", "outcome")
+        if not any(self.resolves(k) for k in ending):
+            mapped = ", ".join(k for k in ending if k in self.m.columns)
+            why = "nothing would tell answered from abandoned"
+        elif "answered_at" in self.m.columns and not self.resolves("answered_at") and not self.resolves("outcome"):
+            mapped, why = "answered_at", "every contact would be read as unanswered"
+        else:
+            return
+        msg = (
+            f"{self.path}: mapping {self.m.name} finds none of the columns it reads for {mapped} (found: {found}), "
+            f"so {why}; this export is not in the shape the mapping reads"
+        )
+        raise MappingError(msg)
 
     def value(self, key: str) -> str:
-        """The SQL of a key's value in the second layer: read, defaulted, derived, or NULL."""
+        """The SQL of a key's value in the second layer: read, defaulted, derived, less ``minus``, or NULL."""
         spec = self.m.columns.get(key)
         if spec is None:
             return "NULL"
-        if "derive" not in spec:
-            if key in self.present:
-                return quote_identifier("k__" + key)
-            if "default" in spec and KEY_KINDS[key] == "number":  # optional column absent
-                return f"CAST({self.bind(str(spec['default']))} AS DOUBLE)"
-            return "NULL"
         if key in self.resolving:
-            msg = f"{self.where(key)}: derive refers back to itself ({' -> '.join([*self.resolving, key])})"
+            msg = f"{self.where(key)}: refers back to itself ({' -> '.join([*self.resolving, key])})"
             raise MappingError(msg)
         self.resolving.append(key)
-        base, first, *rest = spec["derive"]
-        expr = f"({self.value(base)} + {_micros(self.value(first))}"
-        expr += "".join(f" + {_micros(f'coalesce({self.value(k)}, 0)')}" for k in rest) + ")"
+        expr = self._derived(key, spec) if "derive" in spec else self._read_value(key, spec)
+        if spec.get("minus") and expr != "NULL":  # e.g. a talk time that includes hold, less the hold
+            expr = f"({expr}" + "".join(f" - coalesce({self.value(k)}, 0)" for k in spec["minus"]) + ")"
         self.resolving.pop()
         return expr
+
+    def _read_value(self, key: str, spec: dict[str, Any]) -> str:
+        if key in self.present:
+            return quote_identifier("k__" + key)
+        if "default" in spec and KEY_KINDS[key] == "number":  # optional column absent
+            return f"CAST({self.bind(str(spec['default']))} AS DOUBLE)"
+        return "NULL"
+
+    def _derived(self, key: str, spec: dict[str, Any]) -> str:
+        base, first, *rest = spec["derive"]
+        expr = f"({self.value(base)} + {_micros(self.value(first))}"
+        return expr + "".join(f" + {_micros(f'coalesce({self.value(k)}, 0)')}" for k in rest) + ")"
+
+    def resolves(self, key: str) -> bool:
+        """Whether ``key`` can have a value in this file: read from a column that is present, or derived from
+        keys that can (the first duration included)."""
+        spec = self.m.columns.get(key)
+        if spec is None:
+            return False
+        if "derive" in spec:
+            return all(self.resolves(k) for k in spec["derive"][:2])
+        return key in self.present
 
     def _final(self, name: str, outcome: str | None) -> str:
         """A canonical column's value, with the outcome (when mapped) deciding answered and ended."""
@@ -430,11 +507,11 @@ class _Compiler:
         """Raise naming mapping key, export column, line and value for anything unreadable."""
         cases = [
             f"WHEN {raw} IS NOT NULL AND {parsed} IS NULL AND NOT ({ok}) THEN {i}"
-            for i, (_key, _col, raw, parsed, ok) in enumerate(self.checks)
+            for i, (_key, _col, raw, parsed, ok, _spec) in enumerate(self.checks)
         ]
         values = [
             f"WHEN {raw} IS NOT NULL AND {parsed} IS NULL AND NOT ({ok}) THEN {raw}"
-            for _key, _c, raw, parsed, ok in self.checks
+            for _key, _c, raw, parsed, ok, _spec in self.checks
         ]
         if outcome is not None and answered != "NULL":
             # outbound calls need no answer time; they are left out of every metric
@@ -463,16 +540,15 @@ class _Compiler:
         for line, bad, val, _n in rows:
             if bad == len(self.checks):
                 lines.append(
-                    f"line {line}: columns.outcome says answered but columns.answered_at is empty "
+                    f"{self.label} {line}: columns.outcome says answered but columns.answered_at is empty "
                     "(map or derive answered_at for every answered contact)"
                 )
                 continue
-            key, column, *_ = self.checks[bad]
-            spec = self.m.columns[key]
+            key, column, *_, spec = self.checks[bad]
             how = expected(key, spec)
             fix = fix_hint(self.m.name, key, spec, val)
             lines.append(
-                f"line {line}: columns.{key} (export column {column!r}) cannot read {val!r}; expected {how}"
+                f"{self.label} {line}: columns.{key} (export column {column!r}) cannot read {val!r}; expected {how}"
                 + (f"; {fix}" if fix else "")
             )
         more = f"\n  ({rows[0][3] - len(rows)} more not shown)" if rows[0][3] > len(rows) else ""
@@ -488,6 +564,11 @@ def _micros(seconds_sql: str) -> str:
     return f"to_microseconds(CAST(round({seconds_sql} * 1000000) AS BIGINT))"
 
 
+def _any_true(values: list[str]) -> str:
+    """A boolean read from several columns: true when any is true, false when those present say false."""
+    return f"(CASE WHEN {' OR '.join(values)} THEN true WHEN coalesce({', '.join(values)}) IS NOT NULL THEN false END)"
+
+
 def compile_mapping(
     mapping: Mapping,
     con: duckdb.DuckDBPyConnection,
@@ -497,6 +578,13 @@ def compile_mapping(
     position: str,
     source_timezone: str,
     path: Path,
+    reader_params: dict[str, Any] | None = None,
+    label: str = "line",
 ) -> CompiledMapping:
-    """The SELECT producing the canonical columns (and ``_line``) of one file read through ``mapping``."""
-    return _Compiler(mapping, con, described, reader, position, source_timezone, path).compile()
+    """The SELECT producing the canonical columns (and ``_line``) of one file read through ``mapping``.
+
+    ``reader_params``: the values ``reader`` binds (default: ``$path`` when it names it); ``label``: what a
+    position is called in messages (line, record, row)."""
+    compiler = _Compiler(mapping, con, described, reader, position, source_timezone, path, reader_params)
+    compiler.label = label
+    return compiler.compile()

@@ -12,6 +12,7 @@ from typing import Any
 from csmetrics.definitions.config import flatten
 from csmetrics.errors import ConfigError
 from csmetrics.inputs.schema import INTERACTION_COLUMNS
+from csmetrics.inputs.shapes import SHAPES
 
 # Mapping keys: the canonical columns plus two helpers that are never stored.
 EXTRA_KEYS = {
@@ -49,8 +50,11 @@ SPEC_KEYS = frozenset(
         "present",
         "first",
         "when_empty",
+        "minus",
     }
 )
+# Options a table in ``first = [...]`` may carry (each is read as ``from = COLUMN`` with them).
+FIRST_ENTRY_KEYS = frozenset({"from", "unit", "format", "values", "default", "true", "false", "present"})
 DEFAULT_TRUE = ("true", "t", "yes", "y", "1")
 DEFAULT_FALSE = ("false", "f", "no", "n", "0")
 
@@ -69,6 +73,8 @@ class Mapping:
     description: str = ""
     detect: tuple[str, ...] = ()
     definitions: dict[str, Any] = field(default_factory=dict)  # [definitions], flattened parameter values
+    records: tuple[str, ...] = ()  # JSON: where the records are in a wrapper object ("calls", "resultSet.x")
+    shape: str | None = None  # a built-in reshaping of the records (csmetrics.inputs.shapes)
 
     # -- reading ------------------------------------------------------------------------
     @classmethod
@@ -86,6 +92,8 @@ class Mapping:
             description=str(preset.get("description", "")),
             detect=tuple(preset.get("detect", ())),
             definitions=flatten(data.get("definitions", {})),
+            records=_records(source.get("records"), name),
+            shape=_shape(source.get("shape"), name),
         )
 
     @classmethod
@@ -111,7 +119,7 @@ class Mapping:
                 if isinstance(v, str):
                     out.append(v)
                 elif isinstance(v, list):
-                    out.extend(v)
+                    out.extend(e["from"] if isinstance(e, dict) else e for e in v)
         return out
 
 
@@ -139,6 +147,21 @@ def _strings(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
 
 
+def _first_entries(value: Any) -> bool:
+    """``first = [...]``: export column names, or tables ``{ from = COLUMN, values = ..., ... }``."""
+    if not isinstance(value, list) or not value:
+        return False
+    for entry in value:
+        if isinstance(entry, dict):
+            if not isinstance(entry.get("from"), str) or set(entry) - FIRST_ENTRY_KEYS:
+                return False
+            if "values" in entry and not _text_values(entry["values"]):
+                return False
+        elif not isinstance(entry, str):
+            return False
+    return True
+
+
 def _text_values(value: Any) -> bool:
     return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
 
@@ -153,9 +176,12 @@ def _check_source(spec: dict[str, Any], kind: str) -> str | None:
         return (
             "give exactly one of from = COLUMN, date = COLUMN (+ time = COLUMN), derive = [...], first = [COLUMN, ...]"
         )
-    if "first" in spec and not _strings(spec["first"]):
+    if "first" in spec and not _first_entries(spec["first"]):
         first = spec["first"]
-        return f"first = [COLUMN, COLUMN, ...] lists export columns, the first non-empty one is used; got {first!r}"
+        return (
+            "first = [COLUMN, ...] lists export columns (or tables { from = COLUMN, ... } with their own options), "
+            f"the first non-empty one is used; got {first!r}"
+        )
     if isinstance(spec.get("from"), list) and (kind != "text" or not _strings(spec["from"])):
         return "a list of columns (joined with separator) is only for text columns"
     return None
@@ -189,12 +215,45 @@ def _wrong_outcomes(values: dict[str, str]) -> str:
 
 def _check_values(spec: dict[str, Any], kind: str) -> str | None:
     if "values" not in spec:
-        return 'needs values = { EXPORT_VALUE = "answered"|"abandoned"|"excluded", ... }' if kind == "outcome" else None
+        if kind == "outcome" and "default" not in spec and not _first_tables(spec):
+            return 'needs values = { EXPORT_VALUE = "answered"|"abandoned"|"excluded", ... } (or default = ...)'
+        if kind == "outcome" and "default" in spec and spec["default"] not in (*OUTCOMES, ""):
+            return f'outcome default must be {", ".join(OUTCOMES)} or ""; got {spec["default"]!r}'
+        return None
     if not _text_values(spec["values"]):
         return "values must be a table of export value = canonical value (text)"
     if kind == "outcome" and _wrong_outcomes(spec["values"]):
         choices = ", ".join(OUTCOMES)
         return f'outcome values must be {choices} or "" (the timestamps decide); got {_wrong_outcomes(spec["values"])}'
+    return None
+
+
+def _first_tables(spec: dict[str, Any]) -> bool:
+    """``first`` lists tables that carry their own values or default (each checked on its own)."""
+    entries = spec.get("first")
+    return isinstance(entries, list) and all(isinstance(e, dict) and ({"values", "default"} & set(e)) for e in entries)
+
+
+def _check_first_outcomes(spec: dict[str, Any], kind: str) -> str | None:
+    if kind != "outcome" or not isinstance(spec.get("first"), list):
+        return None
+    for entry in spec["first"]:
+        if not isinstance(entry, dict):
+            return 'an outcome read with first = [...] lists tables { from = COLUMN, values = {...}, default = "..." }'
+        wrong = _wrong_outcomes({**entry.get("values", {}), **({"": entry["default"]} if "default" in entry else {})})
+        if wrong:
+            return f'outcome values must be {", ".join(OUTCOMES)} or "" (the timestamps decide); got {wrong}'
+    return None
+
+
+def _check_minus(spec: dict[str, Any], kind: str) -> str | None:
+    if "minus" not in spec:
+        return None
+    m = spec["minus"]
+    if kind != "number" or not _strings(m) or any(KEY_KINDS.get(k) != "number" for k in m):
+        return (
+            f'minus = [DURATION_KEY, ...] subtracts other durations from a duration, e.g. ["hold_seconds"]; got {m!r}'
+        )
     return None
 
 
@@ -228,6 +287,8 @@ _SPEC_CHECKS = (
     _check_values,
     _check_when_empty,
     _check_booleans,
+    _check_minus,
+    _check_first_outcomes,
 )
 
 
@@ -254,7 +315,7 @@ def _parse(text: str, name: str) -> dict[str, Any]:
             "e.g. [definitions] abandon.short_abandon_seconds = 0"
         )
         raise MappingError(msg)
-    bad = set(data.get("source", {})) - {"timezone", "sheet", "date_format"}
+    bad = set(data.get("source", {})) - {"timezone", "sheet", "date_format", "records", "shape"}
     if bad:
         msg = f"mapping {name}: unknown key(s) source.{', source.'.join(sorted(bad))}"
         raise MappingError(msg)
@@ -277,8 +338,31 @@ def _columns(raw: Any, name: str) -> dict[str, dict[str, Any]]:
         )
         raise MappingError(msg)
     for key, spec in columns.items():
-        unmapped = [k for k in spec.get("derive", ()) if k not in columns]
+        unmapped = [k for k in (*spec.get("derive", ()), *spec.get("minus", ())) if k not in columns]
         if unmapped:
-            msg = f"mapping {name}: columns.{key}: derive uses {', '.join(unmapped)}, which the mapping does not map"
+            msg = f"mapping {name}: columns.{key}: uses {', '.join(unmapped)}, which the mapping does not map"
             raise MappingError(msg)
     return columns
+
+
+def _records(raw: Any, name: str) -> tuple[str, ...]:
+    """``[source] records``: one dotted path or a list of them (the first one a JSON value holds is used)."""
+    if raw is None:
+        return ()
+    paths = [raw] if isinstance(raw, str) else raw
+    if not _strings(paths) or any(not p.strip() or any(not part for part in p.split(".")) for p in paths):
+        msg = (
+            f'mapping {name}: source.records names where the records are in a JSON wrapper, e.g. "calls" or '
+            f'["resultSet.completedContacts", "contacts"]; got {raw!r}'
+        )
+        raise MappingError(msg)
+    return tuple(paths)
+
+
+def _shape(raw: Any, name: str) -> str | None:
+    if raw is None:
+        return None
+    if raw not in SHAPES:
+        msg = f"mapping {name}: unknown source.shape {raw!r}; known: {', '.join(sorted(SHAPES))}"
+        raise MappingError(msg)
+    return str(raw)
