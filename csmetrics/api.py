@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from csmetrics.analysis.targets import Target, evaluate, validate
 from csmetrics.calendars.spec import HoursConfig, load_hours_file, parse_hours
@@ -45,6 +45,10 @@ from csmetrics.pipeline.session import Session
 from csmetrics.staffing.measured import StaffingReport, StaffingSpec, staffing_report
 from csmetrics.staffing.model_table import lines_table, parse_agents, parse_interval, staffing_table
 from csmetrics.store import read as store_read
+
+if TYPE_CHECKING:
+    from csmetrics.analysis.targets import Target
+    from csmetrics.render.html.data import ChartData
 
 
 @dataclass(frozen=True)
@@ -263,6 +267,30 @@ def _check_model(model: str, patience_seconds: float | None, max_blocking: float
         raise ConfigError(msg)
 
 
+def report_with_charts(
+    request: ReportRequest, *, targets: Sequence[Target] = (), observer: Observer | None = None
+) -> ChartData:
+    """The report of ``request`` with everything its HTML page and charts show (csmetrics.render.html): the
+    whole period and the previous period of equal length without grouping, the chart series, and ``targets``
+    evaluated on the whole period (those without a group filter) and on the report's rows."""
+    from csmetrics.analysis.targets import evaluate
+    from csmetrics.render.html.data import collect
+
+    with open_session(request.inputs, request.resolved(), resources=request.resources, observer=observer) as session:
+        result = run_report(session, session.definitions, request.spec)
+        data = collect(session, session.definitions, request.spec, result)
+    names = {m.name for m in result.metrics}
+    shown = [t for t in targets if t.metric in names and all(k in result.group_keys for k, _ in t.where)]
+    data.targets_not_shown = [
+        f"{t.text} ({'no metric ' + t.metric if t.metric not in names else 'the report is not grouped by its groups'})"
+        for t in targets
+        if t not in shown
+    ]
+    data.tile_checks = evaluate([t for t in shown if not t.where], data.overall, allow_no_data=True).results
+    data.row_checks = evaluate(shown, result, allow_no_data=True).results
+    return data
+
+
 PREVIEW_METRICS = ("offered", "answered", "abandoned", "abandon_rate", "service_level")
 PREVIEW_MAX_ROWS = 1_000_000
 
@@ -375,6 +403,7 @@ __all__ = [
     "open_session",
     "opening_hours",
     "report",
+    "report_with_charts",
     "staffing",
     "staffing_model",
 ]

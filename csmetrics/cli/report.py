@@ -31,11 +31,25 @@ from csmetrics.cli.summary import rejected_total, summarise, write_rejects
 from csmetrics.definitions.config import Config
 from csmetrics.errors import ConfigError, InputError, TargetMissedError
 from csmetrics.pipeline.result import Report
-from csmetrics.render.formats import FORMATS, WRITERS
+from csmetrics.render import html as html_report
+from csmetrics.render.formats import FORMATS, REPORT_FORMATS, WRITERS
 from csmetrics.render.output import write_atomic, write_stdout
 from csmetrics.render.table import render_table
 
 FormatOption = Annotated[str, typer.Option("--format", "-f", help=f"Output format: {', '.join(FORMATS)}.")]
+_INSTALL_HELP = html_report.INSTALL.replace("[", r"\[")  # help text is Rich markup: the bracket is escaped
+ReportFormatOption = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        "-f",
+        help=f"Output format: {', '.join(REPORT_FORMATS)} (html, png and svg draw charts: {_INSTALL_HELP}).",
+    ),
+]
+ChartOption = Annotated[
+    str,
+    typer.Option("--chart", help=f"The chart --format png or svg draws: {', '.join(html_report.CHART_NAMES)}."),
+]
 OutputOption = Annotated[Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on stderr but errors.")]
 TargetOption = Annotated[
@@ -82,20 +96,37 @@ def build_request(
     return Command(config, request)
 
 
-def emit(result: Report, fmt: str, output: Path | None) -> None:
+def emit(result: Report, fmt: str, output: Path | None, charted: Any = None, chart: str = "service_level") -> None:
+    """Write the report in ``fmt``; the chart formats draw from ``charted`` (api.report_with_charts)."""
     if fmt == "table" and output is None:
         render_table(result, Console(highlight=False, markup=False))
-    elif output is None:
-        write_stdout(WRITERS[fmt](result))
+        return
+    data = html_report.write(charted, fmt, chart) if charted is not None else WRITERS[fmt](result)
+    if output is None:
+        write_stdout(data)
     else:
-        write_atomic(output, WRITERS[fmt](result))
+        write_atomic(output, data)
+
+
+def chosen_targets(config: Config, cli_targets: list[str] | None) -> list[targets_mod.Target]:
+    """--target, else the [targets] of csmetrics.toml (possibly none)."""
+    if cli_targets:
+        return [targets_mod.parse_target(t) for t in cli_targets]
+    return targets_mod.targets_from_config(config.settings.get("targets"), str(config.path or "csmetrics.toml"))
+
+
+def compute(command: Command, fmt: str, cli_targets: list[str] | None, *, quiet: bool) -> tuple[Report, Any]:
+    """(the report, and for a chart format the report with its chart data)."""
+    progress = observer(stderr, quiet=quiet)
+    if fmt not in html_report.CHART_FORMATS:
+        return api.report(command.request, observer=progress), None
+    targets = chosen_targets(command.config, cli_targets)
+    charted = api.report_with_charts(command.request, targets=targets, observer=progress)
+    return charted.report, charted
 
 
 def evaluate_targets(result: Report, config: Config, cli_targets: list[str] | None, allow_no_data: bool) -> Any:
-    if cli_targets:
-        chosen = [targets_mod.parse_target(t) for t in cli_targets]
-    else:
-        chosen = targets_mod.targets_from_config(config.settings.get("targets"), str(config.path or "csmetrics.toml"))
+    chosen = chosen_targets(config, cli_targets)
     if not chosen:
         msg = "no targets: give --target 'METRIC>=NUMBER' or a [targets] table in csmetrics.toml"
         raise ConfigError(msg)
@@ -126,8 +157,9 @@ def report(
     defs: DefinitionOptions,
     report: ReportOptions,
     run: ResourceOptions,
-    fmt: FormatOption = "table",
+    fmt: ReportFormatOption = "table",
     output: OutputOption = None,
+    chart: ChartOption = "service_level",
     rejects: Annotated[
         Path | None,
         typer.Option("--rejects", help="Write rejected rows with their reason to this CSV/Parquet/JSON file."),
@@ -140,12 +172,15 @@ def report(
 ) -> None:
     """Compute the metrics for interaction exports (or the store, --db), by the chosen groups and period."""
     with reporting_errors():
-        require_format(fmt, FORMATS)
-        if fmt == "parquet" and output is None and sys.stdout.isatty():
-            msg = "Parquet is binary: write it to a file with -o FILE, or pipe stdout"
+        require_format(fmt, REPORT_FORMATS)
+        if fmt in html_report.CHART_FORMATS:
+            html_report.require_chart_libraries(fmt)
+            html_report.require_chart(chart)
+        if fmt in ("parquet", "png") and output is None and sys.stdout.isatty():
+            msg = f"{fmt.capitalize()} is binary: write it to a file with -o FILE, or pipe stdout"
             raise ConfigError(msg)
         command = build_request(inputs, defs, report, run, quiet=quiet)
-        result = api.report(command.request, observer=observer(stderr, quiet=quiet))
+        result, charted = compute(command, fmt, target, quiet=quiet)
         checked = evaluate_targets(result, command.config, target, allow_no_data) if check or target else None
         if rejects is not None:
             write_rejects(result, rejects)
@@ -157,7 +192,7 @@ def report(
                 f"; see {rejects}" if rejects else "; write them with --rejects FILE"
             )
             raise InputError(msg)
-        emit(result, fmt, output)
+        emit(result, fmt, output, charted, chart)
         if checked is not None:
             finish_check(checked, quiet=quiet)
 

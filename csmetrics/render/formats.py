@@ -9,10 +9,14 @@ from collections.abc import Callable
 import polars as pl
 
 from csmetrics.pipeline.result import Report
+from csmetrics.render.html import CHART_FORMATS
 from csmetrics.render.table import table_bytes
 from csmetrics.render.values import format_value, metric_units, period_text, short
 
 FORMATS = ("table", "json", "csv", "parquet", "markdown")
+# `report` also draws: a self-contained HTML page with charts, or one chart as PNG or SVG (csmetrics.render.html,
+# from the report with its chart data: csmetrics.api.report_with_charts)
+REPORT_FORMATS = (*FORMATS, *CHART_FORMATS)
 
 
 def to_json(report: Report) -> bytes:
