@@ -16,7 +16,7 @@ import duckdb
 from csmetrics.inputs.files import describe, detect_format, reader_params
 from csmetrics.inputs.interactions import file_reader
 from csmetrics.inputs.mapping.presets import load_preset, preset_names, presets_dir
-from csmetrics.sqltext import quote_identifier
+from csmetrics.sqltext import connect, quote_identifier
 
 SAMPLE_ROWS = 2000
 SAMPLES = 3
@@ -211,7 +211,7 @@ class Inspection:
 
 
 def inspect_file(path: Path, *, sheet: str | int | None = None) -> Inspection:
-    con = duckdb.connect()
+    con = connect()
     fmt = detect_format(path)
     reader = file_reader(con, path, fmt, 0, sheet)
     params = reader_params(reader, path)

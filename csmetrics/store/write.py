@@ -23,7 +23,7 @@ from csmetrics.errors import ConfigError
 from csmetrics.inputs.files import expand_paths
 from csmetrics.pipeline.resources import Resources
 from csmetrics.pipeline.session import Session
-from csmetrics.sqltext import quote_identifier, utc_now_iso
+from csmetrics.sqltext import connect, quote_identifier, utc_now_iso
 from csmetrics.store import kinds as store_kinds
 from csmetrics.store.schema import CANONICAL, CONTENT, open_store
 
@@ -91,7 +91,7 @@ def load_files(
         msg = f"--kind must be one of {', '.join(store_kinds.KINDS)}, got {kind!r}"
         raise ConfigError(msg)
     files = [f.resolve() for f in expand_paths(patterns)]
-    probe = duckdb.connect()
+    probe = connect()
     try:
         if mapping is not None and kind not in (None, "interactions"):
             msg = "--mapping/--preset read interaction exports; load agent states or surveys without them"
