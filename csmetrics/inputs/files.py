@@ -9,6 +9,7 @@ or ``exp*.csv`` is that file and nothing else. Every reader in :data:`READERS` i
 from __future__ import annotations
 
 import glob
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,6 +142,8 @@ def describe(con: duckdb.DuckDBPyConnection, reader: str, path: Path) -> list[tu
     except duckdb.Error as e:
         raise read_error(con, path, e) from e
     described = [(r[0], r[1]) for r in rows]
+    if reader != READERS["csv"]:  # a CSV header's names are read by csmetrics (csvfiles), duplicates refused
+        _check_renamed(path, described)
     if reader == READERS["parquet"] and any(n.strip().lower() == "file_row_number" for n, _ in described):
         msg = (
             f"{path}: has a column named file_row_number, the name DuckDB gives the position of a row in a Parquet "
@@ -148,6 +151,21 @@ def describe(con: duckdb.DuckDBPyConnection, reader: str, path: Path) -> list[tu
         )
         raise InputError(msg)
     return described
+
+
+def _check_renamed(path: Path, described: list[tuple[str, str]]) -> None:
+    """Refuse two columns whose names differ only in case (``Queue`` and ``QUEUE``): DuckDB reads the second
+    as ``QUEUE_1``, which would be ignored without a word."""
+    names = {str(n).strip().lower(): str(n) for n, _ in described}
+    for name, _ in described:
+        m = re.fullmatch(r"(.+)_([0-9]+)", str(name).strip())
+        if m and m.group(1).lower() in names and m.group(1).lower() not in {str(name).strip().lower()}:
+            first = names[m.group(1).lower()]
+            msg = (
+                f"{path}: two columns are named {first!r} (ignoring case; DuckDB calls the second {name!r}): "
+                "both name the same column; rename or drop one, csmetrics cannot tell which is meant"
+            )
+            raise InputError(msg)
 
 
 def read_error(con: duckdb.DuckDBPyConnection, path: Path, error: duckdb.Error, how: str = "") -> InputError:

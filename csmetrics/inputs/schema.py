@@ -112,7 +112,7 @@ def typed_number_check(source: str) -> str:
 
 def typed_time_check(source: str) -> str:
     """The raw text of a typed time value that is not a time (infinity, -infinity), else NULL."""
-    return f"CASE WHEN NOT isfinite({source}) THEN CAST({source} AS VARCHAR) END"
+    return f"CASE WHEN NOT isfinite(CAST({source} AS TIMESTAMPTZ)) THEN CAST({source} AS VARCHAR) END"
 
 
 # The text forms of a time csmetrics reads (RE2, whole value): an ISO 8601 date and time, then optionally Z, an
@@ -150,9 +150,12 @@ def _read_score(column: Column, source: str, family: str) -> str | None:
 
 def _read_timestamp(column: Column, source: str, family: str) -> str | None:
     if family == "timestamptz":  # infinity is no time: NULL, reported as unreadable
-        return f"CASE WHEN isfinite({source}) THEN CAST({source} AS TIMESTAMPTZ) END"
+        return f"CASE WHEN isfinite(CAST({source} AS TIMESTAMPTZ)) THEN CAST({source} AS TIMESTAMPTZ) END"
     if family == "timestamp":
-        return f"CASE WHEN isfinite({source}) THEN timezone($source_timezone, CAST({source} AS TIMESTAMP)) END"
+        return (
+            f"CASE WHEN isfinite(CAST({source} AS TIMESTAMP)) "
+            f"THEN timezone($source_timezone, CAST({source} AS TIMESTAMP)) END"
+        )
     if family != "text":
         return None
     # ISO 8601 with an offset, Z or a zone name keeps it; a naive time is read in the session's TimeZone, which

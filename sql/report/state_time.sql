@@ -25,7 +25,8 @@ with stretches as (
         started_at,
         ended_at,
         unnest(generate_series(
-            to_timestamp(floor(epoch(started_at) / 900) * 900), ended_at, interval 15 minutes
+            greatest(to_timestamp(floor(epoch(started_at) / 900) * 900), csm_grid_from()),
+            least(ended_at, csm_grid_to()), interval 15 minutes
         )) as grid_start
     from agent_states
     where ended_at > started_at
