@@ -31,13 +31,21 @@ from csmetrics.cli.summary import rejected_total, summarise, write_rejects
 from csmetrics.definitions.config import Config
 from csmetrics.errors import ConfigError, InputError, TargetMissedError
 from csmetrics.pipeline.result import Report
-from csmetrics.render.formats import FORMATS, WRITERS
+from csmetrics.render.formats import FORMATS, WRITERS, to_csv
 from csmetrics.render.output import write_atomic, write_stdout
 from csmetrics.render.table import render_table
 
 FormatOption = Annotated[str, typer.Option("--format", "-f", help=f"Output format: {', '.join(FORMATS)}.")]
 OutputOption = Annotated[Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on stderr but errors.")]
+EscapeFormulasOption = Annotated[
+    bool,
+    typer.Option(
+        "--escape-formulas/--no-escape-formulas",
+        help="CSV output and --rejects CSV: prefix text cells starting with = + - @ TAB or CR with ' so a "
+        "spreadsheet shows them as text, never runs them as formulas (OWASP; on by default).",
+    ),
+]
 TargetOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -81,13 +89,15 @@ def build_request(
     return Command(config, request)
 
 
-def emit(result: Report, fmt: str, output: Path | None) -> None:
+def emit(result: Report, fmt: str, output: Path | None, *, formulas: bool = True) -> None:
     if fmt == "table" and output is None:
         render_table(result, Console(highlight=False, markup=False))
-    elif output is None:
-        write_stdout(WRITERS[fmt](result))
+        return
+    data = to_csv(result, formulas=formulas) if fmt == "csv" else WRITERS[fmt](result)
+    if output is None:
+        write_stdout(data)
     else:
-        write_atomic(output, WRITERS[fmt](result))
+        write_atomic(output, data)
 
 
 def evaluate_targets(result: Report, config: Config, cli_targets: list[str] | None, allow_no_data: bool) -> Any:
@@ -136,6 +146,7 @@ def report(
     check: Annotated[bool, typer.Option("--check", help="Also evaluate the targets; exit 4 if one is missed.")] = False,
     target: TargetOption = None,
     allow_no_data: AllowNoDataOption = False,
+    formulas: EscapeFormulasOption = True,
 ) -> None:
     """Compute the metrics for interaction exports (or the store, --db), by the chosen groups and period."""
     with reporting_errors():
@@ -147,7 +158,7 @@ def report(
         result = api.report(command.request, observer=observer(stderr, quiet=quiet))
         checked = evaluate_targets(result, command.config, target, allow_no_data) if check or target else None
         if rejects is not None:
-            write_rejects(result, rejects)
+            write_rejects(result, rejects, formulas=formulas)
         if not quiet:
             summarise(result.data_quality, rejects)
         total = rejected_total(result.data_quality)
@@ -156,7 +167,7 @@ def report(
                 f"; see {rejects}" if rejects else "; write them with --rejects FILE"
             )
             raise InputError(msg)
-        emit(result, fmt, output)
+        emit(result, fmt, output, formulas=formulas)
         if checked is not None:
             finish_check(checked, quiet=quiet)
 

@@ -11,9 +11,10 @@ import polars as pl
 from csmetrics.cli.app import stderr
 from csmetrics.pipeline.result import Report
 from csmetrics.render.output import write_atomic
+from csmetrics.render.values import escape_formulas
 
 
-def write_rejects(report: Report, path: Path) -> None:
+def write_rejects(report: Report, path: Path, *, formulas: bool = True) -> None:
     """Every rejected row (contacts, answers, survey rows, agent states) with its reason, to one file."""
     frame = report.rejects
     if report.state_rejects is not None:  # one file: an input column says which input each rejected row came from
@@ -32,7 +33,7 @@ def write_rejects(report: Report, path: Path) -> None:
     elif suffix in (".json", ".ndjson", ".jsonl"):
         data = frame.write_ndjson().encode()
     else:
-        data = frame.write_csv().encode()
+        data = (escape_formulas(frame) if formulas else frame).write_csv().encode()
     write_atomic(path, data)
 
 

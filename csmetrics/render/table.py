@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from csmetrics.pipeline.result import Report
-from csmetrics.render.values import definitions_lines, format_value, metric_units
+from csmetrics.render.values import definitions_lines, format_value, metric_units, printable
 
 
 def table_for(report: Report) -> Table:
@@ -21,11 +21,13 @@ def table_for(report: Report) -> Table:
     )
     labels = {m.name: m.label or m.name for m in report.metrics}
     for col in report.rows.columns:
-        table.add_column(labels.get(col, col), justify="right" if col in units else "left", no_wrap=True)
+        table.add_column(printable(labels.get(col, col)), justify="right" if col in units else "left", no_wrap=True)
     for row in report.rows.iter_rows(named=True):  # output rows only
         table.add_row(
             *[
-                Text(format_value(row[c], units[c]) if c in units else str(row[c] if row[c] is not None else "-"))
+                Text(
+                    printable(format_value(row[c], units[c]) if c in units else str("-" if row[c] is None else row[c]))
+                )
                 for c in report.rows.columns
             ]
         )
