@@ -418,7 +418,7 @@ SELECT row_number() OVER (ORDER BY line) - 1 AS record, line
 FROM states
 WHERE l IS NOT NULL AND NOT starts_inside
 """
-    return raw, mapping
+    return raw, mapping.replace("{raw_table}", raw_table)
 
 
 def quote_patterns(delimiter: str) -> dict[str, str]:
