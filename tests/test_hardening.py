@@ -522,3 +522,13 @@ def test_mapping_mistakes_are_usage_errors_naming_the_key(cli, tmp_path, toml, k
     r = cli("report", data, "--mapping", mapping)
     assert r.exit_code == 2 and key in r.stderr, r.stderr
     assert "Error:" not in r.stderr.replace("error:", "")  # no DuckDB text
+
+
+def test_load_records_the_true_file_name(cli, tmp_path):
+    write(tmp_path, "data1.csv", "\n".join([H, row("wrong1"), row("wrong2")]) + "\n")
+    path = write(tmp_path, "data[1].csv", "\n".join([H, row("right")]) + "\n")
+    db = tmp_path / "s.duckdb"
+    assert cli("load", path, "--db", db, "-q").exit_code == 0
+    info = json.loads(cli("db", "info", "--db", db, "-f", "json").stdout)
+    assert [Path(load["file"]).name for load in info["loads"]] == ["data[1].csv"]
+    assert info["loads"][0]["rows_read"] == 1
