@@ -227,10 +227,11 @@ def generate(seed: int, count: int, folder: Path) -> list[Case]:
 EXITS: dict[int, int] = {}  # exit code -> cases, over a run (printed by main)
 
 
-def check(runner: CliRunner, case: Case) -> str | None:
-    """What is wrong with how csmetrics handled ``case`` (None: nothing)."""
+def check(runner: CliRunner, case: Case, command: str = "report") -> str | None:
+    """What is wrong with how csmetrics handled ``case`` (None: nothing); ``command`` report or inspect."""
     started = time.monotonic()
-    result = runner.invoke(app, ["report", str(case.path), "-f", "json", "-q"], catch_exceptions=True)
+    args = ["report", str(case.path), "-f", "json", "-q"] if command == "report" else ["inspect", str(case.path)]
+    result = runner.invoke(app, args, catch_exceptions=True)
     EXITS[result.exit_code] = EXITS.get(result.exit_code, 0) + 1
     seconds = time.monotonic() - started
     if result.exception is not None and not isinstance(result.exception, SystemExit):
@@ -243,7 +244,7 @@ def check(runner: CliRunner, case: Case) -> str | None:
         return f"traceback: {result.stderr[:300]}"
     if len(result.stderr) > 20_000:
         return f"{len(result.stderr)} characters on stderr"
-    if result.exit_code != 0:
+    if result.exit_code != 0 or command != "report":
         return None
     quality = json.loads(result.stdout)["data_quality"]
     read = quality["rows_read"]
@@ -260,11 +261,11 @@ def check(runner: CliRunner, case: Case) -> str | None:
     return None
 
 
-def run(seed: int, count: int, folder: Path) -> list[tuple[Case, str]]:
+def run(seed: int, count: int, folder: Path, command: str = "report") -> list[tuple[Case, str]]:
     runner = CliRunner()
     failures = []
     for case in generate(seed, count, folder):
-        problem = check(runner, case)
+        problem = check(runner, case, command)
         if problem is not None:
             failures.append((case, problem))
     return failures
@@ -276,9 +277,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--command", choices=["report", "inspect"], default="report")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
-        failures = run(args.seed, args.cases, Path(folder))
+        failures = run(args.seed, args.cases, Path(folder), args.command)
         for case, problem in failures:
             print(f"{case.name} {case.path.name}: {problem}")
     print(f"{args.cases} cases, {len(failures)} failures; exit codes {dict(sorted(EXITS.items()))}", file=sys.stderr)

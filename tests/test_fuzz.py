@@ -18,6 +18,13 @@ def test_two_hundred_malformed_files_end_with_a_documented_exit_and_lose_no_reco
     assert set(fuzzing.EXITS) <= {0, 2, 3}
 
 
+def test_inspect_of_malformed_files_ends_with_a_documented_exit(tmp_path):
+    fuzzing.EXITS.clear()
+    failures = fuzzing.run(seed=41, count=60, folder=tmp_path, command="inspect")
+    assert [(case.name, case.path.name, problem) for case, problem in failures] == []
+    assert set(fuzzing.EXITS) <= {0, 2, 3}
+
+
 def test_the_generator_is_seeded(tmp_path):
     runs = []
     for folder in (tmp_path / "a", tmp_path / "b"):

@@ -532,3 +532,33 @@ def test_load_records_the_true_file_name(cli, tmp_path):
     info = json.loads(cli("db", "info", "--db", db, "-f", "json").stdout)
     assert [Path(load["file"]).name for load in info["loads"]] == ["data[1].csv"]
     assert info["loads"][0]["rows_read"] == 1
+
+
+def test_a_title_line_above_the_header_is_named_by_report_and_inspect(cli, tmp_path):
+    path = write(tmp_path, "title.csv", "Report exported 2024-03-05\n" + H + "\n" + row("a1") + "\n")
+    r = cli("report", path, "-f", "json")
+    assert (
+        r.exit_code == 3
+        and "(found: Report exported 2024-03-05)" in r.stderr
+        and "first line must be a header" in r.stderr
+    )
+    r = cli("inspect", path)
+    assert r.exit_code == 3 and "line 2" in r.stderr and "title above the real header" in r.stderr
+
+
+def test_disk_full_during_load_exits_74_and_leaves_the_store_as_it_was(cli, tmp_path, good, monkeypatch):
+    from csmetrics.store import write as store_write
+
+    db = tmp_path / "s.duckdb"
+    assert cli("load", good, "--db", db, "-q").exit_code == 0
+    before = json.loads(cli("db", "info", "--db", db, "-f", "json").stdout)["loads"]
+
+    def full(*_a, **_k):
+        raise duckdb.IOException('IO Error: Could not write file "s.duckdb.wal": No space left on device')
+
+    monkeypatch.setattr(store_write, "_merge_file", full)
+    other = write(tmp_path, "other.csv", "\n".join([H, row("b1")]) + "\n")
+    r = cli("load", other, "--db", db)
+    assert r.exit_code == 74 and "No space left on device" in r.stderr and str(db) in r.stderr
+    monkeypatch.undo()
+    assert json.loads(cli("db", "info", "--db", db, "-f", "json").stdout)["loads"] == before

@@ -230,6 +230,11 @@ def _what(kind: str, text: str, dialect: CsvDialect) -> str:
                 f"another header line ({len(fields)} fields; the header on line {dialect.skip + 1} has {header}): "
                 "two exports joined into one file? Give each export as its own file"
             )
+        if header == 1:
+            return (
+                f"{len(fields)} fields where the header (line {dialect.skip + 1}) has one: is line "
+                f"{dialect.skip + 1} a title above the real header? Delete it ({shown(text)})"
+            )
         if kind == "MISSING COLUMNS":
             return f"{len(fields)} field(s) where the header has {header}: the record is cut short ({shown(text)})"
         return (

@@ -182,7 +182,8 @@ def read_error(con: duckdb.DuckDBPyConnection, path: Path, error: duckdb.Error, 
             return InputError(mixed)
         csvfiles.clear_rejects(con)
         try:
-            con.execute(f"SELECT count(*) FROM {csvfiles.STAGING_READER}", reader_params(csvfiles.STAGING_READER, path))
+            staging = csvfiles.STAGING_READER
+            con.execute(f"SELECT count(*) FROM {staging}", reader_params(staging, path)).fetchall()
             problem = csvfiles.structure_error(con, path, dialect)
         except duckdb.Error:
             problem = None

@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from csmetrics.inputs.files import describe, detect_format, reader_params
+from csmetrics.inputs.files import describe, detect_format, read_error, reader_params
 from csmetrics.inputs.interactions import file_reader
 from csmetrics.inputs.mapping.presets import load_preset, preset_names, presets_dir
 from csmetrics.sqltext import connect, quote_identifier
@@ -211,7 +211,17 @@ class Inspection:
 
 
 def inspect_file(path: Path, *, sheet: str | int | None = None) -> Inspection:
+    """What the export at ``path`` holds; a file DuckDB cannot read is an InputError naming its line."""
     con = connect()
+    try:
+        return _inspect(con, path, sheet)
+    except duckdb.Error as e:
+        raise read_error(con, path, e) from e
+    finally:
+        con.close()
+
+
+def _inspect(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | int | None) -> Inspection:
     fmt = detect_format(path)
     reader = file_reader(con, path, fmt, 0, sheet)
     params = reader_params(reader, path)
