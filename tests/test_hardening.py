@@ -562,3 +562,19 @@ def test_disk_full_during_load_exits_74_and_leaves_the_store_as_it_was(cli, tmp_
     assert r.exit_code == 74 and "No space left on device" in r.stderr and str(db) in r.stderr
     monkeypatch.undo()
     assert json.loads(cli("db", "info", "--db", db, "-f", "json").stdout)["loads"] == before
+
+
+def test_rows_an_older_version_stored_never_break_a_report(cli, store):
+    con = duckdb.connect(str(store))
+    con.execute(
+        "INSERT INTO interactions (interaction_id, offered_at, answered_at, ended_at, _load_id, _content) VALUES "
+        "('inf', '2024-03-04 09:00:00+00', '2024-03-04 09:00:10+00', 'infinity', 1, 1), "
+        "('neg', '-infinity', NULL, '2024-03-04 09:00:00+00', 1, 2), "
+        "('far', '2024-03-04 09:00:00+00', '2024-03-04 09:00:10+00', '294247-01-01 00:00:00+00', 1, 3)"
+    )
+    con.close()
+    started = time.monotonic()
+    q, _ = quality(cli, "--db", store, "--by", "interval")
+    assert time.monotonic() - started < 30
+    assert q["rejected"]["by_reason"] == {"time_out_of_range": 3} and q["contacts"] == 2
+    assert cli("check", "--db", store, "--target", "offered>=0").exit_code == 0
