@@ -578,3 +578,19 @@ def test_rows_an_older_version_stored_never_break_a_report(cli, store):
     assert time.monotonic() - started < 30
     assert q["rejected"]["by_reason"] == {"time_out_of_range": 3} and q["contacts"] == 2
     assert cli("check", "--db", store, "--target", "offered>=0").exit_code == 0
+
+
+def test_an_event_whose_next_event_is_centuries_away_is_rejected_not_gridded(cli, tmp_path):
+    states = write(
+        tmp_path,
+        "ev.csv",
+        "agent_id,state,at\n"
+        "a,available,2024-03-04T09:00:00Z\n"
+        "a,on_contact,2024-03-04T09:10:00Z\n"  # 604800 s before the next event would be kept; this is far more
+        "a,offline,2199-03-04T09:00:00Z\n",
+    )
+    path = write(tmp_path, "i.csv", "\n".join([H, row("x")]) + "\n")
+    started = time.monotonic()
+    r = cli("report", path, "--states", states, "-f", "json", "-q")
+    assert r.exit_code == 0 and time.monotonic() - started < 30
+    assert json.loads(r.stdout)["data_quality"]["states"]["rejected"]["by_reason"] == {"implausible_duration": 1}
