@@ -594,3 +594,10 @@ def test_an_event_whose_next_event_is_centuries_away_is_rejected_not_gridded(cli
     r = cli("report", path, "--states", states, "-f", "json", "-q")
     assert r.exit_code == 0 and time.monotonic() - started < 30
     assert json.loads(r.stdout)["data_quality"]["states"]["rejected"]["by_reason"] == {"implausible_duration": 1}
+
+
+def test_side_input_lines_count_blank_lines_before_the_header(cli, tmp_path):
+    surveys = write(tmp_path, "sv.csv", "\n\ninteraction_id,csat\na1,9\na1,x\n")
+    path = write(tmp_path, "i.csv", "\n".join([H, row("a1")]) + "\n")
+    r = cli("report", path, "--surveys", surveys, "-f", "json")
+    assert r.exit_code == 3 and "sv.csv, line 5, column csat" in r.stderr

@@ -42,7 +42,8 @@ READERS = {
 }
 # Position of a row in its file, for messages: a CSV line (header = line 1) or a record number.
 POSITIONS = {
-    "csv": "row_number() OVER () + 1",  # side inputs; an interaction or state CSV's rows get physical lines
+    # side inputs (blank lines before the header counted); interaction and state CSV rows get physical lines
+    "csv": "row_number() OVER () + 1 + $csv_skip",
     "parquet": "file_row_number + 1",
     "json": "row_number() OVER ()",
     "xlsx": "row_number() OVER () + 1",
