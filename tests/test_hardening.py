@@ -601,3 +601,9 @@ def test_side_input_lines_count_blank_lines_before_the_header(cli, tmp_path):
     path = write(tmp_path, "i.csv", "\n".join([H, row("a1")]) + "\n")
     r = cli("report", path, "--surveys", surveys, "-f", "json")
     assert r.exit_code == 3 and "sv.csv, line 5, column csat" in r.stderr
+
+
+def test_escape_codes_in_a_file_name_never_reach_the_terminal(cli, tmp_path):
+    path = write(tmp_path, "b\x1b[31my.csv", "interaction_id,offered_at,ended_at\na,nope,\n")
+    r = cli("report", path)
+    assert r.exit_code == 3 and "\x1b" not in r.stderr and "b\\x1b[31my.csv, line 2, column offered_at" in r.stderr

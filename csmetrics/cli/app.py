@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,7 +28,7 @@ def reporting_errors() -> Iterator[None]:
     try:
         yield
     except CsMetricsError as e:
-        stderr.print(Text("error: ", style="bold red") + Text(str(e)), soft_wrap=True)
+        stderr.print(Text("error: ", style="bold red") + Text(_printable(str(e))), soft_wrap=True)
         raise typer.Exit(int(e.exit_code)) from None
     except KeyboardInterrupt:
         stderr.print("interrupted")
@@ -48,10 +49,20 @@ def reporting_errors() -> Iterator[None]:
         _internal(e)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _printable(message: str) -> str:
+    """A message with control characters (escape codes in a file name or value) shown as escapes; lines kept."""
+    return _CONTROL.sub(lambda m: repr(m.group(0))[1:-1], message)
+
+
 def _internal(e: BaseException) -> None:
     """Say that a bug happened (no traceback unless CSMETRICS_DEBUG) and exit 1."""
     text = first_line(e)
-    stderr.print(Text("internal error: ", style="bold red") + Text(f"{type(e).__name__}: {text}"), soft_wrap=True)
+    stderr.print(
+        Text("internal error: ", style="bold red") + Text(_printable(f"{type(e).__name__}: {text}")), soft_wrap=True
+    )
     if os.environ.get("CSMETRICS_DEBUG"):
         stderr.print(traceback.format_exc(), markup=False)
     else:
