@@ -607,3 +607,17 @@ def test_escape_codes_in_a_file_name_never_reach_the_terminal(cli, tmp_path):
     path = write(tmp_path, "b\x1b[31my.csv", "interaction_id,offered_at,ended_at\na,nope,\n")
     r = cli("report", path)
     assert r.exit_code == 3 and "\x1b" not in r.stderr and "b\\x1b[31my.csv, line 2, column offered_at" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("junk.parquet", b"\x00\x01garbage" * 300),
+        ("junk.xlsx", b"PK\x03\x04junk"),
+        ("junk.json", b"\xff{[" * 100),
+        ("cut.csv.gz", b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"),
+    ],
+)
+def test_corrupt_files_of_every_format_exit_3_in_one_line(cli, tmp_path, name, data):
+    r = cli("report", write(tmp_path, name, data), "-f", "json")
+    assert r.exit_code == 3 and name in r.stderr and r.stderr.count("\n") <= 2, r.stderr

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from csmetrics.errors import InputError
-from csmetrics.sqltext import quote_identifier
+from csmetrics.sqltext import first_line, quote_identifier
 
 
 def read_excel_arrow(path: Path, sheet: str | int | None = None):
@@ -22,7 +22,7 @@ def read_excel_arrow(path: Path, sheet: str | int | None = None):
     try:
         workbook = fastexcel.read_excel(str(path))
     except Exception as e:  # fastexcel raises its own error types
-        msg = f"{path}: cannot be read as an Excel workbook: {e}"
+        msg = f"{path}: cannot be read as an Excel workbook: {first_line(e)}"
         raise InputError(msg) from e
     names = workbook.sheet_names
     chosen: str | int = 0 if sheet is None else sheet
@@ -34,7 +34,7 @@ def read_excel_arrow(path: Path, sheet: str | int | None = None):
     try:
         table = workbook.load_sheet(chosen).to_arrow()
     except Exception as e:
-        msg = f"{path}: sheet {chosen!r} cannot be read: {e}"
+        msg = f"{path}: sheet {chosen!r} cannot be read: {first_line(e)}"
         raise InputError(msg) from e
     if table.num_columns == 0:
         name = names[chosen] if isinstance(chosen, int) else chosen
