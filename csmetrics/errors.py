@@ -17,6 +17,8 @@ class ExitCode(IntEnum):
     USAGE = 2  # bad option, configuration or parameter value
     INVALID_DATA = 3  # input cannot be read as the canonical schema (or --strict and rows were rejected)
     TARGET_MISSED = 4  # a target was missed (csmetrics check, report --check)
+    STORE_DAMAGED = 65  # the store file is damaged or was altered outside csmetrics (EX_DATAERR)
+    CANNOT_WRITE = 74  # an output or the store could not be written: disk full, I/O error (EX_IOERR)
     STORE_BUSY = 75  # the store is locked by another process past --wait (EX_TEMPFAIL)
 
 
@@ -58,6 +60,18 @@ class StoreError(CsMetricsError):
     """A store file that cannot be used: missing, not a csmetrics store, or of another schema version."""
 
     exit_code = ExitCode.USAGE
+
+
+class StoreDamagedError(CsMetricsError):
+    """A store file that is damaged (truncated, bad checksums) or whose tables were altered outside csmetrics."""
+
+    exit_code = ExitCode.STORE_DAMAGED
+
+
+class WriteError(CsMetricsError):
+    """An output file or the store could not be written (disk full, I/O error); nothing half-written is left."""
+
+    exit_code = ExitCode.CANNOT_WRITE
 
 
 class StoreBusyError(CsMetricsError):

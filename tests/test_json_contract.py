@@ -112,7 +112,9 @@ def test_exit_75_store_busy_in_process(write_csv, cli, tmp_path, monkeypatch):
         raise duckdb.IOException('IO Error: Could not set lock on file "x": Conflicting lock is held in p (PID 42)')
 
     monkeypatch.setattr(duckdb, "connect", locked)
-    r = cli("db", "info", "--db", write_csv(ROWS), "--wait", "0.2")
+    store = tmp_path / "s.db"
+    store.write_bytes(b"")  # exists (an empty file: a store DuckDB has not written yet)
+    r = cli("db", "info", "--db", store, "--wait", "0.2")
     assert r.exit_code == 75 and "busy" in r.stderr and "PID 42" in r.stderr
 
 

@@ -219,7 +219,7 @@ def test_a_foreign_database_is_refused(tmp_path):
         store_read.info(db)
     junk = tmp_path / "junk.db"
     junk.write_text("not a database")
-    with pytest.raises(StoreError, match="cannot be opened"):
+    with pytest.raises(StoreError, match="not a DuckDB database"):
         store_read.info(junk)
     with pytest.raises(StoreError, match="no store at"):
         store_read.info(tmp_path / "missing.db")

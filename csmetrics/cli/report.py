@@ -32,7 +32,7 @@ from csmetrics.definitions.config import Config
 from csmetrics.errors import ConfigError, InputError, TargetMissedError
 from csmetrics.pipeline.result import Report
 from csmetrics.render import html as html_report
-from csmetrics.render.formats import FORMATS, REPORT_FORMATS, WRITERS
+from csmetrics.render.formats import FORMATS, REPORT_FORMATS, WRITERS, to_csv
 from csmetrics.render.output import write_atomic, write_stdout
 from csmetrics.render.table import render_table
 
@@ -52,6 +52,14 @@ ChartOption = Annotated[
 ]
 OutputOption = Annotated[Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on stderr but errors.")]
+EscapeFormulasOption = Annotated[
+    bool,
+    typer.Option(
+        "--escape-formulas/--no-escape-formulas",
+        help="CSV output and --rejects CSV: prefix text cells starting with = + - @ TAB or CR with ' so a "
+        "spreadsheet shows them as text, never runs them as formulas (OWASP; on by default).",
+    ),
+]
 TargetOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -96,12 +104,23 @@ def build_request(
     return Command(config, request)
 
 
-def emit(result: Report, fmt: str, output: Path | None, charted: Any = None, chart: str = "service_level") -> None:
+def emit(
+    result: Report,
+    fmt: str,
+    output: Path | None,
+    charted: Any = None,
+    chart: str = "service_level",
+    *,
+    formulas: bool = True,
+) -> None:
     """Write the report in ``fmt``; the chart formats draw from ``charted`` (api.report_with_charts)."""
     if fmt == "table" and output is None:
         render_table(result, Console(highlight=False, markup=False))
         return
-    data = html_report.write(charted, fmt, chart) if charted is not None else WRITERS[fmt](result)
+    if charted is not None:
+        data = html_report.write(charted, fmt, chart)
+    else:
+        data = to_csv(result, formulas=formulas) if fmt == "csv" else WRITERS[fmt](result)
     if output is None:
         write_stdout(data)
     else:
@@ -169,6 +188,7 @@ def report(
     check: Annotated[bool, typer.Option("--check", help="Also evaluate the targets; exit 4 if one is missed.")] = False,
     target: TargetOption = None,
     allow_no_data: AllowNoDataOption = False,
+    formulas: EscapeFormulasOption = True,
 ) -> None:
     """Compute the metrics for interaction exports (or the store, --db), by the chosen groups and period."""
     with reporting_errors():
@@ -183,7 +203,7 @@ def report(
         result, charted = compute(command, fmt, target, quiet=quiet)
         checked = evaluate_targets(result, command.config, target, allow_no_data) if check or target else None
         if rejects is not None:
-            write_rejects(result, rejects)
+            write_rejects(result, rejects, formulas=formulas)
         if not quiet:
             summarise(result.data_quality, rejects, result.group_keys, result.period)
         total = rejected_total(result.data_quality)
@@ -192,7 +212,7 @@ def report(
                 f"; see {rejects}" if rejects else "; write them with --rejects FILE"
             )
             raise InputError(msg)
-        emit(result, fmt, output, charted, chart)
+        emit(result, fmt, output, charted, chart, formulas=formulas)
         if checked is not None:
             finish_check(checked, quiet=quiet)
 

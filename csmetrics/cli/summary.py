@@ -11,12 +11,12 @@ import polars as pl
 from csmetrics.cli.app import stderr
 from csmetrics.pipeline.result import Report
 from csmetrics.render.output import write_atomic
-from csmetrics.render.values import period_text
+from csmetrics.render.values import escape_formulas, period_text
 
 
-def write_rejects(report: Report, path: Path) -> None:
+def write_rejects(report: Report, path: Path, *, formulas: bool = True) -> None:
     """Every rejected row (contacts, answers, survey rows, agent states) with its reason, to one file."""
-    write_frame(rejects_frame(report), path)
+    write_frame(rejects_frame(report), path, formulas=formulas)
 
 
 def rejects_frame(report: Report) -> pl.DataFrame:
@@ -33,8 +33,9 @@ def rejects_frame(report: Report) -> pl.DataFrame:
     return frame
 
 
-def write_frame(frame: pl.DataFrame, path: Path) -> None:
-    """Rejected rows to CSV, Parquet (.parquet, .pq) or NDJSON (.json, .ndjson, .jsonl), by the suffix."""
+def write_frame(frame: pl.DataFrame, path: Path, *, formulas: bool = True) -> None:
+    """Rejected rows to CSV, Parquet (.parquet, .pq) or NDJSON (.json, .ndjson, .jsonl), by the suffix; CSV cells
+    that a spreadsheet would run as formulas are neutralised unless ``formulas`` is False."""
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
         buf = io.BytesIO()
@@ -43,7 +44,7 @@ def write_frame(frame: pl.DataFrame, path: Path) -> None:
     elif suffix in (".json", ".ndjson", ".jsonl"):
         data = frame.write_ndjson().encode()
     else:
-        data = frame.write_csv().encode()
+        data = (escape_formulas(frame) if formulas else frame).write_csv().encode()
     write_atomic(path, data)
 
 

@@ -19,7 +19,7 @@ import duckdb
 
 from csmetrics.definitions.model import Registry
 from csmetrics.errors import DefinitionError
-from csmetrics.sqltext import quote_identifier
+from csmetrics.sqltext import connect, quote_identifier
 
 # Expression classes that make an aggregate need a pass of its own.
 _SEPARATE_PASS = {"SUBQUERY": "a subquery", "WINDOW": "a window function"}
@@ -27,7 +27,7 @@ _SEPARATE_PASS = {"SUBQUERY": "a subquery", "WINDOW": "a window function"}
 
 @cache
 def _parser() -> duckdb.DuckDBPyConnection:
-    return duckdb.connect()
+    return connect()
 
 
 def parse(sql: str) -> dict[str, Any]:

@@ -9,13 +9,14 @@ where they take effect (see :mod:`csmetrics.definitions.registry`); the report's
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from csmetrics.errors import ConfigError
 
@@ -128,9 +129,24 @@ def _choice(spec: ParamSpec, value: Any) -> str:
     return text
 
 
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    """The IANA zone names DuckDB knows as well: the tz database's names, without the system files that are
+    no zone names (``localtime``, ``posixrules``, ``Factory``) and the ``posix/`` and ``right/`` copies."""
+    names = available_timezones()
+    return frozenset(
+        n for n in names if n not in ("localtime", "posixrules", "Factory") and not n.startswith(("posix/", "right/"))
+    )
+
+
+def is_zone_name(text: str) -> bool:
+    """``text`` is an IANA time zone name csmetrics (and DuckDB) can use."""
+    return text in _zone_names()
+
+
 def _timezone(_spec: ParamSpec, value: Any) -> str:
     text = str(value).strip()
-    if not text:
+    if not text or text not in _zone_names():
         raise ValueError(value)
     try:
         ZoneInfo(text)

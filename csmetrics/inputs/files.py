@@ -1,12 +1,15 @@
 """Files as DuckDB reads them: which paths, which format, which reader, which columns.
 
 A pattern is expanded once, here, into exact paths; DuckDB is always handed one exact path as a
-bound parameter. Every reader in :data:`READERS` is a fixed SQL text with ``$path``.
+bound parameter, with its glob characters escaped (:func:`duckdb_path`), so a file named ``data[1].csv``
+or ``exp*.csv`` is that file and nothing else. Every reader in :data:`READERS` is a fixed SQL text with
+``$path`` (and, for CSV, the file's dialect: :mod:`csmetrics.inputs.csvfiles`).
 """
 
 from __future__ import annotations
 
 import glob
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +18,9 @@ from typing import Any
 import duckdb
 
 from csmetrics.errors import InputError
+from csmetrics.inputs import csvfiles
 from csmetrics.inputs.schema import Column
-from csmetrics.sqltext import first_line
+from csmetrics.sqltext import first_line, shown
 
 FORMATS = {
     ".csv": "csv",
@@ -31,14 +35,15 @@ FORMATS = {
 }
 # Reading a file: the path is always a bound parameter.
 READERS = {
-    "csv": "read_csv($path, header = true, all_varchar = true, auto_detect = true)",
-    "parquet": "read_parquet($path, file_row_number = true)",
+    "csv": csvfiles.READER,
+    "parquet": "read_parquet($path)",  # its rows' positions: DuckDB's virtual column file_row_number
     "json": "read_json($path, format = 'auto')",
     "xlsx": "",  # read with fastexcel and registered as an Arrow table (csmetrics.inputs.sources)
 }
 # Position of a row in its file, for messages: a CSV line (header = line 1) or a record number.
 POSITIONS = {
-    "csv": "row_number() OVER () + 1",
+    # side inputs (blank lines before the header counted); interaction and state CSV rows get physical lines
+    "csv": "row_number() OVER () + 1 + $csv_skip",
     "parquet": "file_row_number + 1",
     "json": "row_number() OVER ()",
     "xlsx": "row_number() OVER () + 1",
@@ -57,6 +62,11 @@ class SourceFile:
     rows: int = 0
     ignored_columns: tuple[str, ...] = ()
     excluded: int = 0  # rows a column mapping marked excluded (outcome = "excluded")
+    position: str = ""  # what its rows' positions count: line, row or record (default: by format)
+
+    @property
+    def label(self) -> str:
+        return self.position or POSITION_LABEL.get(self.format, "line")
 
     def to_document(self) -> dict[str, Any]:
         return {
@@ -114,8 +124,18 @@ def detect_format(path: Path) -> str:
     raise InputError(msg)
 
 
+def duckdb_path(path: Path) -> str:
+    """``path`` as DuckDB must be given it to read that file only: DuckDB expands glob characters in a path,
+    so ``[``, ``*`` and ``?`` are escaped as one-character classes (``data[[]1].csv``)."""
+    return glob.escape(str(path))
+
+
 def reader_params(reader: str, path: Path) -> dict[str, Any]:
-    return {"path": str(path)} if "$path" in reader else {}
+    """The values a reader binds: the path (escaped), and a CSV file's dialect."""
+    params: dict[str, Any] = {"path": duckdb_path(path)} if "$path" in reader else {}
+    if "$csv_" in reader:
+        params.update(csvfiles.csv_dialect(path).params())
+    return params
 
 
 def describe(con: duckdb.DuckDBPyConnection, reader: str, path: Path) -> list[tuple[str, str]]:
@@ -123,9 +143,58 @@ def describe(con: duckdb.DuckDBPyConnection, reader: str, path: Path) -> list[tu
     try:
         rows = con.execute(f"DESCRIBE SELECT * FROM {reader}", reader_params(reader, path)).fetchall()
     except duckdb.Error as e:
-        msg = f"{path}: cannot be read: {first_line(e)}"
-        raise InputError(msg) from e
-    return [(r[0], r[1]) for r in rows]
+        raise read_error(con, path, e) from e
+    described = [(r[0], r[1]) for r in rows]
+    if reader != READERS["csv"]:  # a CSV header's names are read by csmetrics (csvfiles), duplicates refused
+        _check_renamed(path, described)
+    if reader == READERS["parquet"] and any(n.strip().lower() == "file_row_number" for n, _ in described):
+        msg = (
+            f"{path}: has a column named file_row_number, the name DuckDB gives the position of a row in a Parquet "
+            "file; rename that column in the export (csmetrics names rows by that position)"
+        )
+        raise InputError(msg)
+    return described
+
+
+def _check_renamed(path: Path, described: list[tuple[str, str]]) -> None:
+    """Refuse two columns whose names differ only in case (``Queue`` and ``QUEUE``): DuckDB reads the second
+    as ``QUEUE_1``, which would be ignored without a word."""
+    names = {str(n).strip().lower(): str(n) for n, _ in described}
+    for name, _ in described:
+        m = re.fullmatch(r"(.+)_([0-9]+)", str(name).strip())
+        if m and m.group(1).lower() in names and m.group(1).lower() not in {str(name).strip().lower()}:
+            first = names[m.group(1).lower()]
+            msg = (
+                f"{path}: two columns are named {first!r} (ignoring case; DuckDB calls the second {name!r}): "
+                "both name the same column; rename or drop one, csmetrics cannot tell which is meant"
+            )
+            raise InputError(msg)
+
+
+def read_error(con: duckdb.DuckDBPyConnection, path: Path, error: duckdb.Error, how: str = "") -> InputError:
+    """The error for a file DuckDB could not read: for a CSV, every record that does not parse with its line
+    (one more scan, on this error path only) or the line where the line endings change; else DuckDB's words
+    after csmetrics' own."""
+    if detect_format(path) == "csv":
+        try:
+            dialect = csvfiles.csv_dialect(path)
+        except InputError as e:
+            return e
+        mixed = csvfiles.mixed_line_endings(path, dialect)
+        if mixed:
+            return InputError(mixed)
+        csvfiles.clear_rejects(con)
+        try:
+            staging = csvfiles.STAGING_READER
+            con.execute(f"SELECT count(*) FROM {staging}", reader_params(staging, path)).fetchall()
+            problem = csvfiles.structure_error(con, path, dialect)
+        except duckdb.Error:
+            problem = None
+        finally:
+            csvfiles.clear_rejects(con)
+        if problem is not None:
+            return problem
+    return InputError(f"{path}: cannot be read{how}: {first_line(error)}")
 
 
 def match_columns(
@@ -151,14 +220,19 @@ def match_columns(
     return by_key, ignored
 
 
+def _is_name(value: Any, column: str) -> bool:
+    return isinstance(value, str) and value.strip().lower() == column.lower()
+
+
 def unreadable_error(
     rows: list[tuple[Any, ...]], labels: Mapping[str, str], expected: Mapping[str, str], what: str = "", fix: str = ""
 ) -> InputError:
     """The error for values that cannot be read: ``rows`` are (file, position, column, value, total)."""
     total = int(rows[0][4])
     lines = [
-        f"{file}, {labels.get(str(file), 'line')} {line}, column {column}: cannot read {value!r}; "
+        f"{file}, {labels.get(str(file), 'line')} {line}, column {column}: cannot read {shown(value)}; "
         f"expected {expected.get(column, 'text')}"
+        + ("; this record repeats the header: two exports joined into one file?" if _is_name(value, column) else "")
         for file, line, column, value, _ in rows
     ]
     more = f"\n({total - len(rows)} more unreadable values not shown)" if total > len(rows) else ""

@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 # Header names DuckDB invents when a CSV has no header line at all (an empty or blank file).
-_INVENTED = {"column0", "column00", "column000"}
+_INVENTED = re.compile(r"column\d+")
 
 
 def is_empty(path: Path, found: Sequence[str]) -> bool:
     """True when the file holds no header and no record (only whitespace, or nothing)."""
-    if found and not set(found) <= _INVENTED:
+    if any(name.strip() and not _INVENTED.fullmatch(name) for name in found):
         return False
     try:
         with path.open("rb") as f:

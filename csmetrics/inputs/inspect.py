@@ -13,14 +13,14 @@ from typing import Any
 
 import duckdb
 
-from csmetrics.inputs.files import describe, detect_format, reader_params
+from csmetrics.inputs.files import describe, detect_format, read_error, reader_params
 from csmetrics.inputs.guess import ColumnInfo, guess_mapping
 from csmetrics.inputs.inspect_checks import Probe
 from csmetrics.inputs.interactions import file_reader
 from csmetrics.inputs.mapping.presets import load_preset, presets_dir
 from csmetrics.inputs.preset_match import match_presets
 from csmetrics.inputs.records import MappedReader, json_reader
-from csmetrics.sqltext import quote_identifier
+from csmetrics.sqltext import connect, quote_identifier
 
 SAMPLE_ROWS = 2000
 SAMPLES = 3
@@ -72,7 +72,17 @@ class Inspection:
 
 
 def inspect_file(path: Path, *, sheet: str | int | None = None) -> Inspection:
-    con = duckdb.connect()
+    """What the export at ``path`` holds; a file DuckDB cannot read is an InputError naming its line."""
+    con = connect()
+    try:
+        return _inspect(con, path, sheet)
+    except duckdb.Error as e:
+        raise read_error(con, path, e) from e
+    finally:
+        con.close()
+
+
+def _inspect(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | int | None) -> Inspection:
     presets, readers = match_presets(con, path, sheet)
     matching = [p for p in presets if p["matches"]]
     # the columns shown: as the matching preset reads them (JSON records, a shape), else as the file reads

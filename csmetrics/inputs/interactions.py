@@ -19,6 +19,7 @@ import duckdb
 
 from csmetrics.errors import InputError
 from csmetrics.inputs import hints
+from csmetrics.inputs.csvfiles import STAGING_READER, CsvDialect, csv_dialect
 from csmetrics.inputs.files import (
     POSITION_LABEL,
     POSITIONS,
@@ -30,8 +31,8 @@ from csmetrics.inputs.files import (
     detect_format,
     expand_paths,
     match_columns,
+    read_error,
     reader_params,
-    stage_table,
     unreadable_error,
 )
 from csmetrics.inputs.mapping.compile import compile_mapping
@@ -51,9 +52,10 @@ from csmetrics.inputs.schema import (
     sql_type,
     type_family,
     typed_number_check,
+    typed_time_check,
 )
 from csmetrics.inputs.shapes import SHAPES
-from csmetrics.sqltext import SEQ_STRIDE, first_line, quote_identifier, trimmed_text
+from csmetrics.sqltext import SEQ_STRIDE, quote_identifier, trimmed_text
 
 CANONICAL = ", ".join(quote_identifier(c.name) for c in INTERACTION_COLUMNS)
 # Text columns nearly every scan of the rows reads (validation, dedupe, the FCR window): checking once that
@@ -65,20 +67,19 @@ READ_IN_EVERY_SCAN = frozenset({"interaction_id", "customer_id", "direction"})
 class FileRead:
     """One file to read: what it is, and the SELECT that reads it.
 
-    ``fallback``, when set, reads the same file more slowly but never fails on a value: every value is read
-    as text and checked, so that an unreadable one is reported with its file, line, column and value. The
-    reader tries ``relation`` first and uses ``fallback`` when DuckDB cannot convert a value.
     ``timezone``: the SELECT reads naive text times in the session's TimeZone, which the reader must set to
     this zone (the source time zone) while it runs; None when it reads no text time.
     ``stage``, when set, is the file's conversion, to be stored (in file order, with the session's TimeZone set
-    to ``timezone``) as the table :func:`csmetrics.inputs.files.stage_table` names; ``relation`` then reads that table.
+    to ``timezone``) as the table :func:`csmetrics.inputs.files.stage_table` names; for a CSV file (``csv``,
+    its dialect) the session then gives each row its line (:func:`staged_relation`), and ``relation`` holds
+    only the values the rows' SELECT binds.
     """
 
     source: SourceFile
     relation: Relation
-    fallback: Relation | None = None
     timezone: str | None = None
     stage: Relation | None = None
+    csv: CsvDialect | None = None
 
 
 def prepare_paths(patterns: list[str]) -> list[Path]:
@@ -168,54 +169,45 @@ def _direct(
         if c.kind == "timestamp" and c.name in by_key
     )
     if fmt == "csv":
-        return _csv(path, reader, by_key, index, source_timezone, source)
+        return csv_read(path, INTERACTION_COLUMNS, by_key, index, source_timezone, source)
     clean = already_canonical(con, path, reader, by_key, INTERACTION_COLUMNS) if fmt == "parquet" else set()
     relation = typed_relation(path, INTERACTION_COLUMNS, by_key, fmt, reader, index, source_timezone, clean)
     return FileRead(source, relation, timezone=source_timezone if text_times else None)
 
 
-# Canonical kinds DuckDB's own CSV reader parses as they are meant (its casts: ISO 8601 times with or without
-# an offset or a zone name, naive ones in the session TimeZone; numbers), much faster than text and a check.
-_CSV_TYPES = {"timestamp": "TIMESTAMP WITH TIME ZONE", "number": "DOUBLE"}
-
-
-def _csv(
+def csv_read(
     path: Path,
-    reader: str,
+    columns: tuple[Column, ...],
     by_key: dict[str, tuple[str, str]],
     index: int,
     source_timezone: str,
     source: SourceFile,
 ) -> FileRead:
-    """A CSV export: parsed once, in parallel, into a staging table (time and number columns typed by DuckDB's
-    CSV reader, fast), whose row ids are the file's record order; when a value does not convert, read again
-    with every value as text (then every bad value is reported)."""
-    typed_by_key = {
-        name: (column, _CSV_TYPES.get(COLUMNS_BY_NAME[name].kind, dtype)) for name, (column, dtype) in by_key.items()
-    }
-    types = {column: duck_type for name, (column, duck_type) in typed_by_key.items() if name in _typed(by_key)}
-    fallback = typed_relation(path, INTERACTION_COLUMNS, by_key, "csv", reader, index, source_timezone)
-    if not types:
-        return FileRead(source, fallback, timezone=source_timezone)
-    typed_reader = reader.replace("auto_detect = true)", "auto_detect = true, types = $types, store_rejects = true)")
-    converted = converted_select(path, INTERACTION_COLUMNS, typed_by_key, typed_reader)
-    params: dict[str, Any] = {**reader_params(reader, path), "types": types}
+    """A CSV file: read once, in parallel, with its explicit dialect (csmetrics.inputs.csvfiles), every value
+    as text, parsed by the schema's templates and flagged when it cannot be read, in the same scan that stores
+    the rows in a staging table in record order; the session then gives each row its physical line."""
+    converted = converted_select(path, columns, by_key, STAGING_READER)
+    params: dict[str, Any] = reader_params(STAGING_READER, path)
     if "$source_timezone" in converted:
         params["source_timezone"] = source_timezone
-    table = quote_identifier(stage_table("loaded_rows", index))
-    # The header is line 1. A staging table's row ids follow the file's records, from the first row id (0, or
-    # a large constant while the transaction that made the table is open).
-    line = f"rowid - (SELECT min(rowid) FROM {table}) + 2"
-    relation = Relation(
-        f"SELECT {CANONICAL}, $file AS _file, _line, $file_index * {SEQ_STRIDE} + _line AS _seq, "
-        f"_bad_column, _bad_value FROM (SELECT *, {line} AS _line FROM {table})",
-        {"file": str(path), "file_index": index},
+    return FileRead(
+        source,
+        Relation("", {"file": str(path), "file_index": index}),
+        timezone=source_timezone,
+        stage=Relation(converted, params),
+        csv=csv_dialect(path),
     )
-    return FileRead(source, relation, fallback, source_timezone, stage=Relation(converted, params))
 
 
-def _typed(by_key: dict[str, tuple[str, str]]) -> set[str]:
-    return {name for name in by_key if COLUMNS_BY_NAME[name].kind in _CSV_TYPES}
+def staged_relation(read: FileRead, columns: tuple[Column, ...], rows: str) -> Relation:
+    """The SELECT of a staged CSV file's rows as ``columns``, _file, _line, _seq and the unreadable value, from
+    ``rows``: the staging table's rows with their ``_line``."""
+    names = ", ".join(quote_identifier(c.name) for c in columns)
+    return Relation(
+        f"SELECT {names}, $file AS _file, _line, $file_index * {SEQ_STRIDE} + _line AS _seq, "
+        f"_bad_column, _bad_value FROM ({rows})",
+        read.relation.params,
+    )
 
 
 def already_canonical(
@@ -244,8 +236,7 @@ def already_canonical(
             0
         ]
     except duckdb.Error as e:
-        msg = f"{path}: cannot be read: {first_line(e)}"
-        raise InputError(msg) from e
+        raise read_error(con, path, e) from e
     return {name for name, ok in zip(checks, row, strict=True) if ok}
 
 
@@ -326,11 +317,14 @@ def _read_column(
             f"expected {EXPECTED_FORMAT.get(column.kind, 'text')}"
         )
         raise InputError(msg)
-    # Only text can fail to parse: a typed source (Parquet TIMESTAMP, DOUBLE, ...) is read as it is.
+    # Text can fail to parse; a typed source (Parquet TIMESTAMP, DOUBLE, ...) is read as it is, but for values
+    # that are no time or duration: infinity, nan, an absurd magnitude.
     if column.kind in EXPECTED_FORMAT and family in ("text", "json", "clean_text"):
         return expr, source if clean else trimmed_text(source)
-    if column.kind == "number" and family == "number":  # nan, inf or an absurd magnitude in a typed column
+    if column.kind == "number" and family == "number":
         return expr, typed_number_check(source)
+    if column.kind == "timestamp" and family in ("timestamp", "timestamptz"):
+        return expr, typed_time_check(source)
     return expr, None
 
 
@@ -368,10 +362,10 @@ def _mapped(
     return FileRead(source, Relation(sql, compiled.params | {"file": str(path), "file_index": index}))
 
 
-def insert_error(path: Path, error: duckdb.Error, mapping: Any = None) -> InputError:
+def insert_error(con: duckdb.DuckDBPyConnection, path: Path, error: duckdb.Error, mapping: Any = None) -> InputError:
     """The error for a file DuckDB could not read while its rows were being put in a table."""
     how = f" with mapping {mapping.name}" if mapping is not None else ""
-    return InputError(f"{path}: cannot be read{how}: {first_line(error)}")
+    return read_error(con, path, error, how)
 
 
 UNREADABLE_QUERY = (
@@ -386,7 +380,7 @@ def check_unreadable(con: duckdb.DuckDBPyConnection, rows_sql: str, files: Itera
     rows = con.execute(UNREADABLE_QUERY.format(rows=rows_sql)).fetchall()
     if not rows:
         return
-    labels = {str(f.path): POSITION_LABEL.get(f.format, "line") for f in files}
+    labels = {str(f.path): f.label for f in files}
     expected = {name: EXPECTED_FORMAT[c.kind] for name, c in COLUMNS_BY_NAME.items() if c.kind in EXPECTED_FORMAT}
     times = [(c, str(v)) for _, _, c, v, _ in rows if c in COLUMNS_BY_NAME and COLUMNS_BY_NAME[c].kind == "timestamp"]
     fix = "Fix the values in the export (or the column mapping), then run again."

@@ -58,6 +58,7 @@ DUCKDB_TYPE_FAMILY = {
     "VARCHAR": "text",
     "JSON": "json",
     "TIMESTAMP WITH TIME ZONE": "timestamptz",
+    "TIMESTAMPTZ_NS": "timestamptz",  # Parquet timestamp[ns, tz=...]
     "TIMESTAMP": "timestamp",
     "TIMESTAMP_NS": "timestamp",
     "TIMESTAMP_MS": "timestamp",
@@ -93,14 +94,45 @@ def type_family(duckdb_type: str) -> str:
 MAX_ABS_NUMBER = 1e12
 
 
+def _usable(expr: str) -> str:
+    """SQL true when the DOUBLE ``expr`` is a usable number: finite (DuckDB orders nan above every number but
+    abs(nan) < x is true, so isfinite is tested first) and not absurdly large."""
+    return f"(isfinite({expr}) AND abs({expr}) < {MAX_ABS_NUMBER:.0e})"
+
+
 def _finite(expr: str) -> str:
     """NULL (so: reported as unreadable) for nan, +-inf and absurd magnitudes."""
-    return f"CASE WHEN abs({expr}) < {MAX_ABS_NUMBER:.0e} THEN {expr} END"
+    return f"CASE WHEN {_usable(expr)} THEN {expr} END"
 
 
 def typed_number_check(source: str) -> str:
     """The raw text of a typed (numeric) source value that is not a usable number, else NULL."""
-    return f"CASE WHEN NOT (abs(CAST({source} AS DOUBLE)) < {MAX_ABS_NUMBER:.0e}) THEN CAST({source} AS VARCHAR) END"
+    return f"CASE WHEN NOT {_usable(f'CAST({source} AS DOUBLE)')} THEN CAST({source} AS VARCHAR) END"
+
+
+def typed_time_check(source: str) -> str:
+    """The raw text of a typed time value that is not a time (infinity, -infinity), else NULL."""
+    return f"CASE WHEN NOT isfinite(CAST({source} AS TIMESTAMPTZ)) THEN CAST({source} AS VARCHAR) END"
+
+
+# The text forms of a time csmetrics reads (RE2, whole value): an ISO 8601 date and time, then optionally Z, an
+# offset of at most 18 hours, UTC/GMT, or an IANA zone name (Area/Location). Everything else is refused before
+# DuckDB sees it: zone abbreviations (PST is Los Angeles time with its daylight saving, BST is Bangladesh, CST
+# China or Chicago), impossible offsets (+25:00), infinity, years beyond 9999 or before year 1.
+TIME_PATTERN = (
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?)?"
+    r" ?(?:[Zz]|[+-](?:0[0-9]|1[0-8])(?::?[0-5][0-9])?|UTC|GMT|[A-Za-z][A-Za-z_]*(?:/[A-Za-z0-9_+-]+)+)?"
+)
+# Shapes so common that they are recognised without the pattern (a LIKE is ~30 times cheaper than RE2); the
+# cast decides the rest (its digits), as for every value.
+COMMON_TIME_SHAPES = ("____-__-__T__:__:__Z", "____-__-__ __:__:__", "____-__-__T__:__:__", "____-__-__T__:__:__.___Z")
+
+
+def text_time(text: str) -> str:
+    """SQL reading the trimmed text ``text`` as a TIMESTAMPTZ (a naive time in the session's TimeZone), NULL
+    when it is not one of the accepted forms."""
+    shapes = " OR ".join(f"{text} LIKE '{shape}'" for shape in COMMON_TIME_SHAPES)
+    return f"CASE WHEN {shapes} OR regexp_full_match({text}, '{TIME_PATTERN}') THEN try_cast({text} AS TIMESTAMPTZ) END"
 
 
 def _read_text(column: Column, source: str, family: str) -> str | None:
@@ -117,15 +149,18 @@ def _read_score(column: Column, source: str, family: str) -> str | None:
 
 
 def _read_timestamp(column: Column, source: str, family: str) -> str | None:
-    if family == "timestamptz":
-        return source
+    if family == "timestamptz":  # infinity is no time: NULL, reported as unreadable
+        return f"CASE WHEN isfinite(CAST({source} AS TIMESTAMPTZ)) THEN CAST({source} AS TIMESTAMPTZ) END"
     if family == "timestamp":
-        return f"timezone($source_timezone, CAST({source} AS TIMESTAMP))"
+        return (
+            f"CASE WHEN isfinite(CAST({source} AS TIMESTAMP)) "
+            f"THEN timezone($source_timezone, CAST({source} AS TIMESTAMP)) END"
+        )
     if family != "text":
         return None
     # ISO 8601 with an offset, Z or a zone name keeps it; a naive time is read in the session's TimeZone, which
-    # the reader sets to the source time zone while the file is read (FileRead.timezone_dependent).
-    return f"try_cast({trimmed_text(source)} AS TIMESTAMPTZ)"
+    # the reader sets to the source time zone while the file is read (FileRead.timezone).
+    return text_time(trimmed_text(source))
 
 
 def _read_number(column: Column, source: str, family: str) -> str | None:

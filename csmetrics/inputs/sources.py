@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from csmetrics.errors import InputError
-from csmetrics.sqltext import quote_identifier
+from csmetrics.sqltext import first_line, quote_identifier
 
 
 def read_excel_arrow(path: Path, sheet: str | int | None = None):
@@ -22,7 +22,7 @@ def read_excel_arrow(path: Path, sheet: str | int | None = None):
     try:
         workbook = fastexcel.read_excel(str(path))
     except Exception as e:  # fastexcel raises its own error types
-        msg = f"{path}: cannot be read as an Excel workbook: {e}"
+        msg = f"{path}: cannot be read as an Excel workbook: {first_line(e)}"
         raise InputError(msg) from e
     names = workbook.sheet_names
     chosen: str | int = 0 if sheet is None else sheet
@@ -32,10 +32,25 @@ def read_excel_arrow(path: Path, sheet: str | int | None = None):
         msg = f"{path}: no sheet {sheet!r}; sheets: {', '.join(names)} (choose one with --sheet)"
         raise InputError(msg)
     try:
-        return workbook.load_sheet(chosen).to_arrow()
+        table = workbook.load_sheet(chosen).to_arrow()
     except Exception as e:
-        msg = f"{path}: sheet {chosen!r} cannot be read: {e}"
+        msg = f"{path}: sheet {chosen!r} cannot be read: {first_line(e)}"
         raise InputError(msg) from e
+    if table.num_columns == 0:
+        name = names[chosen] if isinstance(chosen, int) else chosen
+        msg = f"{path}: sheet {name!r} is empty; its first row must name the columns"
+        raise InputError(msg)
+    # a column with no value at all (a header-only sheet) has Arrow type null: read it as empty text
+    return _nulls_as_text(table)
+
+
+def _nulls_as_text(table):
+    import pyarrow as pa
+
+    for i, field in enumerate(table.schema):
+        if pa.types.is_null(field.type):
+            table = table.set_column(i, field.name, table.column(i).cast(pa.string()))
+    return table
 
 
 def register_excel(con: duckdb.DuckDBPyConnection, path: Path, *, name: str, sheet: str | int | None) -> str:

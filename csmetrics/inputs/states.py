@@ -33,7 +33,7 @@ from csmetrics.inputs.files import (
     match_columns,
     unreadable_error,
 )
-from csmetrics.inputs.interactions import FileRead, typed_relation
+from csmetrics.inputs.interactions import FileRead, csv_read, typed_relation
 from csmetrics.inputs.schema import EXPECTED_FORMAT, ROSTER_COLUMNS, STATE_COLUMNS
 
 SHAPES = {"intervals": ("started_at",), "events": ("at",)}
@@ -60,8 +60,13 @@ def plan_states(
             msg = f"{path}: {file_shape}-shaped, but {reads[0].source.path} is {shape}-shaped; give one shape"
             raise InputError(msg)
         shape = file_shape
-        relation = typed_relation(path, STATE_COLUMNS, by_key, fmt, READERS[fmt], first_index + offset, source_timezone)
-        reads.append(FileRead(SourceFile(path=path, format=fmt, ignored_columns=tuple(ignored)), relation))
+        source = SourceFile(path=path, format=fmt, ignored_columns=tuple(ignored))
+        index = first_index + offset
+        if fmt == "csv":
+            reads.append(csv_read(path, STATE_COLUMNS, by_key, index, source_timezone, source))
+            continue
+        relation = typed_relation(path, STATE_COLUMNS, by_key, fmt, READERS[fmt], index, source_timezone)
+        reads.append(FileRead(source, relation))
     return StatesPlan(shape, reads)
 
 
@@ -96,7 +101,7 @@ def check_unreadable_states(con: duckdb.DuckDBPyConnection, rows_sql: str, files
         f"WHERE _bad_column IS NOT NULL ORDER BY _seq LIMIT {SHOWN_PROBLEMS}"
     ).fetchall()
     if rows:
-        labels = {str(f.path): POSITION_LABEL[f.format] for f in files}
+        labels = {str(f.path): f.label for f in files}
         expected = {c.name: EXPECTED_FORMAT["timestamp"] for c in STATE_COLUMNS if c.kind == "timestamp"}
         raise unreadable_error(rows, labels, expected, what="agent state log")
 

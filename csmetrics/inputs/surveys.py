@@ -41,7 +41,7 @@ DENOMINATOR_EXPECTED = {
 
 def _columns(con: duckdb.DuckDBPyConnection, reader: str, path: str) -> dict[str, tuple[str, str]]:
     try:
-        described = con.execute(f"DESCRIBE SELECT * FROM {reader}", {"path": path}).fetchall()
+        described = con.execute(f"DESCRIBE SELECT * FROM {reader}", reader_params(reader, Path(path))).fetchall()
     except duckdb.Error as e:
         msg = f"{path}: cannot be read: {first_line(e)}"
         raise InputError(msg) from e
@@ -145,7 +145,7 @@ def plan_denominators(con: duckdb.DuckDBPyConnection, pattern: str) -> Denominat
         f"{trimmed_text(quote_identifier(cols['count'][0]))} AS raw_count, {queue_src} AS queue, "
         f"{POSITIONS[fmt]} AS _line FROM {reader}"
     )
-    params = {"path": path}
+    params = reader_params(reader, Path(path))
     rows = _first_problems(
         con,
         f"WITH t AS ({inner}), bad AS ("

@@ -26,14 +26,21 @@ from csmetrics.definitions.model import Registry
 from csmetrics.definitions.params import Definitions, overrides, parse_override, plain
 from csmetrics.definitions.registry import RUNTIME_VARIABLES, load_registry
 from csmetrics.errors import QueryError
-from csmetrics.inputs.files import Relation, SourceFile, stage_table
-from csmetrics.inputs.interactions import FileRead, check_unreadable, insert_error, plan_interactions
-from csmetrics.inputs.schema import INPUT_TABLES
+from csmetrics.inputs import csvfiles
+from csmetrics.inputs.files import Relation, SourceFile, read_error, stage_table
+from csmetrics.inputs.interactions import (
+    FileRead,
+    check_unreadable,
+    insert_error,
+    plan_interactions,
+    staged_relation,
+)
+from csmetrics.inputs.schema import INPUT_TABLES, INTERACTION_COLUMNS, STATE_COLUMNS
 from csmetrics.inputs.states import check_unreadable_states, plan_roster, plan_states
 from csmetrics.inputs.surveys import DenominatorRead, plan_denominators, plan_surveys
 from csmetrics.pipeline.progress import Observer
 from csmetrics.pipeline.resources import Resources
-from csmetrics.sqltext import first_line, quote_identifier
+from csmetrics.sqltext import connect, first_line, quote_identifier
 
 # DuckDB type of each parameter type, for SET VARIABLE (so that an empty list is still a VARCHAR[]).
 _VARIABLE_TYPES = {
@@ -99,7 +106,7 @@ class Session:
         ``resources`` (by default: :class:`Resources`' defaults)."""
         self._cleanup: Callable[[], None] | None = None
         if con is None:
-            con = duckdb.connect()
+            con = connect()
             self._cleanup = (resources or Resources()).apply(con)
         self.con = con
         self.observer = observer or Observer()
@@ -227,7 +234,7 @@ class Session:
                 )
                 count = row.fetchall()[0][0]
         except duckdb.Error as e:
-            raise insert_error(read.source.path, e) from e
+            raise insert_error(self.con, read.source.path, e) from e
         return replace(read.source, rows=int(count))
 
     @contextmanager
@@ -265,10 +272,71 @@ class Session:
 
     def _staged(self, name: str, read: FileRead, index: int) -> tuple[str, SourceFile]:
         """Convert one file row by row into a staging table of ``name``'s columns; (its part, the file)."""
+        if read.csv is not None:
+            return self._staged_csv(name, read, index)
         table = stage_table(name, index)
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {quote_identifier(table)} ({INPUT_TABLES[name]})")
         staged = self._insert(table, read)
         return f"SELECT * FROM {quote_identifier(table)}", staged
+
+    def _staged_csv(self, name: str, read: FileRead, index: int) -> tuple[str, SourceFile]:
+        """A CSV file read once, in parallel, into its staging table (in record order), while its lines are
+        counted; every record that does not parse is an error naming its line; each row gets its physical line
+        (csmetrics.inputs.csvfiles). (Its part of ``name``, the file with its row count.)"""
+        assert read.stage is not None and read.csv is not None
+        path, table = read.source.path, quote_identifier(stage_table(name, index))
+        csvfiles.clear_rejects(self.con)
+        try:
+            with self._reading_in(read.timezone), csvfiles.LineCount(path, read.csv) as lines:
+                self.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {read.stage.sql}", read.stage.params)
+        except duckdb.Error as e:
+            raise read_error(self.con, path, e) from e
+        problem = csvfiles.structure_error(self.con, path, read.csv)
+        csvfiles.clear_rejects(self.con)
+        if problem is not None:
+            raise problem
+        rows = int(self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+        numbered, label = self._csv_lines(name, index, read, rows, lines.result())
+        columns = INTERACTION_COLUMNS if name == "loaded_rows" else STATE_COLUMNS
+        part = self._part(name, staged_relation(read, columns, numbered), index)
+        return part, replace(read.source, rows=rows, position=label)
+
+    def _csv_lines(
+        self, name: str, index: int, read: FileRead, rows: int, counted: tuple[int, int] | None
+    ) -> tuple[str, str]:
+        """(the staging table's rows with ``_line``, what _line counts). When the file's line count shows one
+        line per record (the usual case, known from the count alone) a row's line follows from its record
+        number; otherwise records are mapped to lines from the file's raw lines (csvfiles.line_map_sql), or,
+        when that cannot be done, rows are numbered as records."""
+        assert read.csv is not None
+        dialect = read.csv
+        table = quote_identifier(stage_table(name, index))
+        record = f"rowid - (SELECT min(rowid) FROM {table}) + 1"
+        if counted is not None and counted[0] - counted[1] - dialect.skip == rows + 1:
+            return f"SELECT *, {record} + {dialect.skip + 1} AS _line FROM {table}", "line"
+        lines = quote_identifier(f"csm_lines_{name}_{index}")
+        raw = quote_identifier(f"csm_raw_lines_{name}_{index}")
+        raw_sql, mapping = csvfiles.line_map_sql(dialect.delimiter, raw)
+        try:
+            with self._reading_in(None):
+                self.con.execute(
+                    f"CREATE OR REPLACE TEMP TABLE {raw} AS {raw_sql}", {"path": read.stage.params["path"]}
+                )
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {lines} AS {mapping}", csvfiles.quote_patterns(dialect.delimiter)
+            )
+            mapped = self.con.execute(f"SELECT count(*) - 1 FROM {lines}").fetchall()[0][0]
+        except duckdb.Error:
+            mapped = None
+        finally:
+            self.con.execute(f"DROP TABLE IF EXISTS {raw}")
+        if mapped == rows:
+            return (
+                f"SELECT s.*, m.line AS _line FROM (SELECT *, {record} AS _record FROM {table}) AS s "
+                f"JOIN {lines} AS m ON m.record = s._record",
+                "line",
+            )
+        return f"SELECT *, {record} AS _line FROM {table}", "record"
 
     def read_interactions(
         self, patterns: list[str], *, source_timezone: str, mapping: Any = None, sheet: str | int | None = None
@@ -297,7 +365,7 @@ class Session:
             try:
                 part, file, checked = self._interaction_part(read)
             except duckdb.Error as e:
-                raise insert_error(read.source.path, e, mapping) from e
+                raise insert_error(self.con, read.source.path, e, mapping) from e
             parts.append(part)
             files.append(file)
             self.observer.rows(self.inputs.rows_read + sum(f.rows for f in files))
@@ -314,21 +382,7 @@ class Session:
         """(the SELECT of one file's rows in ``loaded_rows``, the file with its row count, whether every value
         of it is known to have been read)."""
         index = int(read.relation.params["file_index"])
-        if read.stage is not None:
-            table = quote_identifier(stage_table("loaded_rows", index))
-            with self._reading_in(read.timezone):
-                self.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {read.stage.sql}", read.stage.params)
-            rejected = self.con.execute("SELECT count(*) FROM reject_errors").fetchall()[0][0]
-            self.con.execute("DELETE FROM reject_errors")
-            self.con.execute("DELETE FROM reject_scans")
-            bad = self.con.execute(f"SELECT count(*) FILTER (_bad_column IS NOT NULL), count(*) FROM {table}")
-            flagged, rows = bad.fetchall()[0]
-            if not rejected and not flagged:
-                return self._part("loaded_rows", read.relation, index), replace(read.source, rows=int(rows)), True
-            # a value DuckDB's reader did not convert (it lists it in reject_errors) or the conversion flagged:
-            # read the file again value by value, to accept what the schema reads and name what it does not
-            read = FileRead(read.source, read.fallback or read.relation, timezone=read.timezone)
-        if read.source.format == "parquet" and read.timezone is None:
+        if read.source.format == "parquet" and read.timezone is None and read.stage is None:
             part = self._part("loaded_rows", read.relation, index)
             rows = self.con.execute(f"SELECT count(*) FROM ({part})").fetchall()[0][0]
             return part, replace(read.source, rows=int(rows)), False

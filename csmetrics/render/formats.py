@@ -11,7 +11,7 @@ import polars as pl
 from csmetrics.pipeline.result import Report
 from csmetrics.render.html import CHART_FORMATS
 from csmetrics.render.table import table_bytes
-from csmetrics.render.values import format_value, metric_units, period_text, short
+from csmetrics.render.values import escape_formulas, format_value, markdown_cell, metric_units, period_text, short
 
 FORMATS = ("table", "json", "csv", "parquet", "markdown")
 # `report` also draws: a self-contained HTML page with charts, or one chart as PNG or SVG (csmetrics.render.html,
@@ -27,8 +27,11 @@ def _flat_rows(report: Report) -> pl.DataFrame:
     return report.rows.with_columns(pl.lit(report.fingerprint).alias("definitions_fingerprint"))
 
 
-def to_csv(report: Report) -> bytes:
-    return _flat_rows(report).write_csv().encode()
+def to_csv(report: Report, *, formulas: bool = True) -> bytes:
+    """CSV; with ``formulas`` (the default, --escape-formulas), text cells a spreadsheet would run as a formula
+    are neutralised (csmetrics.render.values.escape_formulas)."""
+    frame = _flat_rows(report)
+    return (escape_formulas(frame) if formulas else frame).write_csv().encode()
 
 
 def to_parquet(report: Report) -> bytes:
@@ -47,13 +50,13 @@ def to_parquet(report: Report) -> bytes:
 def to_markdown(report: Report) -> bytes:
     units = metric_units(report)
     cols = report.rows.columns
-    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    lines = ["| " + " | ".join(markdown_cell(c) for c in cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
     for row in report.rows.iter_rows(named=True):  # output rows only, never input rows
         cells = [
             format_value(row[c], units.get(c, "text")) if c in units else str(row[c] if row[c] is not None else "-")
             for c in cols
         ]
-        lines.append("| " + " | ".join(cells) + " |")
+        lines.append("| " + " | ".join(markdown_cell(c) for c in cells) + " |")
     lines.append("")
     lines.append(f"Period {period_text(report.period)}, time zone {report.definitions['timezone']}.")
     lines.append("")

@@ -22,7 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from csmetrics.pipeline.result import Report
-from csmetrics.render.values import definitions_lines, format_value, metric_units, period_text
+from csmetrics.render.values import definitions_lines, format_value, metric_units, period_text, printable
 
 # Panels of related metrics, by the metric's `order` (sql/metrics/*.sql headers): a metric's place in the
 # registry says which family it belongs to.
@@ -62,10 +62,14 @@ def _columns(report: Report) -> tuple[list[Column], list[Column]]:
     for name in report.rows.columns:
         values = report.rows.get_column(name).to_list()
         if name in units:
-            cells = tuple(format_value(v, units[name]) for v in values)
-            metrics.append(Column(name, labels.get(name, name), cells, numeric=True))
+            cells = tuple(printable(format_value(v, units[name])) for v in values)
+            metrics.append(Column(name, printable(labels.get(name, name)), cells, numeric=True))
         else:
-            keys.append(Column(name, name, tuple("-" if v is None else str(v) for v in values), numeric=False))
+            keys.append(
+                Column(
+                    name, printable(name), tuple("-" if v is None else printable(str(v)) for v in values), numeric=False
+                )
+            )
     return keys, metrics
 
 

@@ -2,9 +2,37 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import polars as pl
+
 from csmetrics.pipeline.result import Report
+
+# A spreadsheet reads a CSV cell starting with one of these as a formula (OWASP, "CSV Injection").
+FORMULA_START = r"^[=+\-@\t\r]"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def escape_formulas(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every text cell a spreadsheet would run as a formula (it starts with = + - @ TAB or CR) prefixed with
+    a single quote, as OWASP recommends; numbers are numbers and never touched."""
+    text = [c for c, dtype in frame.schema.items() if dtype == pl.String]
+    return frame.with_columns(
+        pl.when(pl.col(c).str.contains(FORMULA_START)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        for c in text
+    )
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters (escape codes, newlines, tabs) written as escapes: ``\\x1b``, so a
+    value can neither drive a terminal nor break a table row."""
+    return _CONTROL.sub(lambda m: repr(m.group(0))[1:-1], text)
+
+
+def markdown_cell(text: str) -> str:
+    """``text`` as one Markdown table cell: ``|`` and backslashes escaped, control characters as escapes."""
+    return printable(text.replace("\\", "\\\\").replace("|", "\\|"))
 
 
 def format_value(value: Any, unit: str) -> str:

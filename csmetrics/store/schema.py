@@ -20,6 +20,7 @@ seconds.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,10 +29,10 @@ from typing import TypeVar
 
 import duckdb
 
-from csmetrics.errors import StoreBusyError, StoreError
+from csmetrics.errors import StoreBusyError, StoreDamagedError, StoreError
 from csmetrics.inputs.schema import INTERACTION_COLUMNS
 from csmetrics.pipeline.resources import Resources
-from csmetrics.sqltext import first_line, quote_identifier
+from csmetrics.sqltext import connect, first_line, quote_identifier
 from csmetrics.version import __version__
 
 STORE_SCHEMA_VERSION = 3
@@ -100,6 +101,53 @@ STORE_TABLES = ("meta", "interactions", "loads", "rejects", "agent_states", "sur
 T = TypeVar("T")
 
 
+_RECOVER = (
+    "restore the store from a backup, or reload the exports into a new store (`csmetrics load FILES --db NEW`); "
+    "`csmetrics db info --db PATH` shows whether a store opens"
+)
+# A DuckDB database file has this magic at byte 8 (after a checksum); anything else is not a store.
+_MAGIC_AT, _MAGIC = 8, b"DUCK"
+
+
+def store_path(path: Path) -> Path:
+    """``path`` as a store file: an absolute file path, so DuckDB never reads it as anything else (``md:`` is
+    the file ``./md:``, not a remote database); ``:memory:`` (a store that keeps nothing), a directory, and an
+    existing file that is not a DuckDB database are refused (exit 2)."""
+    if str(path) in (":memory:", ""):
+        msg = f"--db {str(path)!r}: a store is a file (an in-memory store would keep nothing); give a file path"
+        raise StoreError(msg)
+    path = Path(path).absolute()
+    if path.is_dir():
+        msg = f"--db {path}: is a directory; a store is a file (for example {path / 'metrics.duckdb'})"
+        raise StoreError(msg)
+    if path.exists() and not path.is_file():
+        msg = f"--db {path}: is not a regular file; a store is a file"
+        raise StoreError(msg)
+    if path.is_file():
+        _check_header(path)
+    return path
+
+
+def _check_header(path: Path) -> None:
+    try:
+        with path.open("rb") as f:
+            head = f.read(16)
+    except OSError as e:
+        msg = f"--db {path}: cannot be read: {e.strerror}"
+        raise StoreError(msg) from e
+    if not head:
+        return  # an empty file: a new store (DuckDB writes it)
+    if head.startswith(b"SQLite format 3"):
+        msg = f"--db {path}: is a SQLite database, not a csmetrics store; give another file path"
+        raise StoreError(msg)
+    if head[_MAGIC_AT : _MAGIC_AT + len(_MAGIC)] != _MAGIC:
+        if len(head) < _MAGIC_AT + len(_MAGIC):
+            msg = f"store {path} is damaged: the file is truncated ({len(head)} bytes); {_RECOVER}"
+            raise StoreDamagedError(msg)
+        msg = f"--db {path}: is not a DuckDB database (so not a csmetrics store); give another file path"
+        raise StoreError(msg)
+
+
 def _is_lock_error(e: duckdb.Error) -> bool:
     text = str(e).lower()
     return "could not set lock" in text or "conflicting lock" in text
@@ -114,8 +162,8 @@ def _waiting(path: Path, wait: float, open_it: Callable[[], T]) -> T:
             return open_it()
         except duckdb.Error as e:
             if not _is_lock_error(e):
-                msg = f"{path}: cannot be opened as a csmetrics store: {first_line(e)}"
-                raise StoreError(msg) from e
+                msg = f"store {path} is damaged: it cannot be opened ({first_line(e)}); {_RECOVER}"
+                raise StoreDamagedError(msg) from e
             if time.monotonic() >= deadline:
                 holder = str(e).split("(PID ")[-1].split(")")[0] if "(PID " in str(e) else "?"
                 msg = (
@@ -129,13 +177,18 @@ def _waiting(path: Path, wait: float, open_it: Callable[[], T]) -> T:
 
 def connect_store(path: Path, *, read_only: bool, wait: float = 60.0) -> duckdb.DuckDBPyConnection:
     """Open the store as a connection's own database (loads, db commands); created when writing."""
+    path = store_path(path)
     if read_only and not path.exists():
         msg = f"no store at {path}: create it with `csmetrics load FILE --db {path}`"
         raise StoreError(msg)
-    con = _waiting(path, wait, lambda: duckdb.connect(str(path), read_only=read_only))
+    con = _waiting(path, wait, lambda: connect(str(path), read_only=read_only))
     try:
         catalog = str(con.execute("SELECT current_database()").fetchall()[0][0])
         check_schema(con, path, catalog, read_only=read_only)
+    except duckdb.Error as e:
+        con.close()
+        msg = f"store {path} is damaged: its tables cannot be read ({first_line(e)}); {_RECOVER}"
+        raise StoreDamagedError(msg) from e
     except BaseException:
         con.close()
         raise
@@ -144,11 +197,16 @@ def connect_store(path: Path, *, read_only: bool, wait: float = 60.0) -> duckdb.
 
 def attach_store(con: duckdb.DuckDBPyConnection, path: Path, *, wait: float = 60.0) -> str:
     """Attach the store read-only to a session's connection, as :data:`STORE_ALIAS`; return that catalog."""
+    path = store_path(path)
     if not path.exists():
         msg = f"no store at {path}: create it with `csmetrics load FILE --db {path}`"
         raise StoreError(msg)
     _waiting(path, wait, lambda: con.execute(f"ATTACH $path AS {STORE_ALIAS} (READ_ONLY)", {"path": str(path)}))
-    check_schema(con, path, STORE_ALIAS, read_only=True)
+    try:
+        check_schema(con, path, STORE_ALIAS, read_only=True)
+    except duckdb.Error as e:
+        msg = f"store {path} is damaged: its tables cannot be read ({first_line(e)}); {_RECOVER}"
+        raise StoreDamagedError(msg) from e
     return STORE_ALIAS
 
 
@@ -174,6 +232,7 @@ def check_schema(con: duckdb.DuckDBPyConnection, path: Path, catalog: str, *, re
         raise StoreError(msg)
     version = schema_version(con, catalog)
     if version == STORE_SCHEMA_VERSION:
+        check_structure(con, path, catalog)
         return
     if version > STORE_SCHEMA_VERSION:
         msg = (
@@ -194,6 +253,60 @@ def check_schema(con: duckdb.DuckDBPyConnection, path: Path, catalog: str, *, re
         )
         raise StoreError(msg)
     migrate(con, version)
+
+
+@functools.cache
+def expected_columns() -> dict[str, tuple[tuple[str, str], ...]]:
+    """Each store table's (column, type) pairs, as this csmetrics creates them."""
+    con = connect()
+    try:
+        for sql in SCHEMA_SQL:
+            con.execute(sql)
+        return _columns(con, "memory")
+    finally:
+        con.close()
+
+
+def _columns(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, tuple[tuple[str, str], ...]]:
+    rows = con.execute(
+        "SELECT table_name, column_name, data_type FROM information_schema.columns "
+        "WHERE table_catalog = $catalog AND table_schema = 'main' ORDER BY table_name, ordinal_position",
+        {"catalog": catalog},
+    ).fetchall()
+    out: dict[str, list[tuple[str, str]]] = {}
+    for table, column, dtype in rows:
+        out.setdefault(table, []).append((column, dtype))
+    return {t: tuple(c) for t, c in out.items()}
+
+
+def check_structure(con: duckdb.DuckDBPyConnection, path: Path, catalog: str) -> None:
+    """Every store table is a table with the columns and types this csmetrics gives it (a table dropped,
+    altered or turned into a view outside csmetrics would break reports later, far from the cause)."""
+    kinds = dict(
+        con.execute(
+            "SELECT table_name, table_type FROM information_schema.tables "
+            "WHERE table_catalog = $catalog AND table_schema = 'main'",
+            {"catalog": catalog},
+        ).fetchall()
+    )
+    found = _columns(con, catalog)
+    for table, columns in expected_columns().items():
+        problem = None
+        if table not in kinds:
+            problem = f"the table {table} is missing"
+        elif kinds[table] != "BASE TABLE":
+            problem = f"{table} is a {str(kinds[table]).lower()}, not a table"
+        else:
+            have = dict(found.get(table, ()))
+            missing = [c for c, _ in columns if c not in have]
+            wrong = [f"{c} ({have[c]}, not {t})" for c, t in columns if c in have and have[c] != t]
+            if missing:
+                problem = f"the table {table} has no column {', '.join(missing)}"
+            elif wrong:
+                problem = f"the table {table} has columns of the wrong type: {', '.join(wrong)}"
+        if problem:
+            msg = f"store {path} was altered outside csmetrics: {problem}; {_RECOVER}"
+            raise StoreDamagedError(msg)
 
 
 def _create(con: duckdb.DuckDBPyConnection) -> None:

@@ -8,6 +8,8 @@ an error or a kill (even SIGKILL) leaves the store as it was before.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import json
 import time
@@ -19,11 +21,11 @@ from typing import Any
 import duckdb
 
 from csmetrics.definitions.config import resolve
-from csmetrics.errors import ConfigError
+from csmetrics.errors import ConfigError, WriteError
 from csmetrics.inputs.files import expand_paths
 from csmetrics.pipeline.resources import Resources
 from csmetrics.pipeline.session import Session
-from csmetrics.sqltext import quote_identifier, utc_now_iso
+from csmetrics.sqltext import connect, first_line, quote_identifier, utc_now_iso
 from csmetrics.store import kinds as store_kinds
 from csmetrics.store.schema import CANONICAL, CONTENT, open_store
 
@@ -91,7 +93,7 @@ def load_files(
         msg = f"--kind must be one of {', '.join(store_kinds.KINDS)}, got {kind!r}"
         raise ConfigError(msg)
     files = [f.resolve() for f in expand_paths(patterns)]
-    probe = duckdb.connect()
+    probe = connect()
     try:
         if mapping is not None and kind not in (None, "interactions"):
             msg = "--mapping/--preset read interaction exports; load agent states or surveys without them"
@@ -118,10 +120,28 @@ def load_files(
             if progress is not None:
                 progress(len(files), len(files), "")
             con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
+        except BaseException as e:
+            with contextlib.suppress(duckdb.Error):
+                con.execute("ROLLBACK")
+            full = _disk_full(e)
+            if full is not None:
+                msg = f"cannot write store {path}: {full}; the load was rolled back, the store is as it was"
+                raise WriteError(msg) from e
             raise
         return records
+
+
+def _disk_full(error: BaseException) -> str | None:
+    """The cause when ``error`` (or what it wraps) is a write that failed for lack of space or an I/O error."""
+    seen: BaseException | None = error
+    while seen is not None:
+        text = str(seen)
+        if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO):
+            return seen.strerror or text
+        if isinstance(seen, duckdb.IOException) or "No space left on device" in text:
+            return first_line(seen)
+        seen = seen.__cause__
+    return None
 
 
 def _merge_file(

@@ -7,7 +7,12 @@ What every step agrees on about one contact, stated once:
 - csm_reject_reason: why a row cannot be a contact (NULL: it can), the first that
   applies: missing_interaction_id, missing_offered_at, answered_before_offered,
   ended_before_answered, ended_before_offered, negative_duration,
-  hold_exceeds_connected_time (talk derived from the timestamps would be negative).
+  hold_exceeds_connected_time (talk derived from the timestamps would be negative),
+  time_out_of_range (a time before 1970-01-01 or from 2200-01-01 on, UTC: no
+  contact-centre record; such a value would make every 15-minute grid span
+  centuries), implausible_duration (the wait, the handle span from answer to
+  end, the whole contact, or talk, hold or after-contact work longer than
+  input.max_duration_seconds).
   Survey answers (csat, nps) never reject the contact (steps/answers.sql).
 - csm_bucket: the 15-minute UTC bucket of an instant (steps/summary.sql).
 - csm_answers_valid / csm_answers_rejected / csm_first_valid / csm_last_valid:
@@ -15,7 +20,21 @@ What every step agrees on about one contact, stated once:
   out-of-range answers on valid rows, the first and last offered_at of a valid
   row.
 """
+
+[params."input.max_duration_seconds"]
+type = "integer"
+default = 604800
+min = 1
+max = 31622400
+unit = "seconds"
+help = "A contact whose wait, handle span, whole duration, talk, hold or after-contact work is longer is rejected as implausible_duration (default 7 days)."
 */
+create or replace temp macro csm_time_out_of_range(instant) as
+    instant < TIMESTAMPTZ '1970-01-01 00:00:00+00' or instant >= TIMESTAMPTZ '2200-01-01 00:00:00+00';
+
+create or replace temp macro csm_longer_than_max(from_instant, to_instant) as
+    epoch(to_instant) - epoch(from_instant) > getvariable('input.max_duration_seconds');
+
 create or replace temp macro csm_outcome(answered_at, ended_at) as
     case
         when answered_at is not null then 'answered'
@@ -34,7 +53,16 @@ create or replace temp macro csm_reject_reason(
         when answered_at < offered_at then 'answered_before_offered'
         when answered_at is not null and ended_at < answered_at then 'ended_before_answered'
         when answered_at is null and ended_at < offered_at then 'ended_before_offered'
+        when
+            csm_time_out_of_range(offered_at) or csm_time_out_of_range(answered_at)
+            or csm_time_out_of_range(ended_at)
+            then 'time_out_of_range'
         when talk_seconds < 0 or hold_seconds < 0 or acw_seconds < 0 then 'negative_duration'
+        when
+            csm_longer_than_max(offered_at, answered_at) or csm_longer_than_max(answered_at, ended_at)
+            or csm_longer_than_max(offered_at, ended_at)
+            or greatest(talk_seconds, hold_seconds, acw_seconds) > getvariable('input.max_duration_seconds')
+            then 'implausible_duration'
         when
             answered_at is not null and ended_at is not null and talk_seconds is null
             and epoch_us(ended_at) - epoch_us(answered_at) < coalesce(hold_seconds, 0) * 1000000

@@ -18,6 +18,9 @@ date_to (the --from/--to local dates, inclusive; NULL = open).
   included). The same rules as csm_in_report, for the answer accounting in
   data_quality (csm_not_counted_day: the same for a contact's local date).
 - csm_utc_iso: an instant as ISO 8601 UTC text, 2024-03-04T09:15:00Z.
+- csm_grid_from / csm_grid_to: the bounds of every 15-minute grid (state and
+  concurrency time): local midnight a day before --from and two days after --to
+  (NULL when open), so a grid spans the report period, never a row's values.
 """
 */
 create or replace temp macro csm_bucket_instant(instant, local_ts, local_bucket) as
@@ -36,6 +39,16 @@ create or replace temp macro csm_local_date(instant) as
 create or replace temp macro csm_day_in_period(day) as
     (getvariable('date_from') is null or day >= getvariable('date_from'))
     and (getvariable('date_to') is null or day <= getvariable('date_to'));
+
+create or replace temp macro csm_grid_from() as
+    case when getvariable('date_from') is not null
+        then timezone(getvariable('timezone'), cast(cast(getvariable('date_from') as date) - interval 1 day as timestamp))
+    end;
+
+create or replace temp macro csm_grid_to() as
+    case when getvariable('date_to') is not null
+        then timezone(getvariable('timezone'), cast(cast(getvariable('date_to') as date) + interval 2 day as timestamp))
+    end;
 
 create or replace temp macro csm_in_period(instant) as csm_day_in_period(csm_local_date(instant));
 

@@ -50,7 +50,10 @@ stretches as (
         level,
         t,
         next_t,
-        unnest(generate_series(to_timestamp(floor(epoch(t) / 900) * 900), next_t, interval 15 minutes)) as grid_start
+        unnest(generate_series(
+            greatest(to_timestamp(floor(epoch(t) / 900) * 900), csm_grid_from()), least(next_t, csm_grid_to()),
+            interval 15 minutes
+        )) as grid_start
     from levels
     where level > 0 and next_t > t
 ),

@@ -15,6 +15,11 @@ state pieces the very same bucket keys (sql/groupings.toml). The report adds
 the grp__ columns and sums the pieces' seconds per group, agent and state into
 the table state_time. --from/--to keep pieces whose local date (report time
 zone) is inside the period.
+Every grid is bounded (csm_grid_from/csm_grid_to, macros/time.sql): by the
+period, and by input.max_duration_seconds after a state's start (a state that
+long is rejected as implausible_duration in steps/states.sql, so the bound only
+acts on an event whose next valid event moved past it when the event between
+them was rejected).
 """
 */
 with stretches as (
@@ -25,7 +30,9 @@ with stretches as (
         started_at,
         ended_at,
         unnest(generate_series(
-            to_timestamp(floor(epoch(started_at) / 900) * 900), ended_at, interval 15 minutes
+            greatest(to_timestamp(floor(epoch(started_at) / 900) * 900), csm_grid_from()),
+            least(ended_at, csm_grid_to(), started_at + to_seconds(getvariable('input.max_duration_seconds'))),
+            interval 15 minutes
         )) as grid_start
     from agent_states
     where ended_at > started_at

@@ -9,7 +9,10 @@ Agent state log validation. Every loaded state row ends up in exactly one of:
   times; merged, counted as duplicates_merged).
 State names are trimmed and lower-cased. Reasons, first matching:
 missing_agent_id, missing_state, missing_start_time (no started_at / at),
-ended_before_started (ended_at < started_at), simultaneous_events (events
+ended_before_started (ended_at < started_at), time_out_of_range (a time before
+1970 or from 2200 on), implausible_duration (an interval longer than
+input.max_duration_seconds, macros/contacts.sql; in the events shape, an event
+whose next event of the agent is further away than that), simultaneous_events (events
 shape: two events of one agent at the same instant, so which one holds is
 unknown), overlapping_state (intervals shape: the interval overlaps another
 interval of the same agent; every interval of an overlapping pair is rejected,
@@ -40,6 +43,8 @@ basic as (
             when state_name is null or state_name = '' then 'missing_state'
             when start_time is null then 'missing_start_time'
             when ended_at < started_at then 'ended_before_started'
+            when csm_time_out_of_range(start_time) or csm_time_out_of_range(ended_at) then 'time_out_of_range'
+            when csm_longer_than_max(started_at, ended_at) then 'implausible_duration'
         end as basic_reason
     from base
 ),
@@ -76,6 +81,8 @@ select
         when b.basic_reason is not null then b.basic_reason
         when b.copy_rank > 1 then 'identical_copy'
         when b."at" is not null and c.same_instant_events > 1 then 'simultaneous_events'
+        when b."at" is not null and csm_longer_than_max(b.start_time, coalesce(c.next_start, c.span_end))
+            then 'implausible_duration'
         when b."at" is null and (b.start_time < c.previous_end or c.open_end > c.next_start) then 'overlapping_state'
     end as reject_reason
 from basic as b

@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 
 from csmetrics.errors import InputError
+from csmetrics.inputs.files import reader_params
 from csmetrics.inputs.mapping.messages import expected, fix_hint
 from csmetrics.inputs.mapping.model import DEFAULT_FALSE, DEFAULT_TRUE, KEY_KINDS, UNITS, Mapping, MappingError
 from csmetrics.inputs.records import json_path
@@ -127,7 +128,7 @@ class _Compiler:
     def _reader_params(self) -> dict[str, Any]:
         if self.given_reader_params is not None:
             return dict(self.given_reader_params)
-        return {"path": str(self.path)} if "$path" in self.reader else {}
+        return reader_params(self.reader, self.path)
 
     # -- per kind templates --------------------------------------------------------------
     def value_map(self, key: str, text: str, spec: dict[str, Any], *, fold: bool = False) -> str:

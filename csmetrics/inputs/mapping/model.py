@@ -4,15 +4,21 @@ The file format is described in :mod:`csmetrics.inputs.mapping`."""
 
 from __future__ import annotations
 
+import functools
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from csmetrics.definitions.config import flatten
+from csmetrics.definitions.params import is_zone_name
 from csmetrics.errors import ConfigError
 from csmetrics.inputs.schema import INTERACTION_COLUMNS
 from csmetrics.inputs.shapes import SHAPES
+from csmetrics.sqltext import connect
 
 # Mapping keys: the canonical columns plus two helpers that are never stored.
 EXTRA_KEYS = {
@@ -279,8 +285,52 @@ def _check_booleans(spec: dict[str, Any], kind: str) -> str | None:
     return None
 
 
+@functools.cache
+def _format_checker() -> duckdb.DuckDBPyConnection:
+    return connect()
+
+
+def format_problem(fmt: Any) -> str | None:
+    """Why ``fmt`` is not a strptime format DuckDB reads (None: it is one), checked before any file is read."""
+    if not isinstance(fmt, str) or not fmt:
+        return f'a format is text such as "%d/%m/%Y %H:%M"; got {fmt!r}'
+    try:
+        _format_checker().execute("SELECT try_strptime('', $fmt)", {"fmt": fmt}).fetchall()
+    except duckdb.Error:
+        return (
+            f"{fmt!r} is not a time format: use strptime codes such as %Y %m %d %H %M %S %p %z "
+            "(https://duckdb.org/docs/sql/functions/dateformat)"
+        )
+    return None
+
+
+def _check_formats(spec: dict[str, Any], kind: str) -> str | None:
+    for key in ("format", "date_format"):
+        if key in spec:
+            problem = format_problem(spec[key])
+            if problem:
+                return f"{key}: {problem}"
+    return None
+
+
+def _check_default(spec: dict[str, Any], kind: str) -> str | None:
+    """A number column's default is a finite number (text such as "0" or "1.5" included)."""
+    if kind != "number" or "default" not in spec or spec.get("unit") == "hms":
+        return None
+    value = spec["default"]
+    try:
+        number = float(value) if not isinstance(value, bool) else math.nan
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number):
+        return f"default must be a number (seconds, before unit), got {value!r}"
+    return None
+
+
 _SPEC_CHECKS = (
     _check_options,
+    _check_formats,
+    _check_default,
     _check_source,
     _check_timestamp_builders,
     _check_unit,
@@ -315,11 +365,25 @@ def _parse(text: str, name: str) -> dict[str, Any]:
             "e.g. [definitions] abandon.short_abandon_seconds = 0"
         )
         raise MappingError(msg)
-    bad = set(data.get("source", {})) - {"timezone", "sheet", "date_format", "records", "shape"}
+    source = data.get("source", {})
+    bad = set(source) - {"timezone", "sheet", "date_format", "records", "shape"}
     if bad:
         msg = f"mapping {name}: unknown key(s) source.{', source.'.join(sorted(bad))}"
         raise MappingError(msg)
+    _check_source_table(name, source)
     return data
+
+
+def _check_source_table(name: str, source: dict[str, Any]) -> None:
+    zone = source.get("timezone")
+    if zone is not None and not (isinstance(zone, str) and is_zone_name(zone.strip())):
+        msg = f"mapping {name}: source.timezone: {zone!r} is not an IANA time zone such as UTC or Europe/Paris"
+        raise MappingError(msg)
+    if "date_format" in source:
+        problem = format_problem(source["date_format"])
+        if problem:
+            msg = f"mapping {name}: source.date_format: {problem}"
+            raise MappingError(msg)
 
 
 def _columns(raw: Any, name: str) -> dict[str, dict[str, Any]]:
