@@ -291,7 +291,7 @@ def report_with_charts(
     return data
 
 
-PREVIEW_METRICS = ("offered", "answered", "abandoned", "abandon_rate", "service_level")
+PREVIEW_METRICS = ("offered", "answered", "abandoned", "abandon_rate", "service_level", "csat", "nps")
 PREVIEW_MAX_ROWS = 1_000_000
 
 

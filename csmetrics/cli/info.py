@@ -194,5 +194,8 @@ def preview_line(preview: dict[str, Any]) -> str:
         f"answered {preview['answered'] or 0:,}, abandon rate {_share(preview['abandon_rate'])}, "
         f"service level {_share(preview['service_level'])}; duplicates {preview['duplicates_merged']:,} merged, "
         f"{preview['duplicates_superseded']:,} superseded; excluded by the mapping {preview['excluded_by_mapping']:,}; "
-        f"rejected {preview['rejected']:,}" + (f" ({rejected})" if rejected else "")
+        f"rejected {preview['rejected']:,}"
+        + (f" ({rejected})" if rejected else "")
+        + (f"; CSAT {_share(preview['csat'])}" if preview.get("csat") is not None else "")
+        + (f"; NPS {preview['nps']:.1f}" if preview.get("nps") is not None else "")
     )

@@ -496,7 +496,30 @@ class _Guesser:
         self.unique_id()
         self.placeholders()
         self.abandoned_without_wait()
+        self.survey_only()
         return self.proposed, self._toml(), self.notes
+
+    def survey_only(self) -> None:
+        """A file of survey answers and nothing of a contact's course (no answer, end or outcome): each answer is
+        read as one answered contact, so CSAT and NPS can be reported; what the file lacks the mapping sets."""
+        if not {"nps", "csat"} & set(self.chosen) or {"answered_at", "ended_at", "outcome"} & set(self.lines):
+            return
+        if "interaction_id" not in self.lines:
+            self.put("interaction_id", "{ record = true }", "the record number", "no id column: each answer its own")
+        if "offered_at" not in self.lines:
+            self.put(
+                "offered_at",
+                '{ value = "2024-01-01" }',
+                "a date to set",
+                "CHECK: no date in the file: write the day the survey ran",
+            )
+            self.notes.append("no date in the file: offered_at is set to 2024-01-01 in the mapping; write the real day")
+        self.put("wait_seconds", "{ value = 0 }", "0 (set)", "a survey file: each answer is one answered contact")
+        self.put("answered_at", '{ derive = ["offered_at", "wait_seconds"] }', "offered_at")
+        self.notes.append(
+            "a survey file (answers, no contact times): each answer is read as one answered contact, so CSAT and NPS "
+            "report; queue figures (service level, ASA, abandon rate) mean nothing here"
+        )
 
     def _toml(self) -> str:
         for key in ("interaction_id", "offered_at"):

@@ -231,7 +231,10 @@ class _Compiler:
         return f"try_cast({trimmed_text(src)} AS DATE)"
 
     def direct(self, key: str, spec: dict[str, Any]) -> tuple[str, str, str] | None:
-        """(parsed SQL, raw text SQL, export column) for a key read from the export."""
+        """(parsed SQL, raw text SQL, export column) for a key read from the export, or set by the mapping
+        (``value = "..."``: the same on every row; ``record = true``: the record's position in the file)."""
+        if "value" in spec or "record" in spec:
+            return self._given(key, spec)
         src_name = spec["from"]
         if isinstance(src_name, list):
             return self._joined(key, spec, src_name)
@@ -241,6 +244,19 @@ class _Compiler:
         src, dtype = found
         family = type_family(dtype)
         raw = trimmed_text(src if family != "json" else f"({src} ->> '$')")
+        return self._parsed(key, spec, _Found(src_name, src, dtype, family, raw))
+
+    def _given(self, key: str, spec: dict[str, Any]) -> tuple[str, str, str]:
+        """A key the mapping sets itself, read as if an export column held it (so it is parsed and checked alike)."""
+        if "record" in spec:
+            text = f"CAST({self.position} AS VARCHAR)"
+            return self._parsed(key, spec, _Found("its record number", text, "VARCHAR", "text", text))
+        literal = self.bind(str(spec["value"]))
+        return self._parsed(key, spec, _Found(f"value {spec['value']!r}", literal, "VARCHAR", "text", literal))
+
+    def _parsed(self, key: str, spec: dict[str, Any], found: _Found) -> tuple[str, str, str]:
+        """(parsed SQL, raw text SQL, export column) of ``found`` read as ``key``."""
+        src_name, raw = found.name, found.raw
         kind = KEY_KINDS[key]
         if kind in ("text", "score"):
             return self.value_map(key, raw, spec), "NULL", src_name
@@ -250,7 +266,7 @@ class _Compiler:
             mapped = self.value_map(key, raw, spec, fold=True)
             return parse_expression(COLUMNS_BY_NAME[key], mapped, "text"), raw, src_name
         reader = {"boolean": self._boolean, "number": self._number, "timestamp": self._timestamp}[kind]
-        expr, raw = reader(key, spec, _Found(src_name, src, dtype, family, raw))
+        expr, raw = reader(key, spec, found)
         return expr, raw, src_name
 
     def _joined(self, key: str, spec: dict[str, Any], names: list[str]) -> tuple[str, str, str] | None:

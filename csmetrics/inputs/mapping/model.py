@@ -57,6 +57,8 @@ SPEC_KEYS = frozenset(
         "first",
         "when_empty",
         "minus",
+        "value",
+        "record",
     }
 )
 # Options a table in ``first = [...]`` may carry (each is read as ``from = COLUMN`` with them).
@@ -178,9 +180,16 @@ def _check_options(spec: dict[str, Any], kind: str) -> str | None:
 
 
 def _check_source(spec: dict[str, Any], kind: str) -> str | None:
-    if len([k for k in ("from", "date", "derive", "first") if k in spec]) != 1:
+    if len([k for k in ("from", "date", "derive", "first", "value", "record") if k in spec]) != 1:
         return (
-            "give exactly one of from = COLUMN, date = COLUMN (+ time = COLUMN), derive = [...], first = [COLUMN, ...]"
+            "give exactly one of from = COLUMN, date = COLUMN (+ time = COLUMN), derive = [...], "
+            'first = [COLUMN, ...], value = "THE SAME ON EVERY ROW", record = true (the record number)'
+        )
+    if "value" in spec and not isinstance(spec["value"], str | int | float | bool):
+        return f'value = sets the same value on every row, e.g. value = "2024-01-01"; got {spec["value"]!r}'
+    if "record" in spec and (spec["record"] is not True or kind != "text"):
+        return (
+            "record = true (the record's line or row number in the file) is only for text keys such as interaction_id"
         )
     if "first" in spec and not _first_entries(spec["first"]):
         first = spec["first"]
@@ -221,6 +230,9 @@ def _wrong_outcomes(values: dict[str, str]) -> str:
 
 def _check_values(spec: dict[str, Any], kind: str) -> str | None:
     if "values" not in spec:
+        if kind == "outcome" and "value" in spec:
+            ok = str(spec["value"]) in OUTCOMES
+            return None if ok else f"value = one of {', '.join(OUTCOMES)}; got {spec['value']!r}"
         if kind == "outcome" and "default" not in spec and not _first_tables(spec):
             return 'needs values = { EXPORT_VALUE = "answered"|"abandoned"|"excluded", ... } (or default = ...)'
         if kind == "outcome" and "default" in spec and spec["default"] not in (*OUTCOMES, ""):
