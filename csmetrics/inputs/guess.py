@@ -3,261 +3,29 @@ each guess then checked against the data (:mod:`csmetrics.inputs.inspect_checks`
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from csmetrics.inputs import hints
+from csmetrics.inputs.guess_rules import (
+    DATE_FORMATS,
+    NUMERIC_DATETIME,
+    SYNONYMS,
+    ColumnInfo,
+    duration_unit,
+    is_clock,
+    is_code,
+    is_date,
+    is_datetime,
+    is_duration,
+    is_score,
+    looks,
+    norm,
+    outcome_values,
+    toml_string,
+)
 from csmetrics.inputs.inspect_checks import Probe
 
-# Normalised column names (lower case, letters and digits only) that suggest a mapping key.
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "interaction_id": (
-        "interactionid",
-        "callid",
-        "contactid",
-        "conversationid",
-        "callref",
-        "callreference",
-        "callnumber",
-        "callno",
-        "ticketid",
-        "ticketno",
-        "ticket",
-        "caseid",
-        "reference",
-        "ref",
-        "id",
-    ),
-    "offered_at": (
-        "offeredat",
-        "queueentry",
-        "queuestart",
-        "qstart",
-        "vruexit",
-        "ivrexit",
-        "offered",
-        "queuedat",
-        "enqueuetimestamp",
-        "enqueuetime",
-        "arrivaltime",
-        "arrival",
-        "starttime",
-        "startedat",
-        "startat",
-        "callstart",
-        "start",
-        "createdat",
-        "timestamp",
-        "datetime",
-        "calltime",
-        "time",
-        "date",
-    ),
-    "answered_at": ("answeredat", "answertime", "connectedat", "connectedtoagenttimestamp", "pickupat"),
-    "ended_at": ("endedat", "endtime", "endat", "end", "callend", "disconnecttimestamp", "hangupat", "finishedat"),
-    "wait_seconds": (
-        "waitseconds",
-        "wait",
-        "waittime",
-        "queuewait",
-        "queuewaittime",
-        "queuetime",
-        "qtime",
-        "speedofanswer",
-        "speedofanswerinseconds",
-        "timetoanswer",
-        "answerdelay",
-        "asa",
-    ),
-    "talk_seconds": (
-        "talkseconds",
-        "talk",
-        "talktime",
-        "talkduration",
-        "avgtalkduration",
-        "sertime",
-        "servicetime",
-        "conversationtime",
-        "agentinteractionduration",
-    ),
-    "hold_seconds": ("holdseconds", "hold", "holdtime", "holdduration", "customerholdduration"),
-    "acw_seconds": (
-        "acwseconds",
-        "acw",
-        "acwtime",
-        "wrapup",
-        "wrapuptime",
-        "aftercallwork",
-        "aftercallworktime",
-        "aftercontactworkduration",
-    ),
-    "queue": (
-        "queue",
-        "queuename",
-        "skill",
-        "skillname",
-        "split",
-        "topic",
-        "service",
-        "department",
-        "ringgroups",
-        "ringgroup",
-        "team",
-        "group",
-        "line",
-        "type",
-    ),
-    "agent_id": (
-        "agentid",
-        "agent",
-        "agentname",
-        "agentusername",
-        "user",
-        "username",
-        "userid",
-        "server",
-        "employee",
-        "rep",
-        "operator",
-    ),
-    "customer_id": ("customerid", "customer", "callerid", "caller", "ani", "phonenumber", "phone"),
-    "reason": ("reason", "disposition", "wrapupcode", "contactreason", "category"),
-    "channel": ("channel", "mediatype", "media"),
-    "direction": ("direction", "calltype", "originatingdirection"),
-    "transferred": ("transferred", "transfer", "istransfer", "transfers"),
-    "resolved": ("resolved", "isresolved", "resolvedyn", "resolution", "issueresolved"),
-    "csat": (
-        "csat",
-        "csatscore",
-        "satisfaction",
-        "satisfactionrating",
-        "rating",
-        "satisfactionscore",
-        "satisfied",
-    ),
-    "nps": ("nps", "npsscore", "likelihoodtorecommend", "likelytorecommend", "recommend", "scaleof010", "outof10"),
-    "outcome": (
-        "outcome",
-        "answered",
-        "answeredyn",
-        "abandoned",
-        "isabandoned",
-        "status",
-        "callstatus",
-        "completionstatus",
-        "result",
-        "callresult",
-    ),
-}
-ANSWERED_WORDS = ("answer", "complet", "agent", "handled", "served", "connected", "inbound")
-ABANDONED_WORDS = ("aband", "hang", "missed", "drop", "lost", "unanswer", "voicemail")
-YES = ("y", "yes", "true", "t", "1")
-NO = ("n", "no", "false", "f", "0")
-
-
-def _norm(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
-@dataclass
-class ColumnInfo:
-    name: str
-    type: str
-    samples: list[str]
-    distinct: list[str] = field(default_factory=list)  # up to 20 distinct values (for value maps)
-
-
-def toml_string(value: Any) -> str:
-    """A TOML basic string (or an array of them): non-ASCII kept as is, control characters escaped.
-
-    ``json.dumps`` is not TOML: it writes characters outside the BMP as surrogate pairs
-    (``\\ud83d\\udcde``), which TOML rejects.
-    """
-    if isinstance(value, list):
-        return "[" + ", ".join(toml_string(v) for v in value) + "]"
-    out = []
-    for ch in str(value):
-        if ch in ('"', "\\"):
-            out.append("\\" + ch)
-        elif ch == "\t":
-            out.append(ch)
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04X}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
-
-
-def _looks(values: list[str], pattern: str) -> bool:
-    return bool(values) and all(re.fullmatch(pattern, v.strip()) for v in values)
-
-
-CLOCK = r"\d{1,2}:\d\d(:\d\d(\.\d+)?)?"
-HMS = r"-?\d+:\d\d(:\d\d(\.\d+)?)?"
-NUMBER = r"-?\d+(\.\d+)?"
-DATE_FORMATS = (
-    (r"\d{4}-\d\d-\d\d", None),
-    (r"\d{6}", "%y%m%d"),
-    (r"\d{8}", "%Y%m%d"),
-    (r"\d{4}/\d\d/\d\d", "%Y/%m/%d"),
-    (r"\d\d/\d\d/\d{4}", "%d/%m/%Y"),
-)
-DATETIME = r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|[+-]\d\d(:?\d\d)?)?"
-NUMERIC_DATETIME = r"\d{1,2}([/.-])\d{1,2}\1(\d{2}|\d{4})[ T]\d{1,2}:\d\d(:\d\d)?"  # 04/03/2024 13:03
-NUMERIC_DATE = r"\d\d/\d\d/\d{4}"
-EXCEL_TIME = r"1899-12-3[01] \d\d:\d\d:\d\d(\.\d+)?"
-
-
-def _is_datetime(c: ColumnInfo) -> bool:
-    if any(v.startswith("1899-12-3") for v in c.samples):  # an Excel clock time, not a date-time
-        return False
-    return c.type.startswith("TIMESTAMP") or _looks(c.samples, DATETIME) or _looks(c.samples, NUMERIC_DATETIME)
-
-
-def _is_code(c: ColumnInfo) -> bool:
-    """An id or a label, not a survey question with free-text answers."""
-    question = "?" in c.name or len(c.name) > 40
-    long_text = bool(c.samples) and sum(len(v) for v in c.samples) / len(c.samples) > 30
-    return not question and not long_text
-
-
-def _is_score(low: int, high: int) -> Any:
-    def test(c: ColumnInfo) -> bool:
-        return _looks(c.samples, r"\d{1,2}(\.0+)?") and all(low <= float(v) <= high for v in c.samples)
-
-    return test
-
-
-def _is_date(c: ColumnInfo) -> bool:
-    return c.type == "DATE" or any(_looks(c.samples, p) for p, _ in DATE_FORMATS)
-
-
-def _is_clock(c: ColumnInfo) -> bool:
-    return (
-        (c.type.startswith("TIME") and not c.type.startswith("TIMESTAMP"))
-        or _looks(c.samples, CLOCK)
-        or _looks(c.samples, EXCEL_TIME)
-    )
-
-
-def _is_duration(c: ColumnInfo) -> bool:
-    return (
-        c.type.startswith(("INT", "BIGINT", "DOUBLE", "DECIMAL", "FLOAT"))
-        or _looks(c.samples, NUMBER)
-        or _looks(c.samples, HMS)
-        or _looks(c.samples, EXCEL_TIME)
-    )
-
-
-def _duration_unit(c: ColumnInfo) -> str:
-    n = _norm(c.name)
-    if _looks(c.samples, HMS) or _looks(c.samples, EXCEL_TIME):
-        return "hms"
-    if "ms" in n or "milli" in n:
-        return "milliseconds"
-    return "minutes" if "min" in n else "seconds"
-
+__all__ = ["ColumnInfo", "guess_mapping", "toml_string"]
 
 _HEADER = [
     "# Starter mapping written by csmetrics inspect: check every line before trusting the figures.",
@@ -290,7 +58,7 @@ class _Guesser:
         self.probe = probe
         self.by_norm: dict[str, ColumnInfo] = {}
         for c in columns:
-            self.by_norm.setdefault(_norm(c.name), c)
+            self.by_norm.setdefault(norm(c.name), c)
         self.taken: set[str] = set()
         self.lines: dict[str, str] = {}
         self.proposed: dict[str, str] = {}
@@ -328,11 +96,11 @@ class _Guesser:
             self.put(key, toml_string(c.name), c.name)
 
     def timestamp(self, key: str) -> None:
-        c = self.find(key, _is_datetime)
+        c = self.find(key, is_datetime)
         if c is None:
             return
         self.chosen[key] = c
-        decided = self._numeric_format(c) if _looks(c.samples, NUMERIC_DATETIME) else None
+        decided = self._numeric_format(c) if looks(c.samples, NUMERIC_DATETIME) else None
         if decided is None:
             self.put(key, toml_string(c.name), c.name)
             return
@@ -348,20 +116,20 @@ class _Guesser:
         return hints.numeric_date_format(c.samples[0], first, second)
 
     def duration(self, key: str) -> None:
-        c = self.find(key, _is_duration)
+        c = self.find(key, is_duration)
         if c is not None:
             self.chosen[key] = c
-            unit = _duration_unit(c)
+            unit = duration_unit(c)
             self.put(key, f"{{ from = {toml_string(c.name)}, unit = {toml_string(unit)} }}", f"{c.name} ({unit})")
 
     def offered_from_date_and_time(self) -> None:
-        d = self.find("offered_at", _is_date)
-        clocks = self.candidates("offered_at", _is_clock)
+        d = self.find("offered_at", is_date)
+        clocks = self.candidates("offered_at", is_clock)
         if d is None or not clocks:
             return
         t = self._fullest_clock(clocks)
         self.taken.add(t.name)
-        date_format = next((fmt for pattern, fmt in DATE_FORMATS if _looks(d.samples, pattern)), None)
+        date_format = next((fmt for pattern, fmt in DATE_FORMATS if looks(d.samples, pattern)), None)
         why = None
         if date_format == "%d/%m/%Y":
             decided = self._numeric_format(d)
@@ -393,7 +161,7 @@ class _Guesser:
             self.put("ended_at", "{ derive = " + toml_string(parts) + " }", " + ".join(parts))
 
     def outcome(self) -> None:
-        oc = self.find("outcome", lambda c: bool(c.distinct) and len(c.distinct) <= 20 and not _is_datetime(c))
+        oc = self.find("outcome", lambda c: bool(c.distinct) and len(c.distinct) <= 20 and not is_datetime(c))
         if oc is None:
             if "answered_at" in self.lines and self.proposed.get("answered_at", "").endswith("wait_seconds"):
                 self.notes.append(
@@ -401,7 +169,7 @@ class _Guesser:
                 )
             return
         self.chosen["outcome"] = oc
-        values = self.outcome_values = _outcome_values(oc)
+        values = self.outcome_values = outcome_values(oc)
         table = ", ".join(f"{toml_string(k)} = {toml_string(v)}" for k, v in values.items())
         self.put("outcome", f"{{ from = {toml_string(oc.name)}, values = {{ {table} }} }}", oc.name)
         unknown = [k for k, v in values.items() if v == "excluded"]
@@ -477,7 +245,7 @@ class _Guesser:
             self.notes.append(f"{col}: {shown} look like placeholders for none; the mapping reads them as empty")
 
     def guess(self) -> tuple[dict[str, str], str, list[str]]:
-        self.plain("interaction_id", _is_code)
+        self.plain("interaction_id", is_code)
         self.timestamp("offered_at")
         if "offered_at" not in self.lines:  # a date column and a clock-time column
             self.offered_from_date_and_time()
@@ -488,11 +256,11 @@ class _Guesser:
         self.derived()
         self.outcome()
         for key in ("queue", "agent_id", "customer_id", "reason", "channel", "direction"):
-            self.plain(key, _is_code)
+            self.plain(key, is_code)
         self.plain("transferred")
         self.plain("resolved")
-        self.plain("nps", _is_score(0, 10))
-        self.plain("csat", _is_score(0, 10))
+        self.plain("nps", is_score(0, 10))
+        self.plain("csat", is_score(0, 10))
         self.unique_id()
         self.placeholders()
         self.abandoned_without_wait()
@@ -540,23 +308,3 @@ class _Guesser:
 def guess_mapping(columns: list[ColumnInfo], probe: Probe | None = None) -> tuple[dict[str, str], str, list[str]]:
     """(mapping key -> the export column(s) proposed, the starter mapping as TOML, notes for the user)."""
     return _Guesser(columns, probe).guess()
-
-
-def _outcome_values(c: ColumnInfo) -> dict[str, str]:
-    n = _norm(c.name)
-    out: dict[str, str] = {}
-    for v in c.distinct:
-        low = v.strip().lower()
-        if low in YES or low in NO:
-            yes = low in YES
-            if "aband" in n:
-                out[v] = "abandoned" if yes else "answered"
-            else:
-                out[v] = "answered" if yes else "abandoned"
-        elif any(w in low for w in ABANDONED_WORDS):
-            out[v] = "abandoned"
-        elif any(w in low for w in ANSWERED_WORDS):
-            out[v] = "answered"
-        else:
-            out[v] = "excluded"
-    return out
