@@ -367,3 +367,13 @@ def test_the_library_call(write_csv):
     [row] = result.rows
     assert close(row["p_value"], 0.302432, 6) and result.to_document()["rows"] == [row]
     assert result.fingerprint == result.before.fingerprint == result.after.fingerprint
+
+
+def test_compare_csv_cells_are_data_not_formulas(write_csv, cli):
+    path = toy_csv(write_csv)
+    text = path.read_text()
+    hostile = write_csv(text.replace("Z,q,", "Z,=HYPERLINK(1),"))
+    assert "=HYPERLINK(1)" in hostile.read_text()
+    args = ("compare", hostile, "--before", "2024-03-04:2024-03-05", "--after", "2024-03-11:2024-03-13")
+    out = cli(*args, "--by", "queue", "-f", "csv", "-q").stdout
+    assert "'=HYPERLINK(1)" in out and ",=HYPERLINK" not in out

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from csmetrics.render.values import format_value, short
+from csmetrics.render.values import format_value, formula_safe, short
 
 COMPARE_FORMATS = ("table", "json", "csv", "markdown")
 _HEADINGS = ("before", "after", "change", "95% interval", "p", "better", "verdict")
@@ -211,7 +211,7 @@ def compare_csv(document: Mapping[str, Any]) -> bytes:
         targets = "; ".join(f"{t['target']}: {t['before']} -> {t['after']}" for t in row.get("targets", []))
         writer.writerow(
             [
-                *("" if row[k] is None else row[k] for k in fields),
+                *("" if row[k] is None else formula_safe(row[k]) for k in fields),
                 targets,
                 document["definitions_fingerprint"],
                 before["from"],

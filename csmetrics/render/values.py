@@ -24,6 +24,14 @@ def escape_formulas(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def formula_safe(value: Any) -> Any:
+    """One CSV cell as :func:`escape_formulas` writes it: text a spreadsheet would run as a formula gets a
+    leading single quote; anything else is returned as it is."""
+    if isinstance(value, str) and re.match(FORMULA_START, value):
+        return "'" + value
+    return value
+
+
 def printable(text: str) -> str:
     """``text`` with control characters (escape codes, newlines, tabs) written as escapes: ``\\x1b``, so a
     value can neither drive a terminal nor break a table row."""
