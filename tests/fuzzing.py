@@ -228,9 +228,15 @@ EXITS: dict[int, int] = {}  # exit code -> cases, over a run (printed by main)
 
 
 def check(runner: CliRunner, case: Case, command: str = "report") -> str | None:
-    """What is wrong with how csmetrics handled ``case`` (None: nothing); ``command`` report or inspect."""
+    """What is wrong with how csmetrics handled ``case`` (None: nothing); ``command`` report, inspect or load
+    (then, when the load exits 0, a report of the store)."""
     started = time.monotonic()
-    args = ["report", str(case.path), "-f", "json", "-q"] if command == "report" else ["inspect", str(case.path)]
+    store = case.path.with_name(case.path.name + ".duckdb")
+    args = {
+        "report": ["report", str(case.path), "-f", "json", "-q"],
+        "inspect": ["inspect", str(case.path)],
+        "load": ["load", str(case.path), "--db", str(store), "-q"],
+    }[command]
     result = runner.invoke(app, args, catch_exceptions=True)
     EXITS[result.exit_code] = EXITS.get(result.exit_code, 0) + 1
     seconds = time.monotonic() - started
@@ -244,6 +250,8 @@ def check(runner: CliRunner, case: Case, command: str = "report") -> str | None:
         return f"traceback: {result.stderr[:300]}"
     if len(result.stderr) > 20_000:
         return f"{len(result.stderr)} characters on stderr"
+    if result.exit_code == 0 and command == "load":
+        return _check_stored(runner, store)
     if result.exit_code != 0 or command != "report":
         return None
     quality = json.loads(result.stdout)["data_quality"]
@@ -258,6 +266,16 @@ def check(runner: CliRunner, case: Case, command: str = "report") -> str | None:
     )
     if counted != read:
         return f"exit 0 but {read} rows read and {counted} accounted for"
+    return None
+
+
+def _check_stored(runner: CliRunner, store: Path) -> str | None:
+    """After a load that exited 0: the store reports (no row a load accepted may break a later report)."""
+    result = runner.invoke(app, ["report", "--db", str(store), "-f", "json", "-q"], catch_exceptions=True)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        return f"report --db raised {type(result.exception).__name__}: {result.exception}"
+    if result.exit_code != 0:
+        return f"loaded, then report --db exit {result.exit_code}: {result.stderr[:300]}"
     return None
 
 
@@ -277,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--command", choices=["report", "inspect"], default="report")
+    parser.add_argument("--command", choices=["report", "inspect", "load"], default="report")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
         failures = run(args.seed, args.cases, Path(folder), args.command)

@@ -1,7 +1,7 @@
 """The fuzz check of issue 14 in CI: 200 seeded malformed files of every supported format (tests/fuzzing.py).
 
 No case may exit 1, print a traceback or hang, and every exit 0 must account for every record of its file.
-A larger run: ``python -m tests.fuzzing --cases 3000 --seed 7``.
+A larger run: ``python -m tests.fuzzing --cases 3000 --seed 7`` (``--command inspect`` or ``--command load`` for those).
 """
 
 from __future__ import annotations
@@ -23,6 +23,13 @@ def test_inspect_of_malformed_files_ends_with_a_documented_exit(tmp_path):
     failures = fuzzing.run(seed=41, count=60, folder=tmp_path, command="inspect")
     assert [(case.name, case.path.name, problem) for case, problem in failures] == []
     assert set(fuzzing.EXITS) <= {0, 2, 3}
+
+
+def test_load_of_malformed_files_ends_with_a_documented_exit_and_the_store_still_reports(tmp_path):
+    fuzzing.EXITS.clear()
+    failures = fuzzing.run(seed=23, count=40, folder=tmp_path, command="load")
+    assert [(case.name, case.path.name, problem) for case, problem in failures] == []
+    assert set(fuzzing.EXITS) <= {0, 2, 3} and fuzzing.EXITS.get(0, 0) >= 3
 
 
 def test_the_generator_is_seeded(tmp_path):
