@@ -35,7 +35,7 @@ from csmetrics.inputs.files import (
     reader_params,
     unreadable_error,
 )
-from csmetrics.inputs.mapping.compile import compile_mapping
+from csmetrics.inputs.mapping.compile import CompiledMapping, compile_mapping
 from csmetrics.inputs.mapping.model import MappingError
 from csmetrics.inputs.records import MappedReader, json_reader, queue_log_reader
 from csmetrics.inputs.schema import (
@@ -328,6 +328,23 @@ def _read_column(
     return expr, None
 
 
+def compile_read(
+    con: duckdb.DuckDBPyConnection, path: Path, reader: MappedReader, mapping: Any, source_timezone: str
+) -> CompiledMapping:
+    """``mapping`` compiled over what ``reader`` reads from ``path`` (a report's read and inspect's trial read)."""
+    return compile_mapping(
+        mapping,
+        con,
+        reader.described,
+        reader=reader.sql,
+        position=reader.position,
+        source_timezone=source_timezone,
+        path=path,
+        reader_params=reader.params,
+        label=POSITION_LABEL.get(reader.format, "line"),
+    )
+
+
 def _mapped(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -337,17 +354,7 @@ def _mapped(
     mapping: Any,
 ) -> FileRead:
     try:
-        compiled = compile_mapping(
-            mapping,
-            con,
-            reader.described,
-            reader=reader.sql,
-            position=reader.position,
-            source_timezone=source_timezone,
-            path=path,
-            reader_params=reader.params,
-            label=POSITION_LABEL.get(reader.format, "line"),
-        )
+        compiled = compile_read(con, path, reader, mapping, source_timezone)
     except MappingError as e:
         if reader.hint:
             raise MappingError(f"{e}; {reader.hint}") from e

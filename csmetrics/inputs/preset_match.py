@@ -9,8 +9,7 @@ from typing import Any
 import duckdb
 
 from csmetrics.errors import InputError
-from csmetrics.inputs.interactions import mapped_reader
-from csmetrics.inputs.mapping.compile import compile_mapping
+from csmetrics.inputs.interactions import compile_read, mapped_reader
 from csmetrics.inputs.mapping.model import MappingError
 from csmetrics.inputs.mapping.presets import load_preset, preset_names
 from csmetrics.inputs.records import MappedReader
@@ -63,16 +62,7 @@ def match_presets(
 def trial_read(con: duckdb.DuckDBPyConnection, path: Path, reader: MappedReader, mapping: Any) -> str | None:
     """None when reading ``path`` with ``mapping`` gives contacts, else why not ('' when not worth a note)."""
     try:
-        compiled = compile_mapping(
-            mapping,
-            con,
-            reader.described,
-            reader=reader.sql,
-            position=reader.position,
-            source_timezone="UTC",
-            path=path,
-            reader_params=reader.params,
-        )
+        compiled = compile_read(con, path, reader, mapping, "UTC")
         total, usable = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE interaction_id IS NOT NULL AND offered_at IS NOT NULL "
             f"AND (answered_at IS NOT NULL OR ended_at IS NOT NULL)) FROM ({compiled.sql})",
