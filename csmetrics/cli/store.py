@@ -92,6 +92,7 @@ def load(
             "mapping": mapping,
             "sheet": mappings.sheet if mappings.sheet is not None else (mapping.sheet if mapping else None),
             "resources": run.resources(config),
+            "text": mappings.text_format(mapping),
         }
         records = _load_with_progress(path, paths, load_options, not quiet and stderr.is_terminal)
         if fmt == "json":

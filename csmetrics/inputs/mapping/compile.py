@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 
 from csmetrics.errors import InputError
+from csmetrics.inputs import decimals
 from csmetrics.inputs.files import reader_params
 from csmetrics.inputs.mapping.messages import expected, fix_hint
 from csmetrics.inputs.mapping.model import DEFAULT_FALSE, DEFAULT_TRUE, KEY_KINDS, UNITS, Mapping, MappingError
@@ -59,6 +60,7 @@ class _Compiler:
         self.m = mapping
         self.given_reader_params = reader_params
         self.label = "line"
+        self.decimal_comma = False  # numbers in text are written with a decimal comma (csmetrics.inputs.decimals)
         self.con = con
         self.described = described
         self.types = dict(described)
@@ -197,7 +199,8 @@ class _Compiler:
         if family == "number":
             expr = f"(CAST({src} AS DOUBLE) * {factor!r})"
         elif family in ("text", "json"):
-            expr = f"(try_cast({trimmed_text(src)} AS DOUBLE) * {factor!r})"
+            text = decimals.as_point(trimmed_text(src)) if self.decimal_comma else trimmed_text(src)
+            expr = f"(try_cast({text} AS DOUBLE) * {factor!r})"
         else:
             return None
         # a fraction of a day is a binary fraction (0.000069444446 d = 6.0000001 s): kept to the millisecond
@@ -581,6 +584,7 @@ def compile_mapping(
     path: Path,
     reader_params: dict[str, Any] | None = None,
     label: str = "line",
+    decimal_comma: bool = False,
 ) -> CompiledMapping:
     """The SELECT producing the canonical columns (and ``_line``) of one file read through ``mapping``.
 
@@ -588,4 +592,5 @@ def compile_mapping(
     position is called in messages (line, record, row)."""
     compiler = _Compiler(mapping, con, described, reader, position, source_timezone, path, reader_params)
     compiler.label = label
+    compiler.decimal_comma = decimal_comma
     return compiler.compile()
