@@ -223,3 +223,17 @@ def test_load_reads_the_encoding_into_the_store(cli, tmp_path):
     assert cli("load", fr, "--db", db, "-q").exit_code == 0
     rows = cli_json(cli("report", "--db", db, "--by", "queue", "-f", "json", "-q"))["rows"]
     assert {r["queue"]: r["aht_seconds"] for r in rows}["Caf\u00e9"] == 407.625
+
+
+def test_survey_answers_with_decimal_commas(cli, tmp_path):
+    calls = tmp_path / "calls.csv"
+    calls.write_text(_text("Sales"), encoding="utf-8")
+    surveys = tmp_path / "surveys.csv"
+    # answers 3,0 and 5,0 on the 1-5 scale: mean 4.0; satisfied (4 or 5): 1 of 2
+    surveys.write_text("interaction_id;csat\n1;3,0\n2;5,0\n", encoding="utf-8")
+    row = cli_json(cli("report", calls, "--surveys", surveys, "-f", "json", "-q"))["rows"][0]
+    assert (row["csat_responses"], row["csat_mean"], row["csat"]) == (2, 4.0, 0.5)
+    result = cli("report", calls, "--surveys", surveys, "--decimal-separator", ".")
+    assert result.exit_code == 3
+    assert f"{surveys}, line 2, column csat: cannot read '3,0'" in result.stderr
+    assert "--decimal-separator ," in result.stderr

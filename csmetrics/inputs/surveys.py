@@ -14,6 +14,8 @@ from typing import Any
 import duckdb
 
 from csmetrics.errors import InputError
+from csmetrics.inputs import decimals, textformat
+from csmetrics.inputs.csvfiles import csv_dialect
 from csmetrics.inputs.files import (
     POSITION_LABEL,
     POSITIONS,
@@ -78,12 +80,16 @@ def _survey_file(con: duckdb.DuckDBPyConnection, path: str, index: int) -> FileR
         msg = f"{path}: a survey file needs an interaction_id column and a csat and/or nps column (found: {found})"
         raise InputError(msg)
     exprs, checks = [], []
+    comma = fmt == "csv" and _decimal_comma(con, Path(path), [cols[n][0] for n in SURVEY_SCORES if n in cols])
     for name in ("interaction_id", *SURVEY_SCORES):
         if name not in cols:
             exprs.append(f"NULL AS {quote_identifier(name)}")
             continue
         source_name, dtype = cols[name]
-        expr = parse_expression(COLUMNS_BY_NAME[name], quote_identifier(source_name), type_family(dtype))
+        source = quote_identifier(source_name)
+        family = type_family(dtype)
+        read = decimals.as_point(source) if comma and name in SURVEY_SCORES and family == "text" else source
+        expr = parse_expression(COLUMNS_BY_NAME[name], read, family)
         if expr is None:
             msg = f"{path}: column {source_name} has type {dtype}, which cannot hold {name} answers"
             raise InputError(msg)
@@ -108,12 +114,24 @@ def _survey_file(con: duckdb.DuckDBPyConnection, path: str, index: int) -> FileR
     )
     if rows:
         expected = dict.fromkeys(SURVEY_SCORES, EXPECTED_FORMAT["score"])
-        raise unreadable_error(rows, {path: POSITION_LABEL[fmt]}, expected, fix=FIX)
+        hint = decimals.comma_hint(str(r[3]) for r in rows)
+        raise unreadable_error(rows, {path: POSITION_LABEL[fmt]}, expected, fix=f"{hint}\n{FIX}" if hint else FIX)
     sql = (
         "SELECT interaction_id, csat, nps, $file AS _file, _line, "
         f"$file_index * {SEQ_STRIDE} + _line AS _seq FROM ({inner})"
     )
-    return FileRead(SourceFile(Path(path), fmt), Relation(sql, {**params, "file": path, "file_index": index}))
+    source_file = SourceFile(
+        Path(path),
+        fmt,
+        encoding=textformat.source_encoding(Path(path)) if fmt == "csv" else "utf-8",
+        decimal_separator="," if comma else ".",
+    )
+    return FileRead(source_file, Relation(sql, {**params, "file": path, "file_index": index}))
+
+
+def _decimal_comma(con: duckdb.DuckDBPyConnection, path: Path, scores: list[str]) -> bool:
+    """Whether a CSV survey file's answers are read with a decimal comma (csmetrics.inputs.decimals)."""
+    return decimals.choose(con, path, csv_dialect(path), scores)[0] == ","
 
 
 # -- external complaint denominator -----------------------------------------------------------
