@@ -43,6 +43,10 @@ class MappingOptions:
     sheet: Annotated[
         str | None, typer.Option("--sheet", help="Sheet of an .xlsx workbook (name or 0-based index).")
     ] = None
+
+
+@dataclass
+class TextOptions:
     encoding: Annotated[
         str | None,
         typer.Option(
@@ -77,7 +81,7 @@ class StoreOptions:
 
 
 @dataclass
-class InputOptions(MappingOptions, StoreOptions):
+class InputOptions(MappingOptions, TextOptions, StoreOptions):
     paths: Annotated[
         list[str] | None,
         typer.Argument(
