@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import cli_json
+from test_json_contract import validate
 
 from csmetrics.errors import ConfigError
 from csmetrics.inputs.textformat import TextFormat
@@ -49,6 +50,7 @@ def test_a_cp1252_file_is_read_exactly_with_encoding_cp1252(cli, tmp_path):
         doc = cli_json(result)
         _check_figures(doc)
         assert doc["data_quality"]["files"][0]["encoding"] == "cp1252"
+        validate(doc, "report.schema.json")
         assert not list(spill.glob("csmetrics-text-*"))  # the UTF-8 copy is removed after the read
     # Latin-1 reads the same bytes as other characters: the encodings are not interchangeable
     latin = _queues(cli("report", path, "--encoding", "latin-1", "--by", "queue", "-f", "json", "-q"))
@@ -146,6 +148,7 @@ def test_decimal_commas_are_detected_in_a_semicolon_file(cli, tmp_path):
     assert row["aht_seconds"] == 407.625
     assert doc["data_quality"]["files"][0]["decimal_separator"] == ","
     assert doc["data_quality"]["files"][0]["decimal_separator_detected"] is True
+    validate(doc, "report.schema.json")
     assert f"{path}: numbers read with a decimal comma" in result.stderr
     # the same with the option: no note, nothing detected
     result = cli("report", path, "--decimal-separator", ",", "-f", "json")
