@@ -79,25 +79,8 @@ def _survey_file(con: duckdb.DuckDBPyConnection, path: str, index: int) -> FileR
     if "interaction_id" not in cols or not any(c in cols for c in SURVEY_SCORES):
         msg = f"{path}: a survey file needs an interaction_id column and a csat and/or nps column (found: {found})"
         raise InputError(msg)
-    exprs, checks = [], []
     comma = fmt == "csv" and _decimal_comma(con, Path(path), [cols[n][0] for n in SURVEY_SCORES if n in cols])
-    for name in ("interaction_id", *SURVEY_SCORES):
-        if name not in cols:
-            exprs.append(f"NULL AS {quote_identifier(name)}")
-            continue
-        source_name, dtype = cols[name]
-        source = quote_identifier(source_name)
-        family = type_family(dtype)
-        read = decimals.as_point(source) if comma and name in SURVEY_SCORES and family == "text" else source
-        expr = parse_expression(COLUMNS_BY_NAME[name], read, family)
-        if expr is None:
-            msg = f"{path}: column {source_name} has type {dtype}, which cannot hold {name} answers"
-            raise InputError(msg)
-        exprs.append(f"{expr} AS {quote_identifier(name)}")
-        if name in SURVEY_SCORES:
-            raw = quote_identifier("__raw_" + name)
-            exprs.append(f"{trimmed_text(quote_identifier(source_name))} AS {raw}")
-            checks.append((name, raw))
+    exprs, checks = _survey_columns(path, cols, comma=comma)
     inner = f"SELECT {', '.join(exprs)}, {POSITIONS[fmt]} AS _line FROM {reader}"
     bad = " UNION ALL ".join(
         f"SELECT _line, '{name}' AS col, {raw} AS value FROM t "
@@ -127,6 +110,32 @@ def _survey_file(con: duckdb.DuckDBPyConnection, path: str, index: int) -> FileR
         decimal_separator="," if comma else ".",
     )
     return FileRead(source_file, Relation(sql, {**params, "file": path, "file_index": index}))
+
+
+def _survey_columns(
+    path: str, cols: dict[str, tuple[str, str]], *, comma: bool
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """(the SELECT list reading interaction_id, csat and nps and the raw answers, the (answer, raw alias) pairs
+    to check); ``comma``: answers in text are written with a decimal comma."""
+    exprs, checks = [], []
+    for name in ("interaction_id", *SURVEY_SCORES):
+        if name not in cols:
+            exprs.append(f"NULL AS {quote_identifier(name)}")
+            continue
+        source_name, dtype = cols[name]
+        source = quote_identifier(source_name)
+        family = type_family(dtype)
+        read = decimals.as_point(source) if comma and name in SURVEY_SCORES and family == "text" else source
+        expr = parse_expression(COLUMNS_BY_NAME[name], read, family)
+        if expr is None:
+            msg = f"{path}: column {source_name} has type {dtype}, which cannot hold {name} answers"
+            raise InputError(msg)
+        exprs.append(f"{expr} AS {quote_identifier(name)}")
+        if name in SURVEY_SCORES:
+            raw = quote_identifier("__raw_" + name)
+            exprs.append(f"{trimmed_text(source)} AS {raw}")
+            checks.append((name, raw))
+    return exprs, checks
 
 
 def _decimal_comma(con: duckdb.DuckDBPyConnection, path: Path, scores: list[str]) -> bool:
