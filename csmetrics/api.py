@@ -35,7 +35,9 @@ from csmetrics.definitions.config import Config, apply_recorded, parse_assignmen
 from csmetrics.definitions.params import Definitions
 from csmetrics.definitions.registry import load_registry
 from csmetrics.errors import ConfigError, CsMetricsError
+from csmetrics.inputs import textformat
 from csmetrics.inputs.mapping.model import Mapping as ColumnMapping
+from csmetrics.inputs.textformat import TextFormat
 from csmetrics.pipeline.contract import check_relations
 from csmetrics.pipeline.progress import Observer
 from csmetrics.pipeline.report import ReportSpec, run_report
@@ -59,6 +61,7 @@ class Inputs:
     store: Path | None = None  # a csmetrics store (csmetrics load), instead of files
     mapping: ColumnMapping | None = None  # a column mapping or preset for the interaction files
     sheet: str | int | None = None  # the sheet of an .xlsx workbook
+    text: TextFormat | None = None  # encoding and decimal separator of CSV files (None: UTF-8, decided per file)
     states: tuple[str, ...] = ()  # agent state logs
     roster: str | None = None
     surveys: tuple[str, ...] = ()
@@ -173,7 +176,9 @@ def open_session(
     session = Session(resources=resources, observer=observer)
     try:
         check_relations(session.registry)
-        _read(session, inputs, defs)
+        temp = resources.temp_directory if resources is not None else None
+        with textformat.reading(inputs.text or TextFormat.of(None, None, inputs.mapping), temp):
+            _read(session, inputs, defs)
         session.prepare(defs)
         yield session
     finally:

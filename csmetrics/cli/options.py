@@ -27,6 +27,7 @@ from csmetrics.definitions.params import Definitions
 from csmetrics.errors import ConfigError
 from csmetrics.inputs.mapping.model import Mapping
 from csmetrics.inputs.mapping.presets import choose_mapping, preset_names
+from csmetrics.inputs.textformat import TextFormat
 from csmetrics.pipeline.resources import Resources
 
 
@@ -45,6 +46,30 @@ class MappingOptions:
 
 
 @dataclass
+class TextOptions:
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding",
+            help="Encoding of CSV exports: utf-8 (default), utf-16, cp1252 (windows-1252) or latin-1. A UTF-16 "
+            "file with its byte-order mark is read without it.",
+        ),
+    ] = None
+    decimal_separator: Annotated[
+        str | None,
+        typer.Option(
+            "--decimal-separator",
+            help="Decimal separator of numbers in CSV exports: . or , (default: a comma when the file is "
+            "delimited by ; and its numbers use one, else a point).",
+        ),
+    ] = None
+
+    def text_format(self, mapping: Mapping | None) -> TextFormat:
+        """The encoding and decimal separator of CSV exports: these options, else the mapping's [source]."""
+        return TextFormat.of(self.encoding, self.decimal_separator, mapping)
+
+
+@dataclass
 class StoreOptions:
     db: Annotated[
         Path | None,
@@ -56,7 +81,7 @@ class StoreOptions:
 
 
 @dataclass
-class InputOptions(MappingOptions, StoreOptions):
+class InputOptions(MappingOptions, TextOptions, StoreOptions):
     paths: Annotated[
         list[str] | None,
         typer.Argument(
@@ -327,6 +352,7 @@ def build_inputs(opts: InputOptions, config: Config, mapping: Mapping | None) ->
         store=store,
         mapping=mapping,
         sheet=opts.sheet,
+        text=opts.text_format(mapping),
         states=tuple(opts.states or ()),
         roster=opts.roster,
         surveys=tuple(opts.surveys or ()),

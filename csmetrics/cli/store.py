@@ -15,6 +15,7 @@ from csmetrics.cli.options import (
     MappingOptions,
     ResourceOptions,
     StoreOptions,
+    TextOptions,
     build_definitions,
     chosen_mapping,
     options,
@@ -54,10 +55,11 @@ def _load_with_progress(path: Path, paths: list[str], load_options: dict[str, An
 
 
 @app.command()
-@options(store=StoreOptions, mappings=MappingOptions, defs=DefinitionOptions, run=ResourceOptions)
+@options(store=StoreOptions, mappings=MappingOptions, text=TextOptions, defs=DefinitionOptions, run=ResourceOptions)
 def load(
     store: StoreOptions,
     mappings: MappingOptions,
+    text: TextOptions,
     defs: DefinitionOptions,
     run: ResourceOptions,
     paths: Annotated[
@@ -92,6 +94,7 @@ def load(
             "mapping": mapping,
             "sheet": mappings.sheet if mappings.sheet is not None else (mapping.sheet if mapping else None),
             "resources": run.resources(config),
+            "text": text.text_format(mapping),
         }
         records = _load_with_progress(path, paths, load_options, not quiet and stderr.is_terminal)
         if fmt == "json":

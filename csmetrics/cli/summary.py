@@ -54,7 +54,12 @@ def _reasons(counts: dict[str, Any]) -> str:
 
 def _notes(quality: dict[str, Any]) -> list[str]:
     """What the report left out or merged, in words."""
-    notes = []
+    notes = [
+        f"{f['path']}: numbers read with a decimal comma (decided from its values: a semicolon-delimited file "
+        "whose numbers use commas; --decimal-separator . refuses them)"
+        for f in quality.get("files", [])
+        if f.get("decimal_separator_detected")
+    ]
     surveys = quality.get("surveys")
     if surveys and surveys["not_counted"]["total"]:
         notes.append(

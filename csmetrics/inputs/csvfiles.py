@@ -35,6 +35,7 @@ from typing import IO, Any
 import duckdb
 
 from csmetrics.errors import InputError
+from csmetrics.inputs import textformat
 from csmetrics.sqltext import shown
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -78,10 +79,9 @@ class CsvDialect:
 
 
 def open_binary(path: Path) -> IO[bytes]:
-    """The file's bytes (decompressed for ``.gz``, as DuckDB reads it)."""
-    if path.suffix.lower() == ".gz":
-        return gzip.open(path, "rb")
-    return path.open("rb")
+    """The file's bytes as DuckDB reads them: decompressed for ``.gz``; the UTF-8 copy of an export in another
+    encoding (csmetrics.inputs.textformat)."""
+    return textformat.open_raw(textformat.readable_path(path))
 
 
 def _read_head(path: Path) -> bytes:
@@ -100,11 +100,12 @@ def csv_dialect(path: Path) -> CsvDialect:
     except OSError as e:
         msg = f"{path}: cannot be read: {e.strerror}"
         raise InputError(msg) from e
-    return _dialect(str(path), stat.st_mtime_ns, stat.st_size)
+    readable = str(textformat.readable_path(path))
+    return _dialect(str(path), stat.st_mtime_ns, stat.st_size, readable)
 
 
 @functools.lru_cache(maxsize=256)
-def _dialect(path_text: str, _mtime: int, _size: int) -> CsvDialect:
+def _dialect(path_text: str, _mtime: int, _size: int, _readable: str) -> CsvDialect:
     path = Path(path_text)
     head = _read_head(path)
     head = head.removeprefix(b"\xef\xbb\xbf")
@@ -120,17 +121,33 @@ def _dialect(path_text: str, _mtime: int, _size: int) -> CsvDialect:
         msg = f"{path}: line {skip + 1} is longer than {HEAD_BYTES // 1024} KiB: not a CSV header line"
         raise InputError(msg)
     line = rest[: end.start()] if end else rest
-    try:
-        text = line.decode("utf-8")
-    except UnicodeDecodeError as e:
-        msg = f"{path}, line {skip + 1} (the header): not UTF-8 text (byte {e.start + 1}); save the export as UTF-8"
-        raise InputError(msg) from None
+    text = _header_text(path, line, skip)
     delimiter = "\t" if _is_tsv(path) else _delimiter(text)
     names = _header_names(path, rest, delimiter, skip)
     newline = end.group(0).decode() if end else ""
     if newline == "\r" and rest[end.end() : end.end() + 1] == b"\n":  # pragma: no cover - re takes \r\n first
         newline = "\r\n"
     return CsvDialect(delimiter, names, skip, newline, text)
+
+
+def _header_text(path: Path, line: bytes, skip: int) -> str:
+    """The header line as text: UTF-8 (an export in another encoding is read from its UTF-8 copy)."""
+    if b"\x00" in line:
+        msg = (
+            f"{path}, line {skip + 1} (the header): holds NUL bytes: UTF-16 text without a byte-order mark? "
+            "Give --encoding utf-16 (or save the export as UTF-8)"
+        )
+        raise InputError(msg)
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError as e:
+        byte = line[e.start]
+        msg = (
+            f"{path}, line {skip + 1} (the header): byte 0x{byte:02X} (byte {e.start + 1} of the line) is not UTF-8 "
+            "text: the export is in another encoding. Give --encoding cp1252 (Windows exports; or latin-1, "
+            "utf-16), or [source] encoding in the mapping, or save the export as UTF-8"
+        )
+        raise InputError(msg) from None
 
 
 def _is_tsv(path: Path) -> bool:
@@ -197,6 +214,10 @@ def structure_error(con: duckdb.DuckDBPyConnection, path: Path, dialect: CsvDial
     rows = con.execute(_PROBLEMS).fetchall()
     if not rows:
         return None
+    if any(str(r[1]) in ("INVALID ENCODING", "INVALID UNICODE") for r in rows):
+        encoding = textformat.not_utf8_error(path)
+        if encoding is not None:
+            return encoding
     total = int(rows[0][3])
     lines = physical_lines(path, dialect, [int(r[0]) for r in rows])
     described = [

@@ -18,9 +18,9 @@ from typing import Any
 import duckdb
 
 from csmetrics.errors import InputError
-from csmetrics.inputs import csvfiles
+from csmetrics.inputs import csvfiles, textformat
 from csmetrics.inputs.schema import Column
-from csmetrics.sqltext import first_line, shown
+from csmetrics.sqltext import connect, first_line, shown
 
 FORMATS = {
     ".csv": "csv",
@@ -63,6 +63,9 @@ class SourceFile:
     ignored_columns: tuple[str, ...] = ()
     excluded: int = 0  # rows a column mapping marked excluded (outcome = "excluded")
     position: str = ""  # what its rows' positions count: line, row or record (default: by format)
+    encoding: str = "utf-8"  # a CSV export's encoding (csmetrics.inputs.textformat)
+    decimal_separator: str = "."  # a CSV export's decimal separator (csmetrics.inputs.decimals)
+    decimal_detected: bool = False  # the decimal comma was decided from the file's values
 
     @property
     def label(self) -> str:
@@ -76,6 +79,9 @@ class SourceFile:
             **({"excluded_by_mapping": self.excluded} if self.excluded else {}),
             "rows": self.rows,
             **({"ignored_columns": list(self.ignored_columns)} if self.ignored_columns else {}),
+            **({"encoding": self.encoding} if self.encoding != "utf-8" else {}),
+            **({"decimal_separator": self.decimal_separator} if self.decimal_separator != "." else {}),
+            **({"decimal_separator_detected": True} if self.decimal_detected else {}),
         }
 
 
@@ -131,9 +137,12 @@ def duckdb_path(path: Path) -> str:
 
 
 def reader_params(reader: str, path: Path) -> dict[str, Any]:
-    """The values a reader binds: the path (escaped), and a CSV file's dialect."""
-    params: dict[str, Any] = {"path": duckdb_path(path)} if "$path" in reader else {}
-    if "$csv_" in reader:
+    """The values a reader binds: the path (escaped), and a CSV file's dialect. A CSV export in another encoding
+    than UTF-8 is read from its UTF-8 copy (csmetrics.inputs.textformat)."""
+    csv = "$csv_" in reader
+    read = textformat.readable_path(path) if csv else path
+    params: dict[str, Any] = {"path": duckdb_path(read)} if "$path" in reader else {}
+    if csv:
         params.update(csvfiles.csv_dialect(path).params())
     return params
 
@@ -183,18 +192,24 @@ def read_error(con: duckdb.DuckDBPyConnection, path: Path, error: duckdb.Error, 
         mixed = csvfiles.mixed_line_endings(path, dialect)
         if mixed:
             return InputError(mixed)
-        csvfiles.clear_rejects(con)
-        try:
-            staging = csvfiles.STAGING_READER
-            con.execute(f"SELECT count(*) FROM {staging}", reader_params(staging, path)).fetchall()
-            problem = csvfiles.structure_error(con, path, dialect)
-        except duckdb.Error:
-            problem = None
-        finally:
-            csvfiles.clear_rejects(con)
+        problem = _structure_problem(path, dialect)
         if problem is not None:
             return problem
     return InputError(f"{path}: cannot be read{how}: {first_line(error)}")
+
+
+def _structure_problem(path: Path, dialect: csvfiles.CsvDialect) -> InputError | None:
+    """The records of a CSV that do not parse, each with its line, found on a connection of its own: the one
+    whose read failed may be inside a load's transaction, which the failure has aborted."""
+    con = connect()
+    try:
+        staging = csvfiles.STAGING_READER
+        con.execute(f"SELECT count(*) FROM {staging}", reader_params(staging, path)).fetchall()
+        return csvfiles.structure_error(con, path, dialect)
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
 
 
 def match_columns(

@@ -11,14 +11,14 @@ allow-list and :func:`csmetrics.sqltext.quote_identifier`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from csmetrics.errors import InputError
-from csmetrics.inputs import hints
+from csmetrics.inputs import decimals, hints, textformat
 from csmetrics.inputs.csvfiles import STAGING_READER, CsvDialect, csv_dialect
 from csmetrics.inputs.files import (
     POSITION_LABEL,
@@ -36,7 +36,7 @@ from csmetrics.inputs.files import (
     unreadable_error,
 )
 from csmetrics.inputs.mapping.compile import CompiledMapping, compile_mapping
-from csmetrics.inputs.mapping.model import MappingError
+from csmetrics.inputs.mapping.model import KEY_KINDS, MappingError
 from csmetrics.inputs.records import MappedReader, json_reader, queue_log_reader
 from csmetrics.inputs.schema import (
     COLUMNS_BY_NAME,
@@ -169,7 +169,7 @@ def _direct(
         if c.kind == "timestamp" and c.name in by_key
     )
     if fmt == "csv":
-        return csv_read(path, INTERACTION_COLUMNS, by_key, index, source_timezone, source)
+        return csv_read(path, INTERACTION_COLUMNS, by_key, index, source_timezone, source, con)
     clean = already_canonical(con, path, reader, by_key, INTERACTION_COLUMNS) if fmt == "parquet" else set()
     relation = typed_relation(path, INTERACTION_COLUMNS, by_key, fmt, reader, index, source_timezone, clean)
     return FileRead(source, relation, timezone=source_timezone if text_times else None)
@@ -182,11 +182,21 @@ def csv_read(
     index: int,
     source_timezone: str,
     source: SourceFile,
+    con: duckdb.DuckDBPyConnection,
 ) -> FileRead:
     """A CSV file: read once, in parallel, with its explicit dialect (csmetrics.inputs.csvfiles), every value
     as text, parsed by the schema's templates and flagged when it cannot be read, in the same scan that stores
-    the rows in a staging table in record order; the session then gives each row its physical line."""
-    converted = converted_select(path, columns, by_key, STAGING_READER)
+    the rows in a staging table in record order; the session then gives each row its physical line. Its
+    numbers are read with the file's decimal separator (csmetrics.inputs.decimals)."""
+    numbers = [by_key[c.name][0] for c in columns if c.kind in decimals.KINDS and c.name in by_key]
+    separator, detected = decimals.choose(con, path, csv_dialect(path), numbers)
+    source = replace(
+        source,
+        encoding=textformat.source_encoding(path),
+        decimal_separator=separator,
+        decimal_detected=detected,
+    )
+    converted = converted_select(path, columns, by_key, STAGING_READER, decimal_comma=separator == ",")
     params: dict[str, Any] = reader_params(STAGING_READER, path)
     if "$source_timezone" in converted:
         params["source_timezone"] = source_timezone
@@ -275,6 +285,8 @@ def converted_select(
     reader: str,
     clean: set[str] | None = None,
     position: str | None = None,
+    *,
+    decimal_comma: bool = False,
 ) -> str:
     """SELECT ``columns`` (read from ``reader`` as their canonical types), ``_bad_column``, ``_bad_value`` and,
     when ``position`` is given, ``_line``: the conversion of one file, without where its rows come from."""
@@ -284,7 +296,9 @@ def converted_select(
         if column.name not in by_key:
             values.append(f"CAST(NULL AS {sql_type(column)}) AS {quote_identifier(column.name)}")
             continue
-        expr, check = _read_column(path, column, *by_key[column.name], clean=column.name in (clean or set()))
+        expr, check = _read_column(
+            path, column, *by_key[column.name], clean=column.name in (clean or set()), decimal_comma=decimal_comma
+        )
         values.append(f"{expr} AS {quote_identifier(column.name)}")
         if check is not None:
             raw_alias = quote_identifier("__raw_" + column.name)
@@ -303,14 +317,15 @@ def converted_select(
 
 
 def _read_column(
-    path: Path, column: Column, source_name: str, dtype: str, *, clean: bool = False
+    path: Path, column: Column, source_name: str, dtype: str, *, clean: bool = False, decimal_comma: bool = False
 ) -> tuple[str, str | None]:
     """(the expression reading a source column as ``column``, the raw value to check, or None)."""
     source = quote_identifier(source_name)
     family = type_family(dtype)
     if clean:
         family = "bounded_number" if family == "number" else "clean_text"
-    expr = parse_expression(column, source, family)
+    read = decimals.as_point(source) if decimal_comma and column.kind in decimals.KINDS and family == "text" else source
+    expr = parse_expression(column, read, family)
     if expr is None:
         msg = (
             f"{path}: column {source_name} has type {dtype}, which cannot hold {column.kind} values; "
@@ -329,7 +344,13 @@ def _read_column(
 
 
 def compile_read(
-    con: duckdb.DuckDBPyConnection, path: Path, reader: MappedReader, mapping: Any, source_timezone: str
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    reader: MappedReader,
+    mapping: Any,
+    source_timezone: str,
+    *,
+    decimal_comma: bool = False,
 ) -> CompiledMapping:
     """``mapping`` compiled over what ``reader`` reads from ``path`` (a report's read and inspect's trial read)."""
     return compile_mapping(
@@ -342,6 +363,7 @@ def compile_read(
         path=path,
         reader_params=reader.params,
         label=POSITION_LABEL.get(reader.format, "line"),
+        decimal_comma=decimal_comma,
     )
 
 
@@ -353,8 +375,11 @@ def _mapped(
     source_timezone: str,
     mapping: Any,
 ) -> FileRead:
+    separator, detected = ".", False
+    if reader.format == "csv":
+        separator, detected = decimals.choose(con, path, csv_dialect(path), mapping_numbers(mapping, reader.described))
     try:
-        compiled = compile_read(con, path, reader, mapping, source_timezone)
+        compiled = compile_read(con, path, reader, mapping, source_timezone, decimal_comma=separator == ",")
     except MappingError as e:
         if reader.hint:
             raise MappingError(f"{e}; {reader.hint}") from e
@@ -364,9 +389,26 @@ def _mapped(
         f"NULL AS _bad_column, NULL AS _bad_value FROM ({compiled.sql})"
     )
     source = SourceFile(
-        path=path, format=reader.format, ignored_columns=tuple(compiled.ignored), excluded=compiled.excluded
+        path=path,
+        format=reader.format,
+        ignored_columns=tuple(compiled.ignored),
+        excluded=compiled.excluded,
+        encoding=textformat.source_encoding(path) if reader.format == "csv" else "utf-8",
+        decimal_separator=separator,
+        decimal_detected=detected,
     )
     return FileRead(source, Relation(sql, compiled.params | {"file": str(path), "file_index": index}))
+
+
+def mapping_numbers(mapping: Any, described: list[tuple[str, str]]) -> list[str]:
+    """The export columns a mapping reads as durations (for the decimal separator's decision)."""
+    names = {n.strip().lower(): n for n, _ in described}
+    sources = [
+        spec.get("from")
+        for key, spec in mapping.columns.items()
+        if KEY_KINDS.get(key) == "number" and isinstance(spec.get("from"), str) and spec.get("unit", "") != "hms"
+    ]
+    return [names[s.strip().lower()] for s in sources if s.strip().lower() in names]
 
 
 def insert_error(con: duckdb.DuckDBPyConnection, path: Path, error: duckdb.Error, mapping: Any = None) -> InputError:
@@ -392,4 +434,7 @@ def check_unreadable(con: duckdb.DuckDBPyConnection, rows_sql: str, files: Itera
     times = [(c, str(v)) for _, _, c, v, _ in rows if c in COLUMNS_BY_NAME and COLUMNS_BY_NAME[c].kind == "timestamp"]
     fix = "Fix the values in the export (or the column mapping), then run again."
     dates = hints.date_format_fix(times)
-    raise unreadable_error(rows, labels, expected, fix=f"{dates}\n{fix}" if dates else fix)
+    numbers = [str(v) for _, _, c, v, _ in rows if c in COLUMNS_BY_NAME and COLUMNS_BY_NAME[c].kind in decimals.KINDS]
+    commas = decimals.comma_hint(numbers)
+    extra = "\n".join(h for h in (dates, commas) if h)
+    raise unreadable_error(rows, labels, expected, fix=f"{extra}\n{fix}" if extra else fix)

@@ -63,7 +63,7 @@ def plan_states(
         source = SourceFile(path=path, format=fmt, ignored_columns=tuple(ignored))
         index = first_index + offset
         if fmt == "csv":
-            reads.append(csv_read(path, STATE_COLUMNS, by_key, index, source_timezone, source))
+            reads.append(csv_read(path, STATE_COLUMNS, by_key, index, source_timezone, source, con))
             continue
         relation = typed_relation(path, STATE_COLUMNS, by_key, fmt, READERS[fmt], index, source_timezone)
         reads.append(FileRead(source, relation))

@@ -14,6 +14,8 @@ from typing import Any
 import duckdb
 
 from csmetrics.errors import InputError
+from csmetrics.inputs import decimals, textformat
+from csmetrics.inputs.csvfiles import csv_dialect
 from csmetrics.inputs.files import (
     POSITION_LABEL,
     POSITIONS,
@@ -77,21 +79,8 @@ def _survey_file(con: duckdb.DuckDBPyConnection, path: str, index: int) -> FileR
     if "interaction_id" not in cols or not any(c in cols for c in SURVEY_SCORES):
         msg = f"{path}: a survey file needs an interaction_id column and a csat and/or nps column (found: {found})"
         raise InputError(msg)
-    exprs, checks = [], []
-    for name in ("interaction_id", *SURVEY_SCORES):
-        if name not in cols:
-            exprs.append(f"NULL AS {quote_identifier(name)}")
-            continue
-        source_name, dtype = cols[name]
-        expr = parse_expression(COLUMNS_BY_NAME[name], quote_identifier(source_name), type_family(dtype))
-        if expr is None:
-            msg = f"{path}: column {source_name} has type {dtype}, which cannot hold {name} answers"
-            raise InputError(msg)
-        exprs.append(f"{expr} AS {quote_identifier(name)}")
-        if name in SURVEY_SCORES:
-            raw = quote_identifier("__raw_" + name)
-            exprs.append(f"{trimmed_text(quote_identifier(source_name))} AS {raw}")
-            checks.append((name, raw))
+    comma = fmt == "csv" and _decimal_comma(con, Path(path), [cols[n][0] for n in SURVEY_SCORES if n in cols])
+    exprs, checks = _survey_columns(path, cols, comma=comma)
     inner = f"SELECT {', '.join(exprs)}, {POSITIONS[fmt]} AS _line FROM {reader}"
     bad = " UNION ALL ".join(
         f"SELECT _line, '{name}' AS col, {raw} AS value FROM t "
@@ -108,12 +97,50 @@ def _survey_file(con: duckdb.DuckDBPyConnection, path: str, index: int) -> FileR
     )
     if rows:
         expected = dict.fromkeys(SURVEY_SCORES, EXPECTED_FORMAT["score"])
-        raise unreadable_error(rows, {path: POSITION_LABEL[fmt]}, expected, fix=FIX)
+        hint = decimals.comma_hint(str(r[3]) for r in rows)
+        raise unreadable_error(rows, {path: POSITION_LABEL[fmt]}, expected, fix=f"{hint}\n{FIX}" if hint else FIX)
     sql = (
         "SELECT interaction_id, csat, nps, $file AS _file, _line, "
         f"$file_index * {SEQ_STRIDE} + _line AS _seq FROM ({inner})"
     )
-    return FileRead(SourceFile(Path(path), fmt), Relation(sql, {**params, "file": path, "file_index": index}))
+    source_file = SourceFile(
+        Path(path),
+        fmt,
+        encoding=textformat.source_encoding(Path(path)) if fmt == "csv" else "utf-8",
+        decimal_separator="," if comma else ".",
+    )
+    return FileRead(source_file, Relation(sql, {**params, "file": path, "file_index": index}))
+
+
+def _survey_columns(
+    path: str, cols: dict[str, tuple[str, str]], *, comma: bool
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """(the SELECT list reading interaction_id, csat and nps and the raw answers, the (answer, raw alias) pairs
+    to check); ``comma``: answers in text are written with a decimal comma."""
+    exprs, checks = [], []
+    for name in ("interaction_id", *SURVEY_SCORES):
+        if name not in cols:
+            exprs.append(f"NULL AS {quote_identifier(name)}")
+            continue
+        source_name, dtype = cols[name]
+        source = quote_identifier(source_name)
+        family = type_family(dtype)
+        read = decimals.as_point(source) if comma and name in SURVEY_SCORES and family == "text" else source
+        expr = parse_expression(COLUMNS_BY_NAME[name], read, family)
+        if expr is None:
+            msg = f"{path}: column {source_name} has type {dtype}, which cannot hold {name} answers"
+            raise InputError(msg)
+        exprs.append(f"{expr} AS {quote_identifier(name)}")
+        if name in SURVEY_SCORES:
+            raw = quote_identifier("__raw_" + name)
+            exprs.append(f"{trimmed_text(source)} AS {raw}")
+            checks.append((name, raw))
+    return exprs, checks
+
+
+def _decimal_comma(con: duckdb.DuckDBPyConnection, path: Path, scores: list[str]) -> bool:
+    """Whether a CSV survey file's answers are read with a decimal comma (csmetrics.inputs.decimals)."""
+    return decimals.choose(con, path, csv_dialect(path), scores)[0] == ","
 
 
 # -- external complaint denominator -----------------------------------------------------------

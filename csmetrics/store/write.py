@@ -22,7 +22,9 @@ import duckdb
 
 from csmetrics.definitions.config import resolve
 from csmetrics.errors import ConfigError, WriteError
+from csmetrics.inputs import textformat
 from csmetrics.inputs.files import expand_paths
+from csmetrics.inputs.textformat import TextFormat
 from csmetrics.pipeline.resources import Resources
 from csmetrics.pipeline.session import Session
 from csmetrics.sqltext import connect, first_line, quote_identifier, utc_now_iso
@@ -79,6 +81,7 @@ def load_files(
     mapping: Any = None,
     sheet: str | int | None = None,
     resources: Resources | None = None,
+    text: TextFormat | None = None,
 ) -> list[FileLoad]:
     """Load files into the store at ``path`` in one transaction; return one record per file.
 
@@ -92,6 +95,22 @@ def load_files(
     if kind is not None and kind not in store_kinds.KINDS:
         msg = f"--kind must be one of {', '.join(store_kinds.KINDS)}, got {kind!r}"
         raise ConfigError(msg)
+    temp = resources.temp_directory if resources is not None else None
+    with textformat.reading(text or TextFormat.of(None, None, mapping), temp):
+        return _load(path, patterns, wait, progress, kind, mapping, sheet, resources, source_timezone)
+
+
+def _load(
+    path: Path,
+    patterns: list[str],
+    wait: float,
+    progress: Callable[[int, int, str], None] | None,
+    kind: str | None,
+    mapping: Any,
+    sheet: str | int | None,
+    resources: Resources | None,
+    source_timezone: str,
+) -> list[FileLoad]:
     files = [f.resolve() for f in expand_paths(patterns)]
     probe = connect()
     try:

@@ -11,6 +11,7 @@ from typing import Any
 
 import duckdb
 
+from csmetrics.inputs import decimals
 from csmetrics.inputs.files import reader_params
 from csmetrics.inputs.mapping.model import DEFAULT_FALSE, DEFAULT_TRUE, KEY_KINDS, UNITS, Mapping, MappingError
 from csmetrics.inputs.records import json_path
@@ -43,6 +44,7 @@ class ColumnReader:
     params: dict[str, Any]
     used: set[str]
     given_reader_params: dict[str, Any] | None
+    decimal_comma: bool  # numbers in text are written with a decimal comma (csmetrics.inputs.decimals)
 
     # -- helpers -------------------------------------------------------------------------
     def bind(self, value: Any) -> str:
@@ -168,7 +170,8 @@ class ColumnReader:
         if family == "number":
             expr = f"(CAST({src} AS DOUBLE) * {factor!r})"
         elif family in ("text", "json"):
-            expr = f"(try_cast({trimmed_text(src)} AS DOUBLE) * {factor!r})"
+            text = decimals.as_point(trimmed_text(src)) if self.decimal_comma else trimmed_text(src)
+            expr = f"(try_cast({text} AS DOUBLE) * {factor!r})"
         else:
             return None
         # a fraction of a day is a binary fraction (0.000069444446 d = 6.0000001 s): kept to the millisecond

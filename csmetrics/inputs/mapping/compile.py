@@ -49,6 +49,7 @@ class _Compiler(ColumnReader):
         self.m = mapping
         self.given_reader_params = reader_params
         self.label = "line"
+        self.decimal_comma = False  # numbers in text are written with a decimal comma (csmetrics.inputs.decimals)
         self.con = con
         self.described = described
         self.types = dict(described)
@@ -320,6 +321,7 @@ def compile_mapping(
     path: Path,
     reader_params: dict[str, Any] | None = None,
     label: str = "line",
+    decimal_comma: bool = False,
 ) -> CompiledMapping:
     """The SELECT producing the canonical columns (and ``_line``) of one file read through ``mapping``.
 
@@ -327,4 +329,5 @@ def compile_mapping(
     position is called in messages (line, record, row)."""
     compiler = _Compiler(mapping, con, described, reader, position, source_timezone, path, reader_params)
     compiler.label = label
+    compiler.decimal_comma = decimal_comma
     return compiler.compile()

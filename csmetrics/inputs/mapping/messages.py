@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from csmetrics.inputs import decimals
 from csmetrics.inputs.mapping.model import DEFAULT_FALSE, DEFAULT_TRUE, KEY_KINDS
 
 
@@ -39,6 +40,8 @@ def expected(key: str, spec: dict[str, Any]) -> str:
 def fix_hint(mapping_name: str, key: str, spec: dict[str, Any], value: str) -> str:
     """How to fix a value a value map does not cover (empty for other kinds of error)."""
     kind = KEY_KINDS[key]
+    if kind == "number":
+        return decimals.comma_hint([str(value)]) or ""
     if kind not in ("outcome", "direction", "boolean") or (kind == "boolean" and "values" not in spec):
         return ""
     choices = {

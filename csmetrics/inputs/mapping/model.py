@@ -16,6 +16,7 @@ import duckdb
 from csmetrics.definitions.config import flatten
 from csmetrics.definitions.params import is_zone_name
 from csmetrics.errors import ConfigError
+from csmetrics.inputs import textformat
 from csmetrics.inputs.schema import INTERACTION_COLUMNS
 from csmetrics.inputs.shapes import SHAPES
 from csmetrics.sqltext import connect
@@ -83,6 +84,8 @@ class Mapping:
     definitions: dict[str, Any] = field(default_factory=dict)  # [definitions], flattened parameter values
     records: tuple[str, ...] = ()  # JSON: where the records are in a wrapper object ("calls", "resultSet.x")
     shape: str | None = None  # a built-in reshaping of the records (csmetrics.inputs.shapes)
+    encoding: str | None = None  # [source] encoding of CSV exports (csmetrics.inputs.textformat)
+    decimal_separator: str | None = None  # [source] decimal_separator of CSV exports: "." or ","
 
     # -- reading ------------------------------------------------------------------------
     @classmethod
@@ -102,6 +105,8 @@ class Mapping:
             definitions=flatten(data.get("definitions", {})),
             records=_records(source.get("records"), name),
             shape=_shape(source.get("shape"), name),
+            encoding=source.get("encoding"),
+            decimal_separator=source.get("decimal_separator"),
         )
 
     @classmethod
@@ -378,7 +383,7 @@ def _parse(text: str, name: str) -> dict[str, Any]:
         )
         raise MappingError(msg)
     source = data.get("source", {})
-    bad = set(source) - {"timezone", "sheet", "date_format", "records", "shape"}
+    bad = set(source) - {"timezone", "sheet", "date_format", "records", "shape", "encoding", "decimal_separator"}
     if bad:
         msg = f"mapping {name}: unknown key(s) source.{', source.'.join(sorted(bad))}"
         raise MappingError(msg)
@@ -391,6 +396,13 @@ def _check_source_table(name: str, source: dict[str, Any]) -> None:
     if zone is not None and not (isinstance(zone, str) and is_zone_name(zone.strip())):
         msg = f"mapping {name}: source.timezone: {zone!r} is not an IANA time zone such as UTC or Europe/Paris"
         raise MappingError(msg)
+    try:
+        if "encoding" in source:
+            textformat.encoding_name(str(source["encoding"]), f"mapping {name}: source.encoding")
+        if "decimal_separator" in source:
+            textformat.decimal_separator(str(source["decimal_separator"]), f"mapping {name}: source.decimal_separator")
+    except ConfigError as e:
+        raise MappingError(str(e)) from None
     if "date_format" in source:
         problem = format_problem(source["date_format"])
         if problem:
