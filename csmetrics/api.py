@@ -300,7 +300,9 @@ PREVIEW_METRICS = ("offered", "answered", "abandoned", "abandon_rate", "service_
 PREVIEW_MAX_ROWS = 1_000_000
 
 
-def preview_mapping(path: Path, mapping_text: str, *, rows: int, sheet: str | int | None = None) -> dict[str, Any]:
+def preview_mapping(
+    path: Path, mapping_text: str, *, rows: int, sheet: str | int | None = None, text: TextFormat | None = None
+) -> dict[str, Any]:
     """What a report over ``path`` read with the mapping ``mapping_text`` would say (``csmetrics inspect``):
     offered, answered, abandon rate, service level and the data-quality counts, under the mapping's own
     [definitions] and the defaults. A mapping that cannot be read gives ``{"error": ...}`` (what to edit);
@@ -310,7 +312,7 @@ def preview_mapping(path: Path, mapping_text: str, *, rows: int, sheet: str | in
     try:
         mapping = ColumnMapping.from_toml(mapping_text, "the starter mapping")
         request = ReportRequest(
-            Inputs(interactions=(str(path),), mapping=mapping, sheet=sheet),
+            Inputs(interactions=(str(path),), mapping=mapping, sheet=sheet, text=text),
             definitions(mapping=mapping),
             metrics=PREVIEW_METRICS,
         )

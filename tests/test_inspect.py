@@ -162,3 +162,19 @@ def test_inspect_recognises_survey_questions_and_keeps_free_text_out_of_ids(cli)
     air = json.loads(cli("inspect", SURVEYS / "prep_air_responses.csv", "-f", "json").stdout)
     assert air["proposed"]["nps"] == "How likely are you to recommend this airline?"
     assert air["proposed"]["customer_id"] == "CustomerID"
+
+
+def test_inspect_reads_a_windows_1252_export_with_encoding_and_names_the_option_without(cli, tmp_path):
+    data = tmp_path / "w.csv"
+    data.write_bytes(
+        b"Call ID,Start,End,Queue\n"
+        b"A1,2024-03-04 09:00:00,2024-03-04 09:05:00,caf\xe9 \x80\n"
+        b"A2,2024-03-04 09:10:00,2024-03-04 09:15:00,billing\n"
+    )
+    refused = cli("inspect", data)
+    assert refused.exit_code == 3
+    assert "line 2: byte 0xE9 (é in Windows-1252) is not UTF-8 text" in refused.stderr
+    assert "--encoding cp1252" in refused.stderr
+    doc = json.loads(cli("inspect", data, "--encoding", "cp1252", "-f", "json").stdout)
+    assert doc["columns"][3]["samples"] == ["billing", "café €"]
+    assert (doc["preview"]["offered"], doc["preview"]["rows"]) == (2, 2)

@@ -137,9 +137,14 @@ def inspect_command(
         ),
     ] = "toml",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
+    encoding: Annotated[
+        str | None,
+        typer.Option("--encoding", help="Encoding of a CSV export: utf-8 (default), utf-16, cp1252 or latin-1."),
+    ] = None,
 ) -> None:
     """Show what an export holds and print a starter mapping file (TOML) on stdout, with the report it gives."""
     from csmetrics.api import preview_mapping
+    from csmetrics.inputs import textformat
     from csmetrics.inputs.inspect import inspect_file
 
     with reporting_errors():
@@ -147,8 +152,10 @@ def inspect_command(
         if not path.is_file():
             msg = f"{path}: no such file"
             raise InputError(msg)
-        result = inspect_file(path, sheet=sheet)
-        preview = preview_mapping(path, result.mapping_text, rows=result.rows, sheet=sheet)
+        text = textformat.TextFormat.of(encoding, None)
+        with textformat.reading(text):
+            result = inspect_file(path, sheet=sheet)
+        preview = preview_mapping(path, result.mapping_text, rows=result.rows, sheet=sheet, text=text)
         if fmt == "json":
             document = result.to_document() | {"preview": preview}
             write_stdout((json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode())

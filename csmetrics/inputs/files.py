@@ -193,6 +193,8 @@ def read_error(con: duckdb.DuckDBPyConnection, path: Path, error: duckdb.Error, 
         if mixed:
             return InputError(mixed)
         problem = _structure_problem(path, dialect)
+        if problem is None and textformat.active().encoding == "utf-8":
+            problem = textformat.not_utf8_error(path)
         if problem is not None:
             return problem
     return InputError(f"{path}: cannot be read{how}: {first_line(error)}")
