@@ -36,7 +36,7 @@ import duckdb
 
 from csmetrics.errors import InputError
 from csmetrics.inputs import textformat
-from csmetrics.sqltext import shown
+from csmetrics.sqltext import quote_identifier, shown
 
 DELIMITERS = (",", ";", "\t", "|")
 HEAD_BYTES = 1 << 20
@@ -450,3 +450,28 @@ WHERE l IS NOT NULL AND NOT starts_inside
 def quote_patterns(delimiter: str) -> dict[str, str]:
     outside, inside = _quote_regexes(delimiter)
     return {"outside": outside, "inside": inside}
+
+
+def one_line_per_record(counted: tuple[int, int] | None, dialect: CsvDialect, records: int) -> bool:
+    """Whether a file's line count (:class:`LineCount`) shows that each of its ``records`` data records is one
+    line (the usual case): the lines are the records, the header and the blank lines around them."""
+    return counted is not None and counted[0] - counted[1] - dialect.skip == records + 1
+
+
+def build_line_map(con: duckdb.DuckDBPyConnection, path_param: str, delimiter: str, table: str) -> int | None:
+    """Create the temporary table ``table`` (a name) mapping each data record of the file to its physical
+    line (record, line; :func:`line_map_sql`) in two DuckDB scans; the number of data records mapped, or None when
+    the file's raw lines cannot be read. ``path_param``: the path as DuckDB is given it."""
+    raw, lines = quote_identifier(f"{table}_raw"), quote_identifier(table)
+    raw_sql, mapping = line_map_sql(delimiter, raw)
+    kept = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
+    try:
+        con.execute("SET preserve_insertion_order = true")  # the raw lines' row ids are their order
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {raw} AS {raw_sql}", {"path": path_param})
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {lines} AS {mapping}", quote_patterns(delimiter))
+        return int(con.execute(f"SELECT count(*) - 1 FROM {lines}").fetchall()[0][0])
+    except duckdb.Error:
+        return None
+    finally:
+        con.execute(f"SET preserve_insertion_order = {'true' if kept else 'false'}")
+        con.execute(f"DROP TABLE IF EXISTS {raw}")

@@ -20,7 +20,7 @@ import duckdb
 from csmetrics.errors import InputError
 from csmetrics.inputs import csvfiles, textformat
 from csmetrics.inputs.schema import Column
-from csmetrics.sqltext import connect, first_line, shown
+from csmetrics.sqltext import connect, first_line, quote_identifier, shown
 
 FORMATS = {
     ".csv": "csv",
@@ -42,7 +42,7 @@ READERS = {
 }
 # Position of a row in its file, for messages: a CSV line (header = line 1) or a record number.
 POSITIONS = {
-    # side inputs (blank lines before the header counted); interaction and state CSV rows get physical lines
+    # a CSV of one line per record (blank lines before the header counted); else see positioned_reader
     "csv": "row_number() OVER () + 1 + $csv_skip",
     "parquet": "file_row_number + 1",
     "json": "row_number() OVER ()",
@@ -145,6 +145,38 @@ def reader_params(reader: str, path: Path) -> dict[str, Any]:
     if csv:
         params.update(csvfiles.csv_dialect(path).params())
     return params
+
+
+def positioned_reader(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, name: str) -> tuple[str, str, str]:
+    """(the reader, the SQL of a row's position, what a position counts: line, row or record) of a file read
+    straight from its reader (a mapped export, surveys, the complaint denominator, a roster).
+
+    A CSV row's position is its physical line. The file's records are counted (one DuckDB scan, which also
+    names every record that does not parse) while its lines are counted; when each record is one line (the
+    usual case) a row's line follows from its record number. Otherwise (blank lines between records, values
+    spanning lines) the records are mapped to their lines in the temporary table ``csm_line_map_NAME``
+    (:func:`csmetrics.inputs.csvfiles.build_line_map`), which the reader joins; a file whose lines cannot be
+    mapped has its rows numbered as records."""
+    reader = READERS[fmt]
+    if fmt != "csv":
+        return reader, POSITIONS[fmt], POSITION_LABEL[fmt]
+    dialect = csvfiles.csv_dialect(path)
+    params = reader_params(reader, path)
+    try:
+        with csvfiles.LineCount(path, dialect) as lines:
+            records = int(con.execute(f"SELECT count(*) FROM {reader}", params).fetchall()[0][0])
+    except duckdb.Error as e:
+        raise read_error(con, path, e) from e
+    if csvfiles.one_line_per_record(lines.result(), dialect, records):
+        return reader, POSITIONS[fmt], "line"
+    table = f"csm_line_map_{name}"
+    if csvfiles.build_line_map(con, params["path"], dialect.delimiter, table) != records:
+        return reader, "row_number() OVER ()", "record"
+    joined = (
+        f"(SELECT r.* EXCLUDE (__csm_record), m.line AS __csm_line FROM (SELECT *, row_number() OVER () AS "
+        f"__csm_record FROM {reader}) AS r JOIN {quote_identifier(table)} AS m ON m.record = r.__csm_record)"
+    )
+    return joined, "__csm_line", "line"
 
 
 def describe(con: duckdb.DuckDBPyConnection, reader: str, path: Path) -> list[tuple[str, str]]:

@@ -31,6 +31,7 @@ from csmetrics.inputs.files import (
     detect_format,
     expand_paths,
     match_columns,
+    positioned_reader,
     read_error,
     reader_params,
     unreadable_error,
@@ -259,14 +260,15 @@ def typed_relation(
     file_index: int,
     source_timezone: str,
     clean: set[str] | None = None,
+    position: str | None = None,
 ) -> Relation:
     """The SELECT that reads one file as ``columns``, with _file, _line, _seq and the first unreadable value.
 
     ``by_key`` maps each canonical column present to its (source name, DuckDB type). Text sources are
     parsed with the schema's fixed templates; a value that cannot be read leaves its column NULL and is
-    reported in ``_bad_column``/``_bad_value``.
+    reported in ``_bad_column``/``_bad_value``. ``position``: the SQL of a row's position (default: by format).
     """
-    converted = converted_select(path, columns, by_key, reader, clean, position=POSITIONS[fmt])
+    converted = converted_select(path, columns, by_key, reader, clean, position=position or POSITIONS[fmt])
     names = ", ".join(quote_identifier(c.name) for c in columns)
     sql = (
         f"SELECT {names}, $file AS _file, _line, $file_index * {SEQ_STRIDE} + _line AS _seq, _bad_column, _bad_value "
@@ -349,10 +351,16 @@ def compile_read(
     reader: MappedReader,
     mapping: Any,
     source_timezone: str,
+    name: str = "trial",
     *,
     decimal_comma: bool = False,
 ) -> CompiledMapping:
-    """``mapping`` compiled over what ``reader`` reads from ``path`` (a report's read and inspect's trial read)."""
+    """``mapping`` compiled over what ``reader`` reads from ``path`` (a report's read and inspect's trial read);
+    a CSV file's rows are positioned by physical line (:func:`positioned_reader`; ``name`` names its line map)."""
+    label = POSITION_LABEL.get(reader.format, "line")
+    if reader.format == "csv" and reader.sql == READERS["csv"]:
+        sql, position, label = positioned_reader(con, path, "csv", name)
+        reader = replace(reader, sql=sql, position=position)
     return compile_mapping(
         mapping,
         con,
@@ -362,7 +370,7 @@ def compile_read(
         source_timezone=source_timezone,
         path=path,
         reader_params=reader.params,
-        label=POSITION_LABEL.get(reader.format, "line"),
+        label=label,
         decimal_comma=decimal_comma,
     )
 
@@ -379,7 +387,9 @@ def _mapped(
     if reader.format == "csv":
         separator, detected = decimals.choose(con, path, csv_dialect(path), mapping_numbers(mapping, reader.described))
     try:
-        compiled = compile_read(con, path, reader, mapping, source_timezone, decimal_comma=separator == ",")
+        compiled = compile_read(
+            con, path, reader, mapping, source_timezone, f"loaded_rows_{index}", decimal_comma=separator == ","
+        )
     except MappingError as e:
         if reader.hint:
             raise MappingError(f"{e}; {reader.hint}") from e
@@ -396,6 +406,7 @@ def _mapped(
         encoding=textformat.source_encoding(path) if reader.format == "csv" else "utf-8",
         decimal_separator=separator,
         decimal_detected=detected,
+        position=compiled.label,
     )
     return FileRead(source, Relation(sql, compiled.params | {"file": str(path), "file_index": index}))
 

@@ -22,7 +22,6 @@ import duckdb
 
 from csmetrics.errors import InputError
 from csmetrics.inputs.files import (
-    POSITION_LABEL,
     READERS,
     SHOWN_PROBLEMS,
     Relation,
@@ -31,6 +30,7 @@ from csmetrics.inputs.files import (
     detect_format,
     expand_paths,
     match_columns,
+    positioned_reader,
     unreadable_error,
 )
 from csmetrics.inputs.interactions import FileRead, csv_read, typed_relation
@@ -117,8 +117,8 @@ def plan_roster(con: duckdb.DuckDBPyConnection, path_text: str) -> FileRead:
         found = ", ".join(n for n, _ in described) or "(none)"
         msg = f"{path}: roster lacks column(s) {', '.join(missing)} (found: {found}); give agent_id, team"
         raise InputError(msg)
-    relation = typed_relation(path, ROSTER_COLUMNS, by_key, fmt, READERS[fmt], 0, "UTC")
-    label = POSITION_LABEL[fmt]
+    reader, position, label = positioned_reader(con, path, fmt, "roster")
+    relation = typed_relation(path, ROSTER_COLUMNS, by_key, fmt, reader, 0, "UTC", position=position)
     problems = con.execute(
         f"SELECT agent_id, list(_line ORDER BY _line) FROM ({relation.sql}) "
         "GROUP BY agent_id HAVING count(*) > 1 OR agent_id IS NULL ORDER BY min(_line) LIMIT 5",
@@ -133,6 +133,6 @@ def plan_roster(con: duckdb.DuckDBPyConnection, path_text: str) -> FileRead:
         msg = f"{path}: each roster row needs a distinct agent_id:\n  " + "\n  ".join(lines)
         raise InputError(msg)
     return FileRead(
-        SourceFile(path=path, format=fmt),
+        SourceFile(path=path, format=fmt, position=label),
         Relation(f"SELECT agent_id, team, supervisor, site FROM ({relation.sql})", relation.params),
     )

@@ -17,14 +17,13 @@ from csmetrics.errors import InputError
 from csmetrics.inputs import decimals, textformat
 from csmetrics.inputs.csvfiles import csv_dialect
 from csmetrics.inputs.files import (
-    POSITION_LABEL,
-    POSITIONS,
     READERS,
     SHOWN_PROBLEMS,
     Relation,
     SourceFile,
     detect_format,
     expand_paths,
+    positioned_reader,
     reader_params,
     unreadable_error,
 )
@@ -73,15 +72,15 @@ def plan_surveys(con: duckdb.DuckDBPyConnection, patterns: list[str], *, first_i
 
 def _survey_file(con: duckdb.DuckDBPyConnection, path: str, index: int) -> FileRead:
     fmt = detect_format(Path(path))
-    reader = READERS[fmt]
-    cols = _columns(con, reader, path)
+    cols = _columns(con, READERS[fmt], path)
     found = ", ".join(n for n, _ in cols.values()) or "(none)"
     if "interaction_id" not in cols or not any(c in cols for c in SURVEY_SCORES):
         msg = f"{path}: a survey file needs an interaction_id column and a csat and/or nps column (found: {found})"
         raise InputError(msg)
     comma = fmt == "csv" and _decimal_comma(con, Path(path), [cols[n][0] for n in SURVEY_SCORES if n in cols])
     exprs, checks = _survey_columns(path, cols, comma=comma)
-    inner = f"SELECT {', '.join(exprs)}, {POSITIONS[fmt]} AS _line FROM {reader}"
+    reader, position, label = positioned_reader(con, Path(path), fmt, f"survey_rows_{index}")
+    inner = f"SELECT {', '.join(exprs)}, {position} AS _line FROM {reader}"
     bad = " UNION ALL ".join(
         f"SELECT _line, '{name}' AS col, {raw} AS value FROM t "
         f"WHERE {raw} IS NOT NULL AND {quote_identifier(name)} IS NULL"
@@ -98,7 +97,7 @@ def _survey_file(con: duckdb.DuckDBPyConnection, path: str, index: int) -> FileR
     if rows:
         expected = dict.fromkeys(SURVEY_SCORES, EXPECTED_FORMAT["score"])
         hint = decimals.comma_hint(str(r[3]) for r in rows)
-        raise unreadable_error(rows, {path: POSITION_LABEL[fmt]}, expected, fix=f"{hint}\n{FIX}" if hint else FIX)
+        raise unreadable_error(rows, {path: label}, expected, fix=f"{hint}\n{FIX}" if hint else FIX)
     sql = (
         "SELECT interaction_id, csat, nps, $file AS _file, _line, "
         f"$file_index * {SEQ_STRIDE} + _line AS _seq FROM ({inner})"
@@ -108,6 +107,7 @@ def _survey_file(con: duckdb.DuckDBPyConnection, path: str, index: int) -> FileR
         fmt,
         encoding=textformat.source_encoding(Path(path)) if fmt == "csv" else "utf-8",
         decimal_separator="," if comma else ".",
+        position=label,
     )
     return FileRead(source_file, Relation(sql, {**params, "file": path, "file_index": index}))
 
@@ -159,18 +159,18 @@ def plan_denominators(con: duckdb.DuckDBPyConnection, pattern: str) -> Denominat
         raise InputError(msg)
     path = str(paths[0])
     fmt = detect_format(paths[0])
-    reader = READERS[fmt]
-    cols = _columns(con, reader, path)
+    cols = _columns(con, READERS[fmt], path)
     found = ", ".join(n for n, _ in cols.values()) or "(none)"
     if "date" not in cols or "count" not in cols:
         msg = f"{path}: a denominator file needs columns date and count (and optionally queue); found: {found}"
         raise InputError(msg)
     has_queue = "queue" in cols
+    reader, position, label = positioned_reader(con, paths[0], fmt, "denominator")
     queue_src = trimmed_text(quote_identifier(cols["queue"][0])) if has_queue else "NULL"
     inner = (
         f"SELECT {trimmed_text(quote_identifier(cols['date'][0]))} AS raw_date, "
         f"{trimmed_text(quote_identifier(cols['count'][0]))} AS raw_count, {queue_src} AS queue, "
-        f"{POSITIONS[fmt]} AS _line FROM {reader}"
+        f"{position} AS _line FROM {reader}"
     )
     params = reader_params(reader, Path(path))
     rows = _first_problems(
@@ -185,8 +185,8 @@ def plan_denominators(con: duckdb.DuckDBPyConnection, pattern: str) -> Denominat
         path,
     )
     if rows:
-        raise unreadable_error(rows, {path: POSITION_LABEL[fmt]}, DENOMINATOR_EXPECTED, fix=FIX)
-    _check_repeated_days(con, inner, params, path, POSITION_LABEL[fmt], has_queue)
+        raise unreadable_error(rows, {path: label}, DENOMINATOR_EXPECTED, fix=FIX)
+    _check_repeated_days(con, inner, params, path, label, has_queue)
     sql = (
         "SELECT CAST(raw_date AS DATE) AS day, queue, CAST(raw_count AS DOUBLE) AS external_count, "
         f"$path AS _file, _line FROM ({inner})"

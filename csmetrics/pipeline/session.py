@@ -312,24 +312,11 @@ class Session:
         dialect = read.csv
         table = quote_identifier(stage_table(name, index))
         record = f"rowid - (SELECT min(rowid) FROM {table}) + 1"
-        if counted is not None and counted[0] - counted[1] - dialect.skip == rows + 1:
+        if csvfiles.one_line_per_record(counted, dialect, rows):
             return f"SELECT *, {record} + {dialect.skip + 1} AS _line FROM {table}", "line"
-        lines = quote_identifier(f"csm_lines_{name}_{index}")
-        raw = quote_identifier(f"csm_raw_lines_{name}_{index}")
-        raw_sql, mapping = csvfiles.line_map_sql(dialect.delimiter, raw)
-        try:
-            with self._reading_in(None):
-                self.con.execute(
-                    f"CREATE OR REPLACE TEMP TABLE {raw} AS {raw_sql}", {"path": read.stage.params["path"]}
-                )
-            self.con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {lines} AS {mapping}", csvfiles.quote_patterns(dialect.delimiter)
-            )
-            mapped = self.con.execute(f"SELECT count(*) - 1 FROM {lines}").fetchall()[0][0]
-        except duckdb.Error:
-            mapped = None
-        finally:
-            self.con.execute(f"DROP TABLE IF EXISTS {raw}")
+        lines_name = f"csm_lines_{name}_{index}"
+        lines = quote_identifier(lines_name)
+        mapped = csvfiles.build_line_map(self.con, read.stage.params["path"], dialect.delimiter, lines_name)
         if mapped == rows:
             return (
                 f"SELECT s.*, m.line AS _line FROM (SELECT *, {record} AS _record FROM {table}) AS s "

@@ -30,6 +30,7 @@ class CompiledMapping:
     params: dict[str, Any]
     ignored: list[str] = field(default_factory=list)
     excluded: int = 0
+    label: str = "line"  # what ``_line`` counts: line, row or record
 
 
 class _Compiler(ColumnReader):
@@ -148,7 +149,9 @@ class _Compiler(ColumnReader):
             where = f" WHERE {outcome} IS DISTINCT FROM 'excluded'"
         sql = f"SELECT {', '.join(finals)}, _line FROM ({inner}){where}"
         ignored = [n for n, _ in self.described if n not in self.used]
-        return CompiledMapping(sql=sql, params=self._all_params(sql), ignored=ignored, excluded=excluded)
+        return CompiledMapping(
+            sql=sql, params=self._all_params(sql), ignored=ignored, excluded=excluded, label=self.label
+        )
 
     def _read_key(self, key: str, spec: dict[str, Any]) -> None:
         """The first layer for one key read from the export (derived keys are built later, from these)."""
