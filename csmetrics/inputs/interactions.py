@@ -49,6 +49,7 @@ from csmetrics.inputs.schema import (
     Column,
     bounded_check,
     clean_text_check,
+    finite_time_check,
     parse_expression,
     sql_type,
     type_family,
@@ -229,8 +230,8 @@ def already_canonical(
     columns: Iterable[Column],
 ) -> set[str]:
     """The canonical columns whose values in the file need no work per row: text already trimmed (and
-    lower-cased where the column is), integers within the bounds of a duration. A file read where it lies
-    (Parquet) is scanned several times; one scan here saves that work in every later one."""
+    lower-cased where the column is), integers within the bounds of a duration, typed times all finite. A file
+    read where it lies (Parquet) is scanned several times; one scan here saves that work in every later one."""
     checks: dict[str, str] = {}
     for c in columns:
         if c.name not in by_key:
@@ -240,6 +241,8 @@ def already_canonical(
             checks[c.name] = clean_text_check(source, c.kind)
         elif c.kind == "number" and dtype in INTEGER_TYPES:
             checks[c.name] = bounded_check(source)
+        elif c.kind == "timestamp" and type_family(dtype) in ("timestamp", "timestamptz"):
+            checks[c.name] = finite_time_check(source)
     if not checks:
         return set()
     try:
@@ -325,7 +328,9 @@ def _read_column(
     source = quote_identifier(source_name)
     family = type_family(dtype)
     if clean:
-        family = "bounded_number" if family == "number" else "clean_text"
+        family = {"number": "bounded_number", "timestamp": "finite_timestamp", "timestamptz": "finite_timestamptz"}.get(
+            family, "clean_text"
+        )
     read = decimals.as_point(source) if decimal_comma and column.kind in decimals.KINDS and family == "text" else source
     expr = parse_expression(column, read, family)
     if expr is None:

@@ -149,6 +149,11 @@ def _read_score(column: Column, source: str, family: str) -> str | None:
 
 
 def _read_timestamp(column: Column, source: str, family: str) -> str | None:
+    # a typed time column whose every value is finite (finite_time_check): read as it is, no check per row
+    if family == "finite_timestamptz":
+        return f"CAST({source} AS TIMESTAMPTZ)"
+    if family == "finite_timestamp":
+        return f"timezone($source_timezone, CAST({source} AS TIMESTAMP))"
     if family == "timestamptz":  # infinity is no time: NULL, reported as unreadable
         return f"CASE WHEN isfinite(CAST({source} AS TIMESTAMPTZ)) THEN CAST({source} AS TIMESTAMPTZ) END"
     if family == "timestamp":
@@ -210,6 +215,14 @@ def bounded_check(source: str) -> str:
     """SQL aggregate: true when every value of an integer ``source`` is a usable duration (|x| < MAX_ABS_NUMBER),
     so it needs no check per row (an integer is never nan or inf)."""
     return f"coalesce(max(abs(CAST({source} AS DOUBLE))) < {MAX_ABS_NUMBER:.0e}, true)"
+
+
+def finite_time_check(source: str) -> str:
+    """SQL aggregate: true when every value of a typed time ``source`` is a time (no infinity), so it needs no
+    check per row."""
+    # infinity sorts after every time and -infinity before: the extremes decide (two cheap aggregates)
+    low, high = f"CAST(min({source}) AS TIMESTAMPTZ)", f"CAST(max({source}) AS TIMESTAMPTZ)"
+    return f"coalesce(isfinite({low}) AND isfinite({high}), true)"
 
 
 def clean_text_check(source: str, kind: str) -> str:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special
 
 from csmetrics.staffing.checks import non_negative, positive
 from csmetrics.staffing.erlang_b import log_erlang_b
+from csmetrics.staffing.lazy import LazyModule
 from csmetrics.staffing.measures import QueueMetrics, no_traffic
+
+special = LazyModule("scipy.special")
 
 # Terms of the stationary distribution below exp(LOG_TAIL) relative to the largest term are
 # dropped (exp(-40) is about 4e-18, well under the 1e-16 relative accuracy asked for).

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import math
 
-from scipy import optimize, special
-
 from csmetrics.staffing.checks import non_negative, open_unit
+from csmetrics.staffing.lazy import LazyModule
+
+optimize = LazyModule("scipy.optimize")
+special = LazyModule("scipy.special")
 
 # Whole N up to this use the Erlang B recursion (O(N) steps); above it the log-space continuous
 # formula, which agrees with the recursion to about 1e-12 and costs O(1).

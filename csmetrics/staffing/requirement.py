@@ -9,12 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from scipy import optimize
-
 from csmetrics.staffing.checks import TIE, non_negative, open_unit, positive, shrinkage_fraction, unit_upper
 from csmetrics.staffing.erlang_a import erlang_a_continuous, erlang_a_metrics
 from csmetrics.staffing.erlang_c import erlang_c_metrics
+from csmetrics.staffing.lazy import LazyModule
 from csmetrics.staffing.measures import QueueMetrics
+
+optimize = LazyModule("scipy.optimize")
 
 # Largest agent count the requirement search will try.
 MAX_AGENTS = 10_000_000
