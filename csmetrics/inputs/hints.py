@@ -8,6 +8,9 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from csmetrics.errors import InputError
+from csmetrics.inputs.sources import sheet_names
+
 # Header names DuckDB invents when a CSV has no header line at all (an empty or blank file).
 _INVENTED = re.compile(r"column\d+")
 
@@ -33,10 +36,8 @@ def closest(missing: str, found: Sequence[str]) -> str | None:
 def sheets_of(path: Path) -> list[str]:
     """The sheet names of an .xlsx workbook ([] when it cannot be read: the reader says why elsewhere)."""
     try:
-        import fastexcel
-
-        return list(fastexcel.read_excel(str(path)).sheet_names)
-    except Exception:  # only a hint: the reader reports real errors
+        return sheet_names(path)
+    except InputError:  # only a hint: the reader reports real errors
         return []
 
 

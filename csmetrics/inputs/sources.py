@@ -8,6 +8,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -15,15 +16,25 @@ from csmetrics.errors import InputError
 from csmetrics.sqltext import first_line, quote_identifier
 
 
-def read_excel_arrow(path: Path, sheet: str | int | None = None):
-    """One sheet of a workbook as an Arrow table (fastexcel, no row loop in Python)."""
+def _workbook(path: Path) -> Any:
+    """The workbook at ``path`` opened with fastexcel (an InputError when it is not one)."""
     import fastexcel
 
     try:
-        workbook = fastexcel.read_excel(str(path))
+        return fastexcel.read_excel(str(path))
     except Exception as e:  # fastexcel raises its own error types
         msg = f"{path}: cannot be read as an Excel workbook: {first_line(e)}"
         raise InputError(msg) from e
+
+
+def sheet_names(path: Path) -> list[str]:
+    """The sheet names of the workbook at ``path``, in order."""
+    return list(_workbook(path).sheet_names)
+
+
+def read_excel_arrow(path: Path, sheet: str | int | None = None):
+    """One sheet of a workbook as an Arrow table (fastexcel, no row loop in Python)."""
+    workbook = _workbook(path)
     names = workbook.sheet_names
     chosen: str | int = 0 if sheet is None else sheet
     if isinstance(chosen, str) and chosen.isdigit() and chosen not in names:
