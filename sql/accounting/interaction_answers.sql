@@ -24,9 +24,9 @@ select 'csat' as score, 'rejected' as kind, 'csat_out_of_range' as reason, sum(c
 union all
 select 'nps', 'rejected', 'nps_out_of_range', sum(nps_rejected) from days
 union all
-select 'csat', case when why is null then 'used' else 'not_counted' end, why, sum(csat_valid) from days group by all
+select 'csat', csm_answer_kind(null, why), why, sum(csat_valid) from days group by all
 union all
-select 'nps', case when why is null then 'used' else 'not_counted' end, why, sum(nps_valid) from days group by all
+select 'nps', csm_answer_kind(null, why), why, sum(nps_valid) from days group by all
 union all
 select score, 'replaced', 'replaced_by_survey', count(*)
 from survey_answer_checked

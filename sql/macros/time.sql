@@ -17,6 +17,8 @@ date_to (the --from/--to local dates, inclusive; NULL = open).
   outbound, outside_period, or abandoned (not answered; short abandons
   included). The same rules as csm_in_report, for the answer accounting in
   data_quality (csm_not_counted_day: the same for a contact's local date).
+- csm_answer_kind: how a survey answer or row is accounted for: rejected (its
+  reject reason), not_counted (csm_not_counted's reason) or used.
 - csm_utc_iso: an instant as ISO 8601 UTC text, 2024-03-04T09:15:00Z.
 - csm_grid_from / csm_grid_to: the bounds of every 15-minute grid (state and
   concurrency time): local midnight a day before --from and two days after --to
@@ -65,6 +67,13 @@ create or replace temp macro csm_not_counted_day(outcome, direction, day) as
 
 create or replace temp macro csm_not_counted(outcome, direction, offered_at) as
     csm_not_counted_day(outcome, direction, csm_local_date(offered_at));
+
+create or replace temp macro csm_answer_kind(reject_reason, not_counted) as
+    case
+        when reject_reason is not null then 'rejected'
+        when not_counted is not null then 'not_counted'
+        else 'used'
+    end;
 
 create or replace temp macro csm_utc_iso(instant) as
     strftime(instant at time zone 'UTC', '%Y-%m-%dT%H:%M:%SZ');
