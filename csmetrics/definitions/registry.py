@@ -334,9 +334,11 @@ def _read_fragments(reader: _Reader, macro_uses: dict[str, set[str]]) -> dict[st
     return out
 
 
-def _read_quality(reader: _Reader) -> tuple[QualityExpression, ...]:
+def _read_described(reader: _Reader, folder: str) -> list[tuple[Path, str, str]]:
+    """(path, description, body) of each ``sql/<folder>/*.sql`` whose header names it after its file and
+    describes it; a file that does not is a problem of the registry."""
     out = []
-    for path in sorted((reader.root / "quality").glob("*.sql")):
+    for path in sorted((reader.root / folder).glob("*.sql")):
         parsed = reader.read(path)
         if parsed is None:
             continue
@@ -344,22 +346,16 @@ def _read_quality(reader: _Reader) -> tuple[QualityExpression, ...]:
         if header.get("name") != path.stem or "description" not in header:
             reader.problems.append(f"{reader.where(path)}: header needs name = {path.stem!r} and a description")
             continue
-        out.append(QualityExpression(path.stem, header["description"], path, body))
-    return tuple(out)
+        out.append((path, header["description"], body))
+    return out
+
+
+def _read_quality(reader: _Reader) -> tuple[QualityExpression, ...]:
+    return tuple(QualityExpression(p.stem, d, p, body) for p, d, body in _read_described(reader, "quality"))
 
 
 def _read_accounting(reader: _Reader) -> dict[str, Accounting]:
-    out: dict[str, Accounting] = {}
-    for path in sorted((reader.root / "accounting").glob("*.sql")):
-        parsed = reader.read(path)
-        if parsed is None:
-            continue
-        header, body = parsed
-        if header.get("name") != path.stem or "description" not in header:
-            reader.problems.append(f"{reader.where(path)}: header needs name = {path.stem!r} and a description")
-            continue
-        out[path.stem] = Accounting(path.stem, header["description"], path, body)
-    return out
+    return {p.stem: Accounting(p.stem, d, p, body) for p, d, body in _read_described(reader, "accounting")}
 
 
 def _read_groupings(reader: _Reader) -> tuple[dict[str, Grouping], dict[str, str]]:
