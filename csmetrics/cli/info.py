@@ -14,6 +14,7 @@ from csmetrics.cli.app import app, reporting_errors, stderr
 from csmetrics.cli.options import (
     DefinitionOptions,
     MappingOptions,
+    TextOptions,
     build_definitions,
     chosen_mapping,
     options,
@@ -122,7 +123,9 @@ def _allowed(spec: Any) -> str:
 
 
 @app.command("inspect")
+@options(text=TextOptions)
 def inspect_command(
+    text: TextOptions,
     path: Annotated[Path, typer.Argument(help="An export: CSV (also .gz), JSON/NDJSON, Parquet or .xlsx.")],
     sheet: Annotated[
         str | None, typer.Option("--sheet", help="Sheet of an .xlsx workbook (name or 0-based index).")
@@ -137,10 +140,6 @@ def inspect_command(
         ),
     ] = "toml",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
-    encoding: Annotated[
-        str | None,
-        typer.Option("--encoding", help="Encoding of a CSV export: utf-8 (default), utf-16, cp1252 or latin-1."),
-    ] = None,
 ) -> None:
     """Show what an export holds and print a starter mapping file (TOML) on stdout, with the report it gives."""
     from csmetrics.api import preview_mapping
@@ -152,10 +151,10 @@ def inspect_command(
         if not path.is_file():
             msg = f"{path}: no such file"
             raise InputError(msg)
-        text = textformat.TextFormat.of(encoding, None)
-        with textformat.reading(text):
+        text_format = text.text_format(None)
+        with textformat.reading(text_format):
             result = inspect_file(path, sheet=sheet)
-        preview = preview_mapping(path, result.mapping_text, rows=result.rows, sheet=sheet, text=text)
+        preview = preview_mapping(path, result.mapping_text, rows=result.rows, sheet=sheet, text=text_format)
         if fmt == "json":
             document = result.to_document() | {"preview": preview}
             write_stdout((json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode())
