@@ -116,3 +116,31 @@ def test_a_step_runs_again_only_when_a_parameter_or_relation_it_reads_changed(sa
     finally:
         session.execute = original  # type: ignore[method-assign]
         session.prepare(definitions)
+
+
+def test_rows_found_valid_once_are_tested_again_when_a_parameter_changes(tmp_path):
+    # the summary step tests every row and, when it rejects none, the later scans take them as valid without a test
+    # (input_rows_valid); a stricter limit in the same session must still reject, and the old limit accept again
+    path = tmp_path / "i.csv"
+    path.write_text(
+        "interaction_id,queue,offered_at,answered_at,ended_at\n"
+        "a,q,2024-03-04T09:00:00Z,2024-03-04T09:00:10Z,2024-03-04T09:05:00Z\n"  # 300 s in all
+        "b,q,2024-03-04T10:00:00Z,2024-03-04T10:00:20Z,2024-03-04T10:01:00Z\n"  # 60 s in all
+    )
+    definitions = resolve()
+    with session_of([path], definitions=definitions) as session:
+
+        def state() -> tuple[bool, int, list[str]]:
+            valid = session.scalar("SELECT getvariable('input_rows_valid')")
+            contacts = session.scalar("SELECT count(*) FROM contacts")
+            rejected = session.query("SELECT reject_reason FROM rejects ORDER BY line")["reject_reason"].to_list()
+            return valid, contacts, rejected
+
+        assert state() == (True, 2, [])
+        session.prepare(definitions.replace({"input.max_duration_seconds": 60}, "test"))
+        assert state() == (False, 1, ["implausible_duration"])
+        session.prepare(definitions.replace({"input.max_duration_seconds": 299}, "test"))
+        assert state() == (False, 1, ["implausible_duration"])
+        session.prepare(definitions)
+        assert state() == (True, 2, [])
+        assert report_of(session, definitions).rows["offered"].to_list() == [2]

@@ -113,6 +113,7 @@ class Session:
         configure(self.con)
         self.observer.watch(self.con)
         self.con.execute("SET VARIABLE input_unique_ids = false")
+        self.con.execute("SET VARIABLE input_rows_valid = false")
         self.registry = registry or load_registry()
         self.inputs = InputsRecord()
         self._versions: dict[str, int] = {}

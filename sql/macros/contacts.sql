@@ -13,6 +13,9 @@ What every step agrees on about one contact, stated once:
   centuries), implausible_duration (the wait, the handle span from answer to
   end, the whole contact, or talk, hold or after-contact work longer than
   input.max_duration_seconds).
+  When the summary step (steps/summary.sql) has found every row valid under the
+  current parameters, it sets input_rows_valid and csm_reject_reason is NULL
+  without testing each row again: DuckDB folds the test away in every later scan.
   Survey answers (csat, nps) never reject the contact (steps/answers.sql).
 - csm_bucket: the 15-minute UTC bucket of an instant (steps/summary.sql).
 - csm_answers_valid / csm_answers_rejected / csm_first_valid / csm_last_valid:
@@ -59,6 +62,8 @@ create or replace temp macro csm_reject_reason(
     interaction_id, offered_at, answered_at, ended_at, talk_seconds, hold_seconds, acw_seconds
 ) as
     case
+        -- proven once for all rows by the summary step: a constant, so DuckDB drops the tests below
+        when coalesce(getvariable('input_rows_valid'), false) then null
         when interaction_id is null then 'missing_interaction_id'
         when offered_at is null then 'missing_offered_at'
         when answered_at < offered_at then 'answered_before_offered'

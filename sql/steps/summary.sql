@@ -11,8 +11,14 @@ scan of the rows. A report then reads this small table instead of the contacts.
 Every instant of a 15-minute UTC bucket has the same local date in every time
 zone in use (all offsets are whole quarter hours), so a report turns buckets into
 its local days exactly, and the table does not depend on the report time zone.
+This scan tests every row (csm_reject_reason); when it rejects none, the step sets
+the variable input_rows_valid, and every later scan of checked takes the rows as
+valid without testing them again. The variable is off while this step runs, so a
+change of the rows or of a parameter is always tested afresh.
 """
 */
+set variable input_rows_valid = false;
+
 create or replace temp table contact_buckets as
 select
     reject_reason,
@@ -27,4 +33,6 @@ select
     csm_first_valid(offered_at, reject_reason) as first_offered_at,
     csm_last_valid(offered_at, reject_reason) as last_offered_at
 from checked
-group by all
+group by all;
+
+set variable input_rows_valid = (select coalesce(bool_and(reject_reason is null), true) from contact_buckets);
