@@ -134,6 +134,7 @@ def _read(session: Session, inputs: Inputs, defs: Definitions) -> None:
     source_timezone = defs["source_timezone"]
     if inputs.store is not None:
         stored = store_read.attach(session.con, inputs.store, wait=inputs.wait)
+        session.reading_store(Path(inputs.store).stat().st_size)
         session.use_interactions(stored.interactions, stored.source)
         if stored.states is not None:
             session.use_states(stored.states, stored.states_shape, stored.states_source)

@@ -67,6 +67,43 @@ def test_default_is_two_thirds_of_the_machine(monkeypatch: pytest.MonkeyPatch) -
         cleanup()
 
 
+def test_a_store_read_in_place_limits_duckdb_to_the_stores_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 24 GiB machine: the default limit is 16 GiB, DuckDB's share 12.8 GiB (13,743,895,347 bytes)
+    monkeypatch.setattr(resources, "machine_memory", lambda: 24 * 1024**3)
+    default = Resources()
+    assert default.duckdb_bytes == 13_743_895_347
+    assert default.store_bytes_limit(5 * 1024**3) == 5 * 1024**3  # the store's size
+    assert default.store_bytes_limit(100 * 1000**2) == 1024**3  # a small store: at least 1 GiB
+    assert default.store_bytes_limit(13_743_895_346) == 13_743_895_346  # just under the default share
+    assert default.store_bytes_limit(13_743_895_347) is None  # not under it: the default stands
+    assert default.store_bytes_limit(20 * 1024**3) is None
+    assert Resources(memory_limit=4 * 1000**3).store_bytes_limit(100 * 1000**2) is None  # a limit given wins
+    monkeypatch.setattr(resources, "machine_memory", lambda: 1024**3)  # DuckDB's default share is under 1 GiB
+    assert Resources().store_bytes_limit(100 * 1000**2) is None
+
+
+def test_a_report_on_a_store_runs_under_the_stores_limit(cli: Any, tmp_path: Path) -> None:
+    db = tmp_path / "store.db"
+    assert cli("load", SAMPLE, "--db", db, "-q").exit_code == 0
+    defs = api.definitions()
+
+    def limit(**kw: Any) -> str:
+        with api.open_session(api.Inputs(store=db), defs, **kw) as session:
+            return session.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+
+    assert limit() == "1.0 GiB"  # the sample's store is small: the floor
+    assert limit(resources=Resources(memory_limit=5 * 1024**3)) == "4.0 GiB"  # given: 80 % of it, as for files
+    with api.open_session(api.Inputs(interactions=(str(SAMPLE),)), defs) as session:
+        files = session.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    con = duckdb.connect()
+    cleanup = Resources().apply(con)
+    try:  # files keep the default (the machine's), whatever their size
+        assert files == con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] != "1.0 GiB"
+    finally:
+        con.close()
+        cleanup()
+
+
 def test_option_beats_environment_beats_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     settings = {"memory_limit": "4GB", "temp_directory": str(tmp_path / "from-config")}
     monkeypatch.delenv("CSMETRICS_MEMORY_LIMIT", raising=False)

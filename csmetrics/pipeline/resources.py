@@ -13,6 +13,13 @@ settings from one :class:`Resources`:
 
 Values come from ``--memory-limit`` / ``--temp-dir``, else ``CSMETRICS_MEMORY_LIMIT`` /
 ``CSMETRICS_TEMP_DIR``, else ``memory_limit`` / ``temp_directory`` in csmetrics.toml.
+
+A store read in place (:meth:`Resources.store_bytes_limit`): DuckDB keeps every block of the store it has read
+in its buffers until it reaches its limit, so under the default limit a report would hold most of the store in
+memory a second time (the system's page cache has it already, and reading a block from there costs little). A
+report's working state (the FCR window's sort, the join of its statuses, the group sums) is narrower per
+contact than the stored rows, so when no limit was given DuckDB's limit is the store file's size, when that is
+smaller than the default (and at least :data:`STORE_LIMIT_FLOOR`).
 """
 
 from __future__ import annotations
@@ -33,6 +40,8 @@ from csmetrics.errors import ConfigError
 # Of the process's memory limit, the part DuckDB's buffer manager may hold.
 DUCKDB_SHARE = 0.8
 DEFAULT_FRACTION = 2 / 3
+# DuckDB's limit for reading a small store: enough for the working state of any report on it.
+STORE_LIMIT_FLOOR = 1024**3
 _UNITS = {
     "": 1,
     "b": 1,
@@ -109,10 +118,22 @@ class Resources:
     def limit_bytes(self) -> int:
         return self.memory_limit if self.memory_limit is not None else int(machine_memory() * DEFAULT_FRACTION)
 
+    @property
+    def duckdb_bytes(self) -> int:
+        """DuckDB's share of the limit."""
+        return int(self.limit_bytes * DUCKDB_SHARE)
+
+    def store_bytes_limit(self, store_bytes: int) -> int | None:
+        """DuckDB's limit for a session reading a store of ``store_bytes`` in place, when it is lower than the one
+        set (the module's docstring says why); None when the limit was given or the store is larger."""
+        if self.memory_limit is not None:
+            return None
+        limit = max(STORE_LIMIT_FLOOR, store_bytes)
+        return limit if limit < self.duckdb_bytes else None
+
     def apply(self, con: duckdb.DuckDBPyConnection) -> Callable[[], None]:
         """Set the limit and a private spill directory on ``con``; return what removes the directory."""
-        duckdb_bytes = int(self.limit_bytes * DUCKDB_SHARE)
-        con.execute(f"SET memory_limit = '{duckdb_bytes // 1024**2}MiB'")
+        set_duckdb_limit(con, self.duckdb_bytes)
         base = self.temp_directory if self.temp_directory is not None else Path(tempfile.gettempdir())
         try:
             base.mkdir(parents=True, exist_ok=True)
@@ -123,3 +144,7 @@ class Resources:
         spill = base / f"csmetrics-{os.getpid()}-{secrets.token_hex(4)}"
         con.execute("SET temp_directory = $dir", {"dir": str(spill)})
         return lambda: shutil.rmtree(spill, ignore_errors=True)
+
+
+def set_duckdb_limit(con: duckdb.DuckDBPyConnection, duckdb_bytes: int) -> None:
+    con.execute(f"SET memory_limit = '{duckdb_bytes // 1024**2}MiB'")

@@ -39,7 +39,7 @@ from csmetrics.inputs.schema import INPUT_TABLES, INTERACTION_COLUMNS, STATE_COL
 from csmetrics.inputs.states import check_unreadable_states, plan_roster, plan_states
 from csmetrics.inputs.surveys import DenominatorRead, plan_denominators, plan_surveys
 from csmetrics.pipeline.progress import Observer
-from csmetrics.pipeline.resources import Resources
+from csmetrics.pipeline.resources import Resources, set_duckdb_limit
 from csmetrics.sqltext import connect, first_line, quote_identifier
 
 # DuckDB type of each parameter type, for SET VARIABLE (so that an empty list is still a VARCHAR[]).
@@ -105,9 +105,11 @@ class Session:
         """A session on ``con`` (whose owner has set its resources), or on a new in-memory connection with
         ``resources`` (by default: :class:`Resources`' defaults)."""
         self._cleanup: Callable[[], None] | None = None
+        self._resources: Resources | None = None  # the resources the session set on its own connection
         if con is None:
             con = connect()
-            self._cleanup = (resources or Resources()).apply(con)
+            self._resources = resources or Resources()
+            self._cleanup = self._resources.apply(con)
         self.con = con
         self.observer = observer or Observer()
         configure(self.con)
@@ -376,6 +378,13 @@ class Session:
             return part, replace(read.source, rows=int(rows)), False
         part, staged = self._staged("loaded_rows", read, index)
         return part, staged, False
+
+    def reading_store(self, store_bytes: int) -> None:
+        """The session reads a store of ``store_bytes`` in place: DuckDB's limit is no more than the store needs
+        (Resources.store_bytes_limit), unless the limit was given or the connection is not the session's."""
+        limit = self._resources.store_bytes_limit(store_bytes) if self._resources is not None else None
+        if limit is not None:
+            set_duckdb_limit(self.con, limit)
 
     def use_interactions(self, relation: Relation, source: SourceFile) -> None:
         """Interaction rows from a relation that already has the loaded_rows columns (the store, read in place)."""
