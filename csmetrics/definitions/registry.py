@@ -56,8 +56,9 @@ from csmetrics.errors import DefinitionError
 HEADER = re.compile(r"\A\s*/\*\s*csmetrics\s*\n(?P<toml>.*?)\*/\n?", re.DOTALL)
 # Variables the session sets that are not parameters: the period; whether the interaction rows are known to
 # hold each interaction_id once (a store keeps one version of each contact; set by Session.use_interactions);
-# whether every surviving row was found valid under the current parameters (set by sql/steps/summary.sql).
-RUNTIME_VARIABLES = frozenset({"date_from", "date_to", "input_unique_ids", "input_rows_valid"})
+# whether every surviving row was found valid under the current parameters (set by sql/steps/summary.sql); the
+# time zone csm_local_time was last written for (Session.use_local_times).
+RUNTIME_VARIABLES = frozenset({"date_from", "date_to", "input_unique_ids", "input_rows_valid", "local_time_zone"})
 
 _COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
 _VARIABLE = re.compile(r"getvariable\(\s*'([^']*)'\s*\)", re.IGNORECASE)

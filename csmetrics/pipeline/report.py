@@ -319,6 +319,7 @@ def run_report(session: Session, definitions: Definitions, spec: ReportSpec | No
     _check_clock(definitions, hours)
     session.prepare(definitions)
     session.set_variables(definitions, spec.date_from, spec.date_to)
+    session.use_local_times()
     _calendars(session, spec, hours)
     external = _external(session, definitions, groupings, chosen)
     passes = _Passes(session, definitions, groupings, chosen, external, business=bool(hours.calendars))

@@ -38,6 +38,7 @@ from csmetrics.inputs.interactions import (
 from csmetrics.inputs.schema import INPUT_TABLES, INTERACTION_COLUMNS, STATE_COLUMNS
 from csmetrics.inputs.states import check_unreadable_states, plan_roster, plan_states
 from csmetrics.inputs.surveys import DenominatorRead, plan_denominators, plan_surveys
+from csmetrics.pipeline.localtime import local_time_macro
 from csmetrics.pipeline.progress import Observer
 from csmetrics.pipeline.resources import Resources, set_duckdb_limit
 from csmetrics.sqltext import connect, first_line, quote_identifier
@@ -116,6 +117,7 @@ class Session:
         self.observer.watch(self.con)
         self.con.execute("SET VARIABLE input_unique_ids = false")
         self.con.execute("SET VARIABLE input_rows_valid = false")
+        self.con.execute("SET VARIABLE local_time_zone = NULL")
         self.registry = registry or load_registry()
         self.inputs = InputsRecord()
         self._versions: dict[str, int] = {}
@@ -202,6 +204,16 @@ class Session:
         for name, value in (("date_from", date_from), ("date_to", date_to)):
             assert name in RUNTIME_VARIABLES
             self.execute(f"SET VARIABLE {name} = CAST($v AS DATE)", {"v": value}, name)
+
+    def use_local_times(self) -> None:
+        """csm_local_time for the report time zone, read from the zone's offsets over the valid contacts' span
+        (csmetrics/pipeline/localtime.py): the same values as a time-zone lookup per row, without the lookup."""
+        zone = self.scalar("SELECT getvariable('timezone')")
+        first, last = self.execute(
+            "SELECT epoch_us(min(first_offered_at)), epoch_us(max(last_offered_at)) FROM contact_buckets", {}, "span"
+        ).fetchall()[0]
+        self.execute(local_time_macro(self.con, zone, first, last), {}, "csm_local_time")
+        self.execute("SET VARIABLE local_time_zone = $zone", {"zone": zone}, "local_time_zone")
 
     def variable_values(self, names: tuple[str, ...]) -> tuple[Any, ...]:
         return tuple(self.con.execute(f"SELECT getvariable('{n}')").fetchall()[0][0] for n in names)

@@ -89,7 +89,7 @@ with answered as (
 classified as (
     select
         a.* exclude (csat_answer, nps_answer, short_abandon_limit),
-        timezone(getvariable('timezone'), a.offered_at) as offered_local,
+        csm_local_time(a.offered_at) as offered_local,
         a.outcome = 'answered' as is_answered,
         a.outcome = 'abandoned' and a.wait_seconds < a.short_abandon_limit as is_short_abandon,
         a.outcome = 'abandoned' and a.wait_seconds >= a.short_abandon_limit as is_abandoned,
