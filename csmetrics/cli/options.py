@@ -122,7 +122,8 @@ class ResourceOptions:
         typer.Option(
             "--memory-limit",
             help="Most memory to use, e.g. 8GB or 50% (default: $CSMETRICS_MEMORY_LIMIT, else memory_limit in "
-            "csmetrics.toml, else two thirds of the machine's memory); beyond it work spills to --temp-dir.",
+            "csmetrics.toml, else two thirds of the machine's memory, and for a store read with --db no more than "
+            "the store's size); beyond it work spills to --temp-dir.",
         ),
     ] = None
     temp_dir: Annotated[
