@@ -85,9 +85,13 @@ def test_the_run_search_is_used_only_for_its_own_zone() -> None:
     assert _local(con, "2024-07-15 03:00:00+00") == dt.datetime(2024, 7, 15, 12, 0, 0)
 
 
-def test_no_span_keeps_the_lookup() -> None:
+def test_no_span_or_a_span_of_decades_keeps_the_lookup() -> None:
     con = duckdb.connect()
     assert "case" not in local_time_macro(con, "Europe/Paris", None, None)
+    # 2**20 buckets of 15 minutes are 29.9 years: one bucket fewer is searched, that many are not
+    first = _us("1990-01-01 00:00:00")
+    assert "case" in local_time_macro(con, "Europe/Paris", first, first + (2**20 - 1) * 900_000_000)
+    assert "case" not in local_time_macro(con, "Europe/Paris", first, first + 2**20 * 900_000_000)
 
 
 def test_a_report_groups_by_the_local_day_across_a_change(tmp_path) -> None:

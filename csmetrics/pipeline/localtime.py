@@ -17,6 +17,9 @@ from __future__ import annotations
 import duckdb
 
 BUCKET_US = 900 * 1_000_000
+# The most buckets asked about (about 30 years of 15-minute buckets): a wider span (a contact dated 1975 among
+# this year's) keeps the lookup per row rather than ask ICU a million times for the years between.
+MAX_BUCKETS = 2**20
 
 # The buckets from the span's first to one past its last, each with the zone's offset at its start (in µs),
 # collapsed into runs of equal offset: (first bucket, last bucket, offset).
@@ -47,8 +50,9 @@ FALLBACK = "timezone(getvariable('timezone'), instant)"
 
 def local_time_macro(con: duckdb.DuckDBPyConnection, zone: str, first_us: int | None, last_us: int | None) -> str:
     """The CREATE MACRO of ``csm_local_time`` for ``zone`` over the instants from ``first_us`` to ``last_us``
-    (microseconds since the epoch; the default, a lookup per row, when there are none)."""
-    if first_us is None or last_us is None:
+    (microseconds since the epoch; the default, a lookup per row, when there are none or they span more than
+    MAX_BUCKETS buckets)."""
+    if first_us is None or last_us is None or (last_us - first_us) // BUCKET_US >= MAX_BUCKETS:
         return f"create or replace temp macro csm_local_time(instant) as {FALLBACK}"
     bounds = {"zone": zone, "first": first_us - first_us % BUCKET_US, "last": last_us - last_us % BUCKET_US}
     runs = con.execute(_RUNS, bounds).fetchall()
