@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,9 +32,10 @@ from csmetrics.compare.periods import Period
 from csmetrics.compare.result import CompareResult
 from csmetrics.compare.run import CompareSpec
 from csmetrics.definitions.config import Config, apply_recorded, parse_assignments, resolve
+from csmetrics.definitions.model import Registry
 from csmetrics.definitions.params import Definitions
 from csmetrics.definitions.registry import load_registry
-from csmetrics.errors import ConfigError, CsMetricsError
+from csmetrics.errors import ConfigError, CsMetricsError, QueryError
 from csmetrics.inputs import textformat
 from csmetrics.inputs.mapping.model import Mapping as ColumnMapping
 from csmetrics.inputs.textformat import TextFormat
@@ -176,14 +177,25 @@ def open_session(
     defs = effective_definitions(inputs, defs)
     session = Session(resources=resources, observer=observer)
     try:
-        check_relations(session.registry)
         temp = resources.temp_directory if resources is not None else None
         with textformat.reading(inputs.text or TextFormat.of(None, None, inputs.mapping), temp):
             _read(session, inputs, defs)
         session.prepare(defs)
         yield session
+    except QueryError:
+        _explain_query_error(session.registry)
+        raise
     finally:
         session.close()
+
+
+def _explain_query_error(registry: Registry) -> None:
+    """After a query failed: when a metric or step of ``registry`` breaks the metric contract, raise the
+    DefinitionError that names its file and column (pipeline/contract.py) instead. The contract is checked here,
+    when a query fails, and by the tests, not before every command: the packaged SQL passes it, and a
+    well-formed registry then costs nothing to start."""
+    with suppress(QueryError):  # the dry run itself failed: the original error says more
+        check_relations(registry)
 
 
 def report(request: ReportRequest, *, observer: Observer | None = None) -> Report:

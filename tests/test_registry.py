@@ -205,3 +205,18 @@ def test_a_step_that_reads_what_no_earlier_step_creates_is_refused(tmp_path):
     assert "sql/steps/contacts.sql: reads checked, which no input or earlier step of sql/pipeline.toml creates" in str(
         err.value
     )
+
+
+def test_a_report_that_fails_on_a_metric_names_its_file_and_column(tmp_path, monkeypatch):
+    # the contract is checked when a query fails (not before every command): the error is the contract's
+    from csmetrics import api
+    from csmetrics.pipeline import session as session_module
+
+    root = sql_copy(tmp_path)
+    add_metric(root, "by_queue_name", "count(*) filter (where queue = 'billing')")
+    registry = load_registry(root)
+    monkeypatch.setattr(session_module, "load_registry", lambda: registry)
+    request = api.ReportRequest(inputs=api.Inputs(interactions=(str(ROOT / "sample_data" / "interactions.csv"),)))
+    with pytest.raises(DefinitionError) as err:
+        api.report(request)
+    assert "sql/metrics/by_queue_name.sql reads column(s) queue, which scoped does not provide" in str(err.value)

@@ -3,7 +3,8 @@
 Each relation a metric can read (``scoped``, ``state_time``, ``concurrency_time``) is built from
 the SQL files on empty input tables; then every metric must read only columns its relation
 provides (named, file and column, when it does not) and must bind (DuckDB's binder accepts it as
-an aggregate per group). This runs once per process, before the first report, and in a test.
+an aggregate per group). It runs in the tests, for `csmetrics definitions`, and when a report's query
+fails (csmetrics.api.open_session: the contract's message then replaces DuckDB's); once per process.
 """
 
 from __future__ import annotations
