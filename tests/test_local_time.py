@@ -9,9 +9,11 @@ import pytest
 from conftest import report_of, session_of
 
 from csmetrics.definitions.config import resolve
+from csmetrics.definitions.registry import load_registry
 from csmetrics.pipeline.localtime import local_time_macro
 
 UTC = dt.UTC
+MACROS = [m.sql for m in load_registry().macros]
 
 
 def _us(text: str) -> int:
@@ -21,6 +23,8 @@ def _us(text: str) -> int:
 def _connection(zone: str, first: str, last: str) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
+    for macros in MACROS:  # the session's macros: csm_local_time_lookup, the fallback, among them
+        con.execute(macros)
     con.execute("SET VARIABLE timezone = $z", {"z": zone})
     con.execute(local_time_macro(con, zone, _us(first), _us(last)))
     con.execute("SET VARIABLE local_time_zone = $z", {"z": zone})

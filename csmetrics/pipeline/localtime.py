@@ -45,7 +45,8 @@ group by run
 order by 1
 """
 
-FALLBACK = "timezone(getvariable('timezone'), instant)"
+# The lookup per row (sql/macros/time.sql), where the runs cannot vouch for an instant.
+FALLBACK = "csm_local_time_lookup(instant)"
 
 
 def local_time_macro(con: duckdb.DuckDBPyConnection, zone: str, first_us: int | None, last_us: int | None) -> str:

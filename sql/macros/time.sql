@@ -19,10 +19,12 @@ date_to (the --from/--to local dates, inclusive; NULL = open).
   data_quality (csm_not_counted_day: the same for a contact's local date).
 - csm_answer_kind: how a survey answer or row is accounted for: rejected (its
   reject reason), not_counted (csm_not_counted's reason) or used.
-- csm_local_time: an instant as local time in the report time zone (a TIMESTAMP),
-  timezone(timezone, instant). A report replaces it with the same values read
-  from the zone's offsets over the data's span, without a time-zone lookup per
-  row (csmetrics/pipeline/localtime.py); csm_local_date is its date.
+- csm_local_time: an instant as local time in the report time zone (a TIMESTAMP):
+  csm_local_time_lookup, timezone(timezone, instant). A report replaces it with
+  the same values read from the zone's offsets over the data's span, without a
+  time-zone lookup per row (csmetrics/pipeline/localtime.py), which falls back to
+  csm_local_time_lookup where the offsets cannot vouch for an instant;
+  csm_local_date is its date.
 - csm_utc_iso: an instant as ISO 8601 UTC text, 2024-03-04T09:15:00Z.
 - csm_grid_from / csm_grid_to: the bounds of every 15-minute grid (state and
   concurrency time): local midnight a day before --from and two days after --to
@@ -39,7 +41,9 @@ create or replace temp macro csm_iso_with_offset(local_bucket, bucket_instant) a
     || ':'
     || lpad(cast(floor(mod(abs(epoch(local_bucket) - epoch(bucket_instant)), 3600) / 60) as integer)::varchar, 2, '0');
 
-create or replace temp macro csm_local_time(instant) as timezone(getvariable('timezone'), instant);
+create or replace temp macro csm_local_time_lookup(instant) as timezone(getvariable('timezone'), instant);
+
+create or replace temp macro csm_local_time(instant) as csm_local_time_lookup(instant);
 
 create or replace temp macro csm_local_date(instant) as cast(csm_local_time(instant) as date);
 
