@@ -63,7 +63,7 @@ create or replace temp macro csm_reject_reason(
 ) as
     case
         -- proven once for all rows by the summary step: a constant, so DuckDB drops the tests below
-        when coalesce(getvariable('input_rows_valid'), false) then null
+        when getvariable('input_rows_valid') then null
         when interaction_id is null then 'missing_interaction_id'
         when offered_at is null then 'missing_offered_at'
         when answered_at < offered_at then 'answered_before_offered'
