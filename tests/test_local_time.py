@@ -118,3 +118,28 @@ def test_a_report_groups_by_the_local_day_across_a_change(tmp_path) -> None:
         assert "make_timestamp" in session.scalar(
             "SELECT macro_definition FROM duckdb_functions() WHERE function_name = 'csm_local_time'"
         )
+
+
+def test_a_second_report_on_the_same_zone_and_span_keeps_the_macro(tmp_path) -> None:
+    path = tmp_path / "i.csv"
+    path.write_text(
+        "interaction_id,queue,offered_at,answered_at,ended_at\n"
+        "a,q,2024-03-10T04:59:59Z,2024-03-10T05:00:09Z,2024-03-10T05:05:00Z\n"
+    )
+    definitions = resolve(overrides={"timezone": "America/New_York"})
+    with session_of([path], definitions=definitions) as session:
+        written: list[str] = []
+        original = session.execute
+
+        def spy(sql, params, where):
+            if where == "csm_local_time":
+                written.append(sql)
+            return original(sql, params, where)
+
+        session.execute = spy  # type: ignore[method-assign]
+        report_of(session, definitions, group_by="day")
+        report_of(session, definitions, group_by="week")
+        assert len(written) == 1
+        tokyo = resolve(overrides={"timezone": "Asia/Tokyo"})
+        assert report_of(session, tokyo, group_by="day").rows["day"].to_list() == ["2024-03-10"]
+        assert len(written) == 2  # another zone: written again

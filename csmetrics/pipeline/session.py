@@ -107,6 +107,7 @@ class Session:
         ``resources`` (by default: :class:`Resources`' defaults)."""
         self._cleanup: Callable[[], None] | None = None
         self._resources: Resources | None = None  # the resources the session set on its own connection
+        self._local_times: tuple[str, int | None, int | None] | None = None  # csm_local_time's zone and span
         if con is None:
             con = connect()
             self._resources = resources or Resources()
@@ -212,8 +213,11 @@ class Session:
         first, last = self.execute(
             "SELECT epoch_us(min(first_offered_at)), epoch_us(max(last_offered_at)) FROM contact_buckets", {}, "span"
         ).fetchall()[0]
+        if self._local_times == (zone, first, last):
+            return  # written for this zone and span by an earlier report of the session
         self.execute(local_time_macro(self.con, zone, first, last), {}, "csm_local_time")
         self.execute("SET VARIABLE local_time_zone = $zone", {"zone": zone}, "local_time_zone")
+        self._local_times = (zone, first, last)
 
     def variable_values(self, names: tuple[str, ...]) -> tuple[Any, ...]:
         return tuple(self.con.execute(f"SELECT getvariable('{n}')").fetchall()[0][0] for n in names)
