@@ -47,14 +47,18 @@ from csmetrics.inputs.schema import (
     OUTCOME_COLUMNS,
     REQUIRED_COLUMNS,
     Column,
+    answer_value,
+    answer_value_columns,
     bounded_check,
     clean_text_check,
     finite_time_check,
     parse_expression,
     sql_type,
+    text_answer_value,
     type_family,
     typed_number_check,
     typed_time_check,
+    value_column,
 )
 from csmetrics.inputs.shapes import SHAPES
 from csmetrics.sqltext import SEQ_STRIDE, quote_identifier, trimmed_text
@@ -214,7 +218,7 @@ def csv_read(
 def staged_relation(read: FileRead, columns: tuple[Column, ...], rows: str) -> Relation:
     """The SELECT of a staged CSV file's rows as ``columns``, _file, _line, _seq and the unreadable value, from
     ``rows``: the staging table's rows with their ``_line``."""
-    names = ", ".join(quote_identifier(c.name) for c in columns)
+    names = column_names(columns)
     return Relation(
         f"SELECT {names}, $file AS _file, _line, $file_index * {SEQ_STRIDE} + _line AS _seq, "
         f"_bad_column, _bad_value FROM ({rows})",
@@ -272,7 +276,7 @@ def typed_relation(
     reported in ``_bad_column``/``_bad_value``. ``position``: the SQL of a row's position (default: by format).
     """
     converted = converted_select(path, columns, by_key, reader, clean, position=position or POSITIONS[fmt])
-    names = ", ".join(quote_identifier(c.name) for c in columns)
+    names = column_names(columns)
     sql = (
         f"SELECT {names}, $file AS _file, _line, $file_index * {SEQ_STRIDE} + _line AS _seq, _bad_column, _bad_value "
         f"FROM ({converted})"
@@ -298,6 +302,9 @@ def converted_select(
     values: list[str] = []
     checks: list[tuple[str, str]] = []
     for column in columns:
+        if column.kind == "score":  # the answer's number, read from the same source column
+            number = _answer_value(*by_key[column.name], decimal_comma) if column.name in by_key else "NULL"
+            values.append(f"CAST({number} AS DOUBLE) AS {quote_identifier(value_column(column))}")
         if column.name not in by_key:
             values.append(f"CAST(NULL AS {sql_type(column)}) AS {quote_identifier(column.name)}")
             continue
@@ -312,13 +319,26 @@ def converted_select(
     bad = [f"{raw} IS NOT NULL AND {quote_identifier(n)} IS NULL" for n, raw in checks]
     bad_column = "CASE " + " ".join(f"WHEN {b} THEN '{n}'" for b, (n, _) in zip(bad, checks, strict=True)) + " END"
     bad_value = "CASE " + " ".join(f"WHEN {b} THEN {raw}" for b, (_, raw) in zip(bad, checks, strict=True)) + " END"
-    names = ", ".join(quote_identifier(c.name) for c in columns)
+    names = column_names(columns)
     line = ", _line" if position else ""
     return (
         f"SELECT {names}, {bad_column if checks else 'NULL'} AS _bad_column, "
         f"{bad_value if checks else 'NULL'} AS _bad_value{line} "
         f"FROM (SELECT {', '.join(values)}{f', {position} AS _line' if position else ''} FROM {reader})"
     )
+
+
+def column_names(columns: tuple[Column, ...]) -> str:
+    """The quoted names of ``columns`` and then of their answers' number columns (csat_value, nps_value)."""
+    return ", ".join(quote_identifier(n) for n in [*(c.name for c in columns), *answer_value_columns(columns)])
+
+
+def _answer_value(source_name: str, dtype: str, decimal_comma: bool) -> str:
+    """The number of a survey answer read from its source column (see schema.answer_value)."""
+    source, family = quote_identifier(source_name), type_family(dtype)
+    if decimal_comma and family == "text":
+        source = decimals.as_point(source)
+    return answer_value(source, family)
 
 
 def _read_column(
@@ -399,8 +419,15 @@ def _mapped(
         if reader.hint:
             raise MappingError(f"{e}; {reader.hint}") from e
         raise
+    # a mapping reads answers as text (its columns may be combined, defaulted or derived): their numbers are read
+    # from that text here, once
+    values = "".join(
+        f", {text_answer_value(quote_identifier(c.name))} AS {quote_identifier(value_column(c))}"
+        for c in INTERACTION_COLUMNS
+        if c.kind == "score"
+    )
     sql = (
-        f"SELECT {CANONICAL}, $file AS _file, _line, $file_index * {SEQ_STRIDE} + _line AS _seq, "
+        f"SELECT {CANONICAL}{values}, $file AS _file, _line, $file_index * {SEQ_STRIDE} + _line AS _seq, "
         f"NULL AS _bad_column, NULL AS _bad_value FROM ({compiled.sql})"
     )
     source = SourceFile(

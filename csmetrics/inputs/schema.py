@@ -41,8 +41,8 @@ INTERACTION_COLUMNS: tuple[Column, ...] = (
     Column("transferred", "boolean", False, "the contact was transferred"),
     Column("complaint", "boolean", False, "the contact is a complaint"),
     Column("resolved", "boolean", False, "the agent recorded the issue as resolved (empty = not recorded)"),
-    Column("csat", "score", False, "customer satisfaction answer, kept as given"),
-    Column("nps", "score", False, "likelihood-to-recommend answer 0-10, kept as given"),
+    Column("csat", "score", False, "customer satisfaction answer: a number on the csat scale, or good/bad"),
+    Column("nps", "score", False, "likelihood-to-recommend answer 0-10"),
 )
 
 COLUMNS_BY_NAME = {c.name: c for c in INTERACTION_COLUMNS}
@@ -140,12 +140,39 @@ def _read_text(column: Column, source: str, family: str) -> str | None:
 
 
 def _read_score(column: Column, source: str, family: str) -> str | None:
-    # Kept as text; readable = a number, or (csat only) good/bad. Range checks are reject reasons.
-    if family == "number":  # a typed number is a readable answer as it is
-        return f"CAST({source} AS VARCHAR)"
+    # The answer as given in text; readable = a number, or (csat only) good/bad. Range checks are reject reasons.
+    # A typed number has no text: its value is the answer's number column (answer_value), never turned into text.
+    if family == "number":
+        return "CAST(NULL AS VARCHAR)"
     t = trimmed_text(source)
     words = " OR lower(" + t + ") IN ('good', 'bad')" if column.name == "csat" else ""
     return f"CASE WHEN try_cast({t} AS DOUBLE) IS NOT NULL{words} THEN {t} END"
+
+
+def answer_value(source: str, family: str) -> str:
+    """SQL of a survey answer's number (its ``_value`` column, DOUBLE) from source column ``source``: a typed
+    number as it is, text read as a number once, where it is read (NULL for good/bad and unreadable text)."""
+    if family == "json":
+        source, family = f"({source} ->> '$')", "text"
+    if family == "number":
+        return f"CAST({source} AS DOUBLE)"
+    return text_answer_value(source)
+
+
+def text_answer_value(text: str) -> str:
+    """SQL of the number of an answer given as text (NULL when it is not a number, e.g. good/bad)."""
+    return f"try_cast({trimmed_text(text)} AS DOUBLE)"
+
+
+def value_column(column: Column) -> str:
+    """The name of a survey answer's number column: csat -> csat_value."""
+    return f"{column.name}_value"
+
+
+def answer_value_columns(columns: tuple[Column, ...]) -> tuple[str, ...]:
+    """The number columns of the survey answers among ``columns``; they follow the columns, in this order, in
+    every relation that reads them (loaded_rows and its parts, survey_rows, the store)."""
+    return tuple(value_column(c) for c in columns if c.kind == "score")
 
 
 def _read_timestamp(column: Column, source: str, family: str) -> str | None:
@@ -301,13 +328,15 @@ def sql_type(column: Column) -> str:
 
 
 def _typed(columns: tuple[Column, ...]) -> str:
-    return ", ".join(f'"{c.name}" {sql_type(c)}' for c in columns)
+    values = "".join(f', "{v}" DOUBLE' for v in answer_value_columns(columns))
+    return ", ".join(f'"{c.name}" {sql_type(c)}' for c in columns) + values
 
 
 # The input relations the loaders fill (sql/pipeline.toml lists them), as column definitions.
 INPUT_TABLES: dict[str, str] = {
     "loaded_rows": f"{_typed(INTERACTION_COLUMNS)}, {_ROW_META}",
-    "survey_rows": "interaction_id VARCHAR, csat VARCHAR, nps VARCHAR, _file VARCHAR, _line BIGINT, _seq BIGINT",
+    "survey_rows": "interaction_id VARCHAR, csat VARCHAR, nps VARCHAR, csat_value DOUBLE, nps_value DOUBLE, "
+    "_file VARCHAR, _line BIGINT, _seq BIGINT",
     "loaded_states": f"{_typed(STATE_COLUMNS)}, {_ROW_META}",
     "roster": "agent_id VARCHAR, team VARCHAR, supervisor VARCHAR, site VARCHAR",
     "complaint_denominators": "day DATE, queue VARCHAR, external_count DOUBLE, _file VARCHAR, _line BIGINT",

@@ -28,7 +28,14 @@ from csmetrics.inputs.files import (
     unreadable_error,
 )
 from csmetrics.inputs.interactions import FileRead
-from csmetrics.inputs.schema import COLUMNS_BY_NAME, EXPECTED_FORMAT, parse_expression, type_family
+from csmetrics.inputs.schema import (
+    COLUMNS_BY_NAME,
+    EXPECTED_FORMAT,
+    answer_value,
+    parse_expression,
+    type_family,
+    value_column,
+)
 from csmetrics.sqltext import SEQ_STRIDE, first_line, quote_identifier, trimmed_text
 
 SURVEY_SCORES = ("csat", "nps")
@@ -81,25 +88,10 @@ def _survey_file(con: duckdb.DuckDBPyConnection, path: str, index: int) -> FileR
     exprs, checks = _survey_columns(path, cols, comma=comma)
     reader, position, label = positioned_reader(con, Path(path), fmt, f"survey_rows_{index}")
     inner = f"SELECT {', '.join(exprs)}, {position} AS _line FROM {reader}"
-    bad = " UNION ALL ".join(
-        f"SELECT _line, '{name}' AS col, {raw} AS value FROM t "
-        f"WHERE {raw} IS NOT NULL AND {quote_identifier(name)} IS NULL"
-        for name, raw in checks
-    )
     params = reader_params(reader, Path(path))
-    rows = _first_problems(
-        con,
-        f"WITH t AS ({inner}), bad AS ({bad}) SELECT $file, _line, col, value, count(*) OVER () FROM bad "
-        f"ORDER BY _line, col LIMIT {SHOWN_PROBLEMS}",
-        {**params, "file": path},
-        path,
-    )
-    if rows:
-        expected = dict.fromkeys(SURVEY_SCORES, EXPECTED_FORMAT["score"])
-        hint = decimals.comma_hint(str(r[3]) for r in rows)
-        raise unreadable_error(rows, {path: label}, expected, fix=f"{hint}\n{FIX}" if hint else FIX)
+    _check_answers(con, path, inner, checks, {**params, "file": path}, label)
     sql = (
-        "SELECT interaction_id, csat, nps, $file AS _file, _line, "
+        "SELECT interaction_id, csat, nps, csat_value, nps_value, $file AS _file, _line, "
         f"$file_index * {SEQ_STRIDE} + _line AS _seq FROM ({inner})"
     )
     source_file = SourceFile(
@@ -112,6 +104,36 @@ def _survey_file(con: duckdb.DuckDBPyConnection, path: str, index: int) -> FileR
     return FileRead(source_file, Relation(sql, {**params, "file": path, "file_index": index}))
 
 
+def _check_answers(
+    con: duckdb.DuckDBPyConnection,
+    path: str,
+    inner: str,
+    checks: list[tuple[str, str]],
+    params: dict[str, Any],
+    label: str,
+) -> None:
+    """Refuse the file (InputError naming line, column and value) when an answer given as text cannot be read.
+    ``checks``: the (answer, raw alias) pairs of ``inner``; a typed answer is read as it is, with no check."""
+    if not checks:
+        return
+    bad = " UNION ALL ".join(
+        f"SELECT _line, '{name}' AS col, {raw} AS value FROM t "
+        f"WHERE {raw} IS NOT NULL AND {quote_identifier(name)} IS NULL"
+        for name, raw in checks
+    )
+    rows = _first_problems(
+        con,
+        f"WITH t AS ({inner}), bad AS ({bad}) SELECT $file, _line, col, value, count(*) OVER () FROM bad "
+        f"ORDER BY _line, col LIMIT {SHOWN_PROBLEMS}",
+        params,
+        path,
+    )
+    if rows:
+        expected = dict.fromkeys(SURVEY_SCORES, EXPECTED_FORMAT["score"])
+        hint = decimals.comma_hint(str(r[3]) for r in rows)
+        raise unreadable_error(rows, {path: label}, expected, fix=f"{hint}\n{FIX}" if hint else FIX)
+
+
 def _survey_columns(
     path: str, cols: dict[str, tuple[str, str]], *, comma: bool
 ) -> tuple[list[str], list[tuple[str, str]]]:
@@ -119,22 +141,28 @@ def _survey_columns(
     to check); ``comma``: answers in text are written with a decimal comma."""
     exprs, checks = [], []
     for name in ("interaction_id", *SURVEY_SCORES):
+        column = COLUMNS_BY_NAME[name]
         if name not in cols:
             exprs.append(f"NULL AS {quote_identifier(name)}")
+            if name in SURVEY_SCORES:
+                exprs.append(f"CAST(NULL AS DOUBLE) AS {quote_identifier(value_column(column))}")
             continue
         source_name, dtype = cols[name]
         source = quote_identifier(source_name)
         family = type_family(dtype)
         read = decimals.as_point(source) if comma and name in SURVEY_SCORES and family == "text" else source
-        expr = parse_expression(COLUMNS_BY_NAME[name], read, family)
+        expr = parse_expression(column, read, family)
         if expr is None:
             msg = f"{path}: column {source_name} has type {dtype}, which cannot hold {name} answers"
             raise InputError(msg)
         exprs.append(f"{expr} AS {quote_identifier(name)}")
         if name in SURVEY_SCORES:
-            raw = quote_identifier("__raw_" + name)
-            exprs.append(f"{trimmed_text(source)} AS {raw}")
-            checks.append((name, raw))
+            # the answer's number: a typed number as it is (its text is NULL), text read as a number once
+            exprs.append(f"{answer_value(read, family)} AS {quote_identifier(value_column(column))}")
+            if family != "number":
+                raw = quote_identifier("__raw_" + name)
+                exprs.append(f"{trimmed_text(source)} AS {raw}")
+                checks.append((name, raw))
     return exprs, checks
 
 

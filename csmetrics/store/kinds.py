@@ -32,11 +32,18 @@ from csmetrics.errors import ConfigError, InputError
 from csmetrics.inputs.files import describe, detect_format
 from csmetrics.inputs.interactions import file_reader
 from csmetrics.pipeline.session import Session
+from csmetrics.store.schema import SURVEY_CONTENT
 
 KINDS = ("interactions", "agent_states", "surveys")
 
 STATE_FIELDS = 'agent_id, state, started_at, ended_at, "at"'
-SURVEY_FIELDS = "interaction_id, csat, nps"
+SURVEY_FIELDS = "interaction_id, csat, nps, csat_value, nps_value"
+# a rejected survey row keeps its answers as text in the rejects table (csm_answer_text)
+SURVEY_SHOWN = {
+    "interaction_id": "n.interaction_id",
+    "csat": "csm_answer_text(n.csat, n.csat_value)",
+    "nps": "csm_answer_text(n.nps, n.nps_value)",
+}
 
 
 # -- kind detection ------------------------------------------------------------------------
@@ -114,12 +121,13 @@ def _merge(con: duckdb.DuckDBPyConnection, db: str, table: str, fields: str, loa
     return {k: int(v) for k, v in counts.items()}
 
 
-def _keep_rejects(con: duckdb.DuckDBPyConnection, db: str, kind: str, fields: str, load_id: int) -> None:
-    """Rejected rows into the store's rejects, once per (kind, file, line, reason, content)."""
+def _keep_rejects(con: duckdb.DuckDBPyConnection, db: str, kind: str, shown: dict[str, str], load_id: int) -> None:
+    """Rejected rows into the store's rejects, once per (kind, file, line, reason, content); ``shown``: each
+    column of the rejects table and the SQL of its value in batch row ``n``."""
     con.execute(
         f"""
-        INSERT INTO {db}.rejects (load_id, source_file, line, reject_reason, kind, {fields}, _content)
-        SELECT $load_id, n._file, n._line, n.reject_reason, $kind, {", ".join("n." + f for f in fields.split(", "))},
+        INSERT INTO {db}.rejects (load_id, source_file, line, reject_reason, kind, {", ".join(shown)}, _content)
+        SELECT $load_id, n._file, n._line, n.reject_reason, $kind, {", ".join(shown.values())},
             n._content
         FROM batch_rows AS n
         ANTI JOIN {db}.rejects AS r
@@ -168,7 +176,7 @@ def merge_states(
         """
     )
     counts = _merge(con, db, "agent_states", STATE_FIELDS, load_id)
-    _keep_rejects(con, db, "agent_states", STATE_FIELDS, load_id)
+    _keep_rejects(con, db, "agent_states", {f: f"n.{f}" for f in STATE_FIELDS.split(", ")}, load_id)
     return result.rows_read, counts
 
 
@@ -184,11 +192,11 @@ def merge_surveys(session: Session, db: str, file: Path, load_id: int) -> tuple[
             CASE WHEN interaction_id IS NOT NULL THEN to_json(['survey', interaction_id])
                  ELSE to_json(['row', _file, CAST(_line AS VARCHAR)])
             END AS _key,
-            hash({SURVEY_FIELDS}) AS _content,
+            {SURVEY_CONTENT.format(t="survey_rows")} AS _content,
             0 AS _dup_part
         FROM survey_rows
         """
     )
     counts = _merge(con, db, "surveys", SURVEY_FIELDS, load_id)
-    _keep_rejects(con, db, "surveys", SURVEY_FIELDS, load_id)
+    _keep_rejects(con, db, "surveys", SURVEY_SHOWN, load_id)
     return rows_read, counts

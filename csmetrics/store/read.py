@@ -19,10 +19,10 @@ import polars as pl
 from csmetrics.definitions.config import Recorded
 from csmetrics.inputs.files import Relation, SourceFile
 from csmetrics.sqltext import SEQ_STRIDE, quote_identifier
-from csmetrics.store.schema import CANONICAL, STORE_TABLES, attach_store, open_store
+from csmetrics.store.schema import CANONICAL, STORE_TABLES, STORED, attach_store, open_store
 
 STATE_FIELDS = 'agent_id, state, started_at, ended_at, "at"'
-SURVEY_FIELDS = "interaction_id, csat, nps"
+SURVEY_FIELDS = "interaction_id, csat, nps, csat_value, nps_value"
 # Stored survey rows come before every file's rows: their _seq is below any file's.
 _SURVEY_OFFSET = 1 << 62
 
@@ -49,7 +49,7 @@ def attach(con: duckdb.DuckDBPyConnection, path: Path, *, wait: float = 60.0) ->
 
     stored = count("interactions")
     interactions = Relation(
-        f"SELECT {CANONICAL}, _file, _line, _load_id * {SEQ_STRIDE} + _line AS _seq, "
+        f"SELECT {STORED}, _file, _line, _load_id * {SEQ_STRIDE} + _line AS _seq, "
         f"NULL::VARCHAR AS _bad_column, NULL::VARCHAR AS _bad_value FROM {db}.interactions",
         {},
     )

@@ -3,13 +3,16 @@
 Layout of a store file (schema version :data:`STORE_SCHEMA_VERSION`)::
 
     meta(key, value)          schema_version, created_at, created_by, agent_states_shape
-    interactions              the current version of every interaction_id (canonical columns
-                              + _file, _line, _load_id, _content); invalid current versions included,
+    interactions              the current version of every interaction_id (canonical columns, each
+                              survey answer's number csat_value and nps_value, _file, _line, _load_id,
+                              _content); invalid current versions included,
                               exactly as the file mode keeps the newest version even when it is rejected
     loads                     one row per file loaded: size, sha256, counts, time, kind, and the mapping it
                               was read with and that mapping's [definitions] (JSON; reports apply them)
     rejects                   every rejected row with its load, kind, source file, line and reason
-    agent_states, surveys     raw agent state rows and survey answers, newest load wins per key
+                              (survey answers as text: csm_answer_text)
+    agent_states, surveys     raw agent state rows and survey answers (text and number), newest load
+                              wins per key
                               (csmetrics.store.kinds)
 
 DuckDB allows one writing process per file; :func:`connect_store` and :func:`attach_store` retry
@@ -30,27 +33,53 @@ from typing import TypeVar
 import duckdb
 
 from csmetrics.errors import StoreBusyError, StoreDamagedError, StoreError
-from csmetrics.inputs.schema import INTERACTION_COLUMNS
+from csmetrics.inputs.schema import INTERACTION_COLUMNS, answer_value_columns, text_answer_value
 from csmetrics.pipeline.resources import Resources
 from csmetrics.sqltext import connect, first_line, quote_identifier
 from csmetrics.version import __version__
 
-STORE_SCHEMA_VERSION = 3
+STORE_SCHEMA_VERSION = 4
 # The alias under which a report's session attaches a store (read only).
 STORE_ALIAS = "csm_store"
 
 _TYPES = {"timestamp": "TIMESTAMPTZ", "number": "DOUBLE", "boolean": "BOOLEAN"}
 CANONICAL = ", ".join(quote_identifier(c.name) for c in INTERACTION_COLUMNS)
+# The stored columns of a contact: the canonical ones, then each survey answer's number (csat_value, nps_value).
+VALUES = ", ".join(quote_identifier(v) for v in answer_value_columns(INTERACTION_COLUMNS))
+STORED = f"{CANONICAL}, {VALUES}"
 # The canonical columns of store schema version 1; later columns are added by MIGRATIONS (at the end of the
 # tables, in fresh and migrated stores alike, so every insert names its columns).
 V1_COLUMNS = tuple(c for c in INTERACTION_COLUMNS if c.name != "resolved")
 _CANONICAL_DDL = ", ".join(f"{quote_identifier(c.name)} {_TYPES.get(c.kind, 'VARCHAR')}" for c in V1_COLUMNS)
-# Same content test as sql/steps/versions.sql: every column but the id.
-CONTENT = (
-    "hash("
-    + ", ".join(f"{{t}}.{quote_identifier(c.name)}" for c in INTERACTION_COLUMNS if c.name != "interaction_id")
-    + ")"
-)
+
+
+def answer_content(t: str, answer: str, number: str | None = None) -> str:
+    """SQL of what a survey answer of row ``t`` contributes to its content hash (as csm_answer_content in
+    sql/macros/scores.sql): its number, and its text only when it is not a number. ``number``: the SQL of the
+    number when it is not the row's ``answer_value`` column."""
+    text = f"{t}.{quote_identifier(answer)}"
+    number = number or f"{t}.{quote_identifier(answer + '_value')}"
+    return f"hash({number}, CASE WHEN {number} IS NULL THEN {text} END)"
+
+
+def content_hash(t: str, *, numbers_from_text: bool = False) -> str:
+    """SQL of a contact's content hash (the same content test as sql/steps/versions.sql): every canonical column
+    but the id, an answer by :func:`answer_content`. ``numbers_from_text``: read the answers' numbers from
+    their text (rows stored before the numbers were, and the rejects table, which keeps the text)."""
+    parts = []
+    for c in INTERACTION_COLUMNS:
+        if c.name == "interaction_id":
+            continue
+        if c.kind == "score":
+            column = f"{t}.{quote_identifier(c.name)}"
+            parts.append(answer_content(t, c.name, text_answer_value(column) if numbers_from_text else None))
+        else:
+            parts.append(f"{t}.{quote_identifier(c.name)}")
+    return "hash(" + ", ".join(parts) + ")"
+
+
+CONTENT = content_hash("{t}")
+SURVEY_CONTENT = "hash(interaction_id, " + answer_content("{t}", "csat") + ", " + answer_content("{t}", "nps") + ")"
 
 AGENT_STATES_DDL = (
     "CREATE TABLE IF NOT EXISTS agent_states (agent_id VARCHAR, state VARCHAR, started_at TIMESTAMPTZ, "
@@ -82,6 +111,26 @@ MIGRATIONS: dict[int, list[str]] = {
         # from the store apply; NULL on loads made before (nothing recorded)
         "ALTER TABLE loads ADD COLUMN IF NOT EXISTS mapping VARCHAR",
         "ALTER TABLE loads ADD COLUMN IF NOT EXISTS definitions VARCHAR",
+    ],
+    3: [
+        # each survey answer is kept as its text as given (NULL when it was read from a typed column) and its
+        # number (csat_value, nps_value), so a typed answer is never turned into text and read back; the
+        # content hash takes an answer's number, and its text only when it is not a number
+        "ALTER TABLE interactions ADD COLUMN IF NOT EXISTS csat_value DOUBLE",
+        "ALTER TABLE interactions ADD COLUMN IF NOT EXISTS nps_value DOUBLE",
+        f"UPDATE interactions SET csat_value = {text_answer_value('csat')}, nps_value = {text_answer_value('nps')}",
+        f"UPDATE interactions SET _content = {content_hash('interactions')}",
+        "ALTER TABLE surveys ADD COLUMN IF NOT EXISTS csat_value DOUBLE",
+        "ALTER TABLE surveys ADD COLUMN IF NOT EXISTS nps_value DOUBLE",
+        f"UPDATE surveys SET csat_value = {text_answer_value('csat')}, nps_value = {text_answer_value('nps')}",
+        f"UPDATE surveys SET _content = {SURVEY_CONTENT.format(t='surveys')}",
+        # rejected rows keep answers as text: their content reads the numbers from it
+        f"UPDATE rejects SET _content = {content_hash('rejects', numbers_from_text=True)} WHERE kind = 'interactions'",
+        "UPDATE rejects SET _content = hash(interaction_id, "
+        + answer_content("rejects", "csat", text_answer_value("rejects.csat"))
+        + ", "
+        + answer_content("rejects", "nps", text_answer_value("rejects.nps"))
+        + ") WHERE kind = 'surveys'",
     ],
 }
 SCHEMA_SQL_V1 = [

@@ -24,16 +24,24 @@ from csmetrics.definitions.config import resolve
 from csmetrics.errors import ConfigError, WriteError
 from csmetrics.inputs import textformat
 from csmetrics.inputs.files import expand_paths
+from csmetrics.inputs.schema import INTERACTION_COLUMNS, value_column
 from csmetrics.inputs.textformat import TextFormat
 from csmetrics.pipeline.resources import Resources
 from csmetrics.pipeline.session import Session
 from csmetrics.sqltext import connect, first_line, quote_identifier, utc_now_iso
 from csmetrics.store import kinds as store_kinds
-from csmetrics.store.schema import CANONICAL, CONTENT, open_store
+from csmetrics.store.schema import CANONICAL, CONTENT, STORED, open_store
 
 
-def _prefixed(alias: str) -> str:
-    return ", ".join(f"{alias}.{c.strip()}" for c in CANONICAL.split(","))
+def _shown(alias: str) -> str:
+    """The canonical columns of rejected row ``alias`` as the rejects table keeps them: a survey answer as text
+    (csm_answer_text: an answer read from a typed column is kept as the number it was)."""
+    return ", ".join(
+        f"csm_answer_text({alias}.{quote_identifier(c.name)}, {alias}.{quote_identifier(value_column(c))})"
+        if c.kind == "score"
+        else f"{alias}.{quote_identifier(c.name)}"
+        for c in INTERACTION_COLUMNS
+    )
 
 
 @dataclass(frozen=True)
@@ -204,8 +212,8 @@ def _merge_file(
         "WHERE s.interaction_id = b.interaction_id AND b._action = 'updated'"
     )
     con.execute(
-        f"INSERT INTO {db}.interactions ({CANONICAL}, _file, _line, _load_id, _content) "
-        f"SELECT {CANONICAL}, _file, _line, $load_id, _content "
+        f"INSERT INTO {db}.interactions ({STORED}, _file, _line, _load_id, _content) "
+        f"SELECT {STORED}, _file, _line, $load_id, _content "
         "FROM batch WHERE _action IN ('inserted', 'updated') ORDER BY _seq",
         {"load_id": load_id},
     )
@@ -217,7 +225,7 @@ def _merge_file(
     con.execute(
         f"""
         INSERT INTO {db}.rejects (load_id, source_file, line, reject_reason, {CANONICAL}, _content)
-        SELECT $load_id, n._file, n._line, n.reject_reason, {_prefixed("n")}, n._content
+        SELECT $load_id, n._file, n._line, n.reject_reason, {_shown("n")}, n._content
         FROM (
             SELECT c.*, {content_c} AS _content FROM checked AS c WHERE c.reject_reason IS NOT NULL
         ) AS n

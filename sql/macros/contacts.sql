@@ -83,11 +83,11 @@ create or replace temp macro csm_reject_reason(
 
 create or replace temp macro csm_bucket(instant) as to_timestamp(floor(epoch(instant) / 900) * 900);
 
-create or replace temp macro csm_answers_valid(valid_answer, reject_reason) as
-    count(*) filter (where reject_reason is null and valid_answer is not null);
+create or replace temp macro csm_answers_valid(given, valid, reject_reason) as
+    count(*) filter (where reject_reason is null and given and valid);
 
-create or replace temp macro csm_answers_rejected(answer, valid_answer, reject_reason) as
-    count(*) filter (where reject_reason is null and answer is not null and valid_answer is null);
+create or replace temp macro csm_answers_rejected(given, valid, reject_reason) as
+    count(*) filter (where reject_reason is null and given and not valid);
 
 create or replace temp macro csm_first_valid(instant, reject_reason) as min(instant) filter (where reject_reason is null);
 

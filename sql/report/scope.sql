@@ -22,7 +22,8 @@ span) is in neither the numerator nor the denominator. The FCR status comes from
 contact_outcomes, computed over all loaded contacts. A contact's CSAT and NPS
 answers are its valid survey answers (survey_answers) when it has them, else the
 valid answers on its own row; csat_number is a numeric answer, csat_binary a
-good (true) / bad (false) answer.
+good (true) / bad (false) answer (each answer is read as its text and its number,
+see macros/scores.sql: a typed answer is used as the number it is).
 The report adds one typed group key column per --by grouping (grp__<key>, from
 sql/groupings.toml), then leaves out the key_only columns above (no metric
 reads them; use the group keys), and external_count (the group's complaint
@@ -72,12 +73,23 @@ business = "business time: only the time the contact's opening-hours calendar is
 with answered as (
     select
         -- every contact column but the bulky ones no metric reads (_seq is the contact's key)
-        c.* exclude (interaction_id, csat, nps),
+        c.* exclude (interaction_id, csat, nps, csat_value, nps_value),
         o.fcr_status,
         b.business_wait_seconds,
         coalesce(b.offered_after_hours, false) as offered_after_hours,
-        coalesce(s.csat, csm_valid_csat(c.csat)) as csat_answer,
-        coalesce(s.nps, csm_valid_nps(c.nps)) as nps_answer,
+        -- a valid survey answer replaces the contact's own; an own answer counts when it is valid
+        case
+            when csm_answer_given(s.csat, s.csat_value) then s.csat
+            when csm_csat_in_scale(c.csat, c.csat_value) then c.csat
+        end as csat_answer,
+        case
+            when csm_answer_given(s.csat, s.csat_value) then s.csat_value
+            when csm_csat_in_scale(c.csat, c.csat_value) then c.csat_value
+        end as csat_answer_value,
+        case
+            when csm_answer_given(s.nps, s.nps_value) then s.nps_value
+            when csm_nps_valid(c.nps, c.nps_value) then c.nps_value
+        end as nps_answer_value,
         -- the contact's own parameter values: its queue's override, else its channel's, else the global one
         coalesce(
             getvariable('abandon.short_abandon_seconds@queue')[c.queue],
@@ -108,15 +120,15 @@ with answered as (
 
 classified as (
     select
-        a.* exclude (csat_answer, nps_answer, short_abandon_limit),
+        a.* exclude (csat_answer, csat_answer_value, nps_answer_value, short_abandon_limit),
         csm_local_time(a.offered_at) as offered_local,
         a.outcome = 'answered' as is_answered,
         a.outcome = 'abandoned' and a.wait_seconds < a.short_abandon_limit as is_short_abandon,
         a.outcome = 'abandoned' and a.wait_seconds >= a.short_abandon_limit as is_abandoned,
         a.outcome = 'answered' and a.talk_seconds is not null as has_handle_time,
-        case when csm_csat_binary(a.csat_answer) is null then csm_score_number(a.csat_answer) end as csat_number,
+        a.csat_answer_value as csat_number,
         csm_csat_binary(a.csat_answer) as csat_binary,
-        cast(csm_score_number(a.nps_answer) as integer) as nps_score,
+        cast(a.nps_answer_value as integer) as nps_score,
         -- the wait the service level judges: calendar or business time, by the contact's own clock
         case when a.sl_clock = 'business' then a.business_wait_seconds else a.wait_seconds end as sl_wait
     from answered as a

@@ -12,7 +12,8 @@ answer replaces.
 survey_answers: one row per contact with a valid survey answer; a contact's
 answer is its valid survey answer when there is one, else the valid answer on its
 own row (report/scope.sql; answers on interaction rows are checked by
-csm_valid_csat / csm_valid_nps, macros/scores.sql). Both are views.
+csm_csat_in_scale / csm_nps_valid, macros/scores.sql). Each answer is its text
+as given and its number (answer, number; see macros/scores.sql). Both are views.
 """
 
 [params."csat.scale_min"]
@@ -32,33 +33,36 @@ help = "Highest valid CSAT answer."
 create or replace temp view survey_answer_checked as
 with given as (
     select
-        _seq, contact_seq, 'csat' as score, csat as raw, csm_valid_csat(contact_csat) is not null as own_valid,
+        _seq, contact_seq, 'csat' as score, csat as answer, csat_value as number,
+        csm_answer_given(contact_csat, contact_csat_value)
+        and csm_csat_in_scale(contact_csat, contact_csat_value) as own_valid,
         contact_outcome, contact_direction, contact_offered_at
     from survey_checked
-    where reject_reason is null and csat is not null
+    where reject_reason is null and csm_answer_given(csat, csat_value)
     union all
     select
-        _seq, contact_seq, 'nps', nps, csm_valid_nps(contact_nps) is not null,
+        _seq, contact_seq, 'nps', nps, nps_value,
+        csm_answer_given(contact_nps, contact_nps_value) and csm_nps_valid(contact_nps, contact_nps_value),
         contact_outcome, contact_direction, contact_offered_at
     from survey_checked
-    where reject_reason is null and nps is not null
+    where reject_reason is null and csm_answer_given(nps, nps_value)
 )
 
 select
     *,
     case
-        when score = 'csat'
-            and not csm_csat_valid(raw, getvariable('csat.scale_min'), getvariable('csat.scale_max'))
-            then 'csat_out_of_range'
-        when score = 'nps' and not csm_nps_valid(raw) then 'nps_out_of_range'
+        when score = 'csat' and not csm_csat_in_scale(answer, number) then 'csat_out_of_range'
+        when score = 'nps' and not csm_nps_valid(answer, number) then 'nps_out_of_range'
     end as reject_reason
 from given;
 
 create or replace temp view survey_answers as
 select
     contact_seq,
-    any_value(raw) filter (where score = 'csat') as csat,
-    any_value(raw) filter (where score = 'nps') as nps
+    any_value(answer) filter (where score = 'csat') as csat,
+    any_value(number) filter (where score = 'csat') as csat_value,
+    any_value(answer) filter (where score = 'nps') as nps,
+    any_value(number) filter (where score = 'nps') as nps_value
 from survey_answer_checked
 where reject_reason is null
 group by contact_seq

@@ -34,6 +34,8 @@ select
     resolved,
     csat,
     nps,
+    csat_value,
+    nps_value,
     csm_outcome(answered_at, ended_at) as outcome,
     (epoch_us(coalesce(answered_at, ended_at)) - epoch_us(offered_at)) / 1000000 as wait_seconds,
     case

@@ -26,10 +26,13 @@ select
     csm_outcome(answered_at, ended_at) as outcome,
     csm_direction(direction) as direction,
     count(*) as rows,
-    csm_answers_valid(csm_valid_csat(csat), reject_reason) as csat_valid,
-    csm_answers_rejected(csat, csm_valid_csat(csat), reject_reason) as csat_rejected,
-    csm_answers_valid(csm_valid_nps(nps), reject_reason) as nps_valid,
-    csm_answers_rejected(nps, csm_valid_nps(nps), reject_reason) as nps_rejected,
+    csm_answers_valid(csm_answer_given(csat, csat_value), csm_csat_in_scale(csat, csat_value), reject_reason)
+        as csat_valid,
+    csm_answers_rejected(csm_answer_given(csat, csat_value), csm_csat_in_scale(csat, csat_value), reject_reason)
+        as csat_rejected,
+    csm_answers_valid(csm_answer_given(nps, nps_value), csm_nps_valid(nps, nps_value), reject_reason) as nps_valid,
+    csm_answers_rejected(csm_answer_given(nps, nps_value), csm_nps_valid(nps, nps_value), reject_reason)
+        as nps_rejected,
     csm_first_valid(offered_at, reject_reason) as first_offered_at,
     csm_last_valid(offered_at, reject_reason) as last_offered_at
 from checked

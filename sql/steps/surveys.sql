@@ -23,12 +23,16 @@ with base as (
         -- the contact's own answers (replaced when the survey has a valid one)
         c.csat as contact_csat,
         c.nps as contact_nps,
+        c.csat_value as contact_csat_value,
+        c.nps_value as contact_nps_value,
         case
             when s.interaction_id is null then 'missing_interaction_id'
             when c.interaction_id is null then 'survey_without_contact'
         end as base_reason
     from survey_rows as s
-    left join (select interaction_id, _seq, outcome, direction, offered_at, csat, nps from contacts) as c
+    left join (
+        select interaction_id, _seq, outcome, direction, offered_at, csat, nps, csat_value, nps_value from contacts
+    ) as c
         using (interaction_id)
 )
 

@@ -5,7 +5,9 @@ description = """
 Contacts delivered more than once (overlapping exports, at-least-once delivery):
 for each interaction_id the newest version wins (latest updated_at; without it,
 the row read last). Every other copy is listed here as 'identical' (same content
-as the winner, merged) or 'older_version' (differing, superseded).
+as the winner, merged) or 'older_version' (differing, superseded). A survey
+answer's content is its number, or its text when it is not one
+(csm_answer_content), so 4 and 4.0 are the same answer.
 """
 */
 -- A 64-bit hash of each id, sorted: a hash equal to the one before it is a candidate duplicate, checked
@@ -42,7 +44,8 @@ copies as (
         hash(
             l.offered_at, l.answered_at, l.ended_at, l.updated_at, l.channel, l.direction,
             l.queue, l.agent_id, l.customer_id, l.reason, l.talk_seconds, l.hold_seconds,
-            l.acw_seconds, l.transferred, l.complaint, l.resolved, l.csat, l.nps
+            l.acw_seconds, l.transferred, l.complaint, l.resolved,
+            csm_answer_content(l.csat, l.csat_value), csm_answer_content(l.nps, l.nps_value)
         ) as content
     from loaded_rows as l
     semi join repeated using (interaction_id)
