@@ -61,9 +61,10 @@ con = duckdb.connect()
 con.execute("SET enable_progress_bar = false")
 con.execute("ATTACH $p AS store (READ_ONLY)", {"p": store})
 con.execute("SET VARIABLE tz = $v", {"v": tz})
-# the store keeps survey answers as given (text); the typed export had them as integers
-con.execute("CREATE TEMP VIEW export AS SELECT * REPLACE (CAST(csat AS BIGINT) AS csat, CAST(nps AS BIGINT) AS nps) "
-            "FROM store.interactions")
+# the store keeps a survey answer as its text as given (NULL: read from a typed column) and its number
+# (csat_value, nps_value); the typed export had them as integers
+con.execute("CREATE TEMP VIEW export AS SELECT * REPLACE (CAST(csat_value AS BIGINT) AS csat, "
+            "CAST(nps_value AS BIGINT) AS nps) FROM store.interactions")
 with open(sql_path) as f:
     cur = con.execute(f.read())
 cols = [d[0] for d in cur.description]

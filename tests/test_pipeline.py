@@ -144,3 +144,26 @@ def test_rows_found_valid_once_are_tested_again_when_a_parameter_changes(tmp_pat
         session.prepare(definitions)
         assert state() == (True, 2, [])
         assert report_of(session, definitions).rows["offered"].to_list() == [2]
+
+
+def test_answers_found_valid_once_are_tested_again_when_the_scale_changes(tmp_path):
+    # when no answer of a valid row is out of range the report takes the own answers as valid without a test
+    # (input_answers_valid); a narrower scale in the same session must still reject, and the old one accept again
+    path = tmp_path / "i.csv"
+    path.write_text(
+        "interaction_id,queue,offered_at,answered_at,ended_at,csat,nps\n"
+        "a,q,2024-03-04T09:00:00Z,2024-03-04T09:00:10Z,2024-03-04T09:05:00Z,5,10\n"
+        "b,q,2024-03-04T10:00:00Z,2024-03-04T10:00:20Z,2024-03-04T10:01:00Z,3,\n"
+    )
+    definitions = resolve()
+    with session_of([path], definitions=definitions) as session:
+
+        def state(defs) -> tuple[bool, list[int], list[float]]:
+            session.prepare(defs)
+            valid = session.scalar("SELECT getvariable('input_answers_valid')")
+            rows = report_of(session, defs).rows
+            return valid, [*rows["csat_responses"], *rows["nps_responses"]], rows["csat_mean"].to_list()
+
+        assert state(definitions) == (True, [2, 1], [4.0])
+        assert state(definitions.replace({"csat.scale_max": 4}, "test")) == (False, [1, 1], [3.0])
+        assert state(definitions) == (True, [2, 1], [4.0])

@@ -58,7 +58,9 @@ HEADER = re.compile(r"\A\s*/\*\s*csmetrics\s*\n(?P<toml>.*?)\*/\n?", re.DOTALL)
 # hold each interaction_id once (a store keeps one version of each contact; set by Session.use_interactions);
 # whether every surviving row was found valid under the current parameters (set by sql/steps/summary.sql); the
 # time zone csm_local_time was last written for (Session.use_local_times).
-RUNTIME_VARIABLES = frozenset({"date_from", "date_to", "input_unique_ids", "input_rows_valid", "local_time_zone"})
+RUNTIME_VARIABLES = frozenset(
+    {"date_from", "date_to", "input_unique_ids", "input_rows_valid", "input_answers_valid", "local_time_zone"}
+)
 
 _COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
 _VARIABLE = re.compile(r"getvariable\(\s*'([^']*)'\s*\)", re.IGNORECASE)

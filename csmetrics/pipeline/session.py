@@ -118,6 +118,7 @@ class Session:
         self.observer.watch(self.con)
         self.con.execute("SET VARIABLE input_unique_ids = false")
         self.con.execute("SET VARIABLE input_rows_valid = false")
+        self.con.execute("SET VARIABLE input_answers_valid = false")
         self.con.execute("SET VARIABLE local_time_zone = NULL")
         self.registry = registry or load_registry()
         self.inputs = InputsRecord()

@@ -20,8 +20,9 @@ What every step agrees on about one contact, stated once:
 - csm_bucket: the 15-minute UTC bucket of an instant (steps/summary.sql).
 - csm_answers_valid / csm_answers_rejected / csm_first_valid / csm_last_valid:
   the aggregates of the contact summary (steps/summary.sql): valid and
-  out-of-range answers on valid rows, the first and last offered_at of a valid
-  row.
+  out-of-range answers on valid rows (from an answer's state, csm_csat_state /
+  csm_nps_state; a group of rejected rows counts none), the first and last
+  offered_at of a valid row.
 """
 
 [params."input.max_duration_seconds"]
@@ -83,11 +84,12 @@ create or replace temp macro csm_reject_reason(
 
 create or replace temp macro csm_bucket(instant) as to_timestamp(floor(epoch(instant) / 900) * 900);
 
-create or replace temp macro csm_answers_valid(given, valid, reject_reason) as
-    count(*) filter (where reject_reason is null and given and valid);
+-- reject_reason is a group key of the summary: tested once per group, not per row
+create or replace temp macro csm_answers_valid(state, reject_reason) as
+    case when reject_reason is null then count(state) filter (where state) else 0 end;
 
-create or replace temp macro csm_answers_rejected(given, valid, reject_reason) as
-    count(*) filter (where reject_reason is null and given and not valid);
+create or replace temp macro csm_answers_rejected(state, reject_reason) as
+    case when reject_reason is null then count(state) filter (where not state) else 0 end;
 
 create or replace temp macro csm_first_valid(instant, reject_reason) as min(instant) filter (where reject_reason is null);
 

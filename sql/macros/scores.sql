@@ -12,6 +12,11 @@ and read back.
   csat_out_of_range / nps_out_of_range (only that answer, see steps/answers.sql,
   which declares the scale), never clipped. The validity macros are true for a
   row without an answer.
+- csm_own_csat_valid, csm_own_nps_valid: the validity of a valid contact's own
+  answer in a report (report/scope.sql): true without a test when the summary
+  step found no answer of a valid row out of range (input_answers_valid).
+- csm_csat_state, csm_nps_state: NULL without an answer, true for a valid answer,
+  false for one out of range (steps/summary.sql counts them).
 - csm_answer_text: an answer as text, for the rows listed as rejected (a typed
   whole number without decimals: 7, not 7.0).
 - csm_answer_content: what an answer contributes to a version's content hash
@@ -41,6 +46,20 @@ create or replace temp macro csm_nps_valid(answer, number) as
 
 create or replace temp macro csm_csat_in_scale(answer, number) as
     csm_csat_valid(answer, number, getvariable('csat.scale_min'), getvariable('csat.scale_max'));
+
+-- a contact's own answer passes the scale test: each one does when the summary found none out of range
+-- (input_rows_valid's way: the constant is folded, no test per row)
+create or replace temp macro csm_own_csat_valid(answer, number) as
+    case when getvariable('input_answers_valid') then true else csm_csat_in_scale(answer, number) end;
+
+create or replace temp macro csm_own_nps_valid(answer, number) as
+    case when getvariable('input_answers_valid') then true else csm_nps_valid(answer, number) end;
+
+create or replace temp macro csm_csat_state(answer, number) as
+    case when csm_answer_given(answer, number) then csm_csat_in_scale(answer, number) end;
+
+create or replace temp macro csm_nps_state(answer, number) as
+    case when csm_answer_given(answer, number) then csm_nps_valid(answer, number) end;
 
 create or replace temp macro csm_answer_text(answer, number) as
     coalesce(

@@ -13,11 +13,15 @@ zone in use (all offsets are whole quarter hours), so a report turns buckets int
 its local days exactly, and the table does not depend on the report time zone.
 This scan tests every row (csm_reject_reason); when it rejects none, the step sets
 the variable input_rows_valid, and every later scan of checked takes the rows as
-valid without testing them again. The variable is off while this step runs, so a
-change of the rows or of a parameter is always tested afresh.
+valid without testing them again. Likewise, when no answer on a valid row is out
+of range, it sets input_answers_valid, and the report takes the contacts' own
+answers as valid without testing them (csm_own_csat_valid, csm_own_nps_valid).
+The variables are off while this step runs, so a change of the rows or of a
+parameter (input.max_duration_seconds, csat.scale_min/max) is always tested afresh.
 """
 */
 set variable input_rows_valid = false;
+set variable input_answers_valid = false;
 
 create or replace temp table contact_buckets as
 select
@@ -26,16 +30,24 @@ select
     csm_outcome(answered_at, ended_at) as outcome,
     csm_direction(direction) as direction,
     count(*) as rows,
-    csm_answers_valid(csm_answer_given(csat, csat_value), csm_csat_in_scale(csat, csat_value), reject_reason)
-        as csat_valid,
-    csm_answers_rejected(csm_answer_given(csat, csat_value), csm_csat_in_scale(csat, csat_value), reject_reason)
-        as csat_rejected,
-    csm_answers_valid(csm_answer_given(nps, nps_value), csm_nps_valid(nps, nps_value), reject_reason) as nps_valid,
-    csm_answers_rejected(csm_answer_given(nps, nps_value), csm_nps_valid(nps, nps_value), reject_reason)
-        as nps_rejected,
+    csm_answers_valid(csat_state, reject_reason) as csat_valid,
+    csm_answers_rejected(csat_state, reject_reason) as csat_rejected,
+    csm_answers_valid(nps_state, reject_reason) as nps_valid,
+    csm_answers_rejected(nps_state, reject_reason) as nps_rejected,
     csm_first_valid(offered_at, reject_reason) as first_offered_at,
     csm_last_valid(offered_at, reject_reason) as last_offered_at
-from checked
-group by all;
+from (
+    -- each answer's state once per row: NULL (none), valid, out of range
+    select
+        *,
+        csm_csat_state(csat, csat_value) as csat_state,
+        csm_nps_state(nps, nps_value) as nps_state
+    from checked
+)
+group by reject_reason, bucket, outcome, direction;
 
 set variable input_rows_valid = (select coalesce(bool_and(reject_reason is null), true) from contact_buckets);
+
+set variable input_answers_valid = (
+    select coalesce(sum(csat_rejected) + sum(nps_rejected), 0) = 0 from contact_buckets
+);

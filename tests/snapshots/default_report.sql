@@ -59,15 +59,15 @@ with answered as (
         -- a valid survey answer replaces the contact's own; an own answer counts when it is valid
         case
             when csm_answer_given(s.csat, s.csat_value) then s.csat
-            when csm_csat_in_scale(c.csat, c.csat_value) then c.csat
+            when csm_own_csat_valid(c.csat, c.csat_value) then c.csat
         end as csat_answer,
         case
             when csm_answer_given(s.csat, s.csat_value) then s.csat_value
-            when csm_csat_in_scale(c.csat, c.csat_value) then c.csat_value
+            when csm_own_csat_valid(c.csat, c.csat_value) then c.csat_value
         end as csat_answer_value,
         case
             when csm_answer_given(s.nps, s.nps_value) then s.nps_value
-            when csm_nps_valid(c.nps, c.nps_value) then c.nps_value
+            when csm_own_nps_valid(c.nps, c.nps_value) then c.nps_value
         end as nps_answer_value,
         -- the contact's own parameter values: its queue's override, else its channel's, else the global one
         coalesce(
