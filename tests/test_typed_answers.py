@@ -252,3 +252,23 @@ def test_answer_text_of_a_number(tmp_path):
             "csm_answer_text(NULL, NULL)"
         ).fetchall()
     assert got == [("04", "4", "-3", "4.5", "nan", "1e+300", None)]
+
+
+@pytest.mark.parametrize("kind", ["interactions", "surveys"])
+def test_an_answer_column_of_flags_is_refused_not_read_as_empty(cli, tmp_path, kind):
+    path = tmp_path / f"{kind}.parquet"
+    con = duckdb.connect()
+    if kind == "interactions":
+        con.execute(
+            "COPY (SELECT '1' AS interaction_id, TIMESTAMPTZ '2024-03-04 09:00:00+00' AS offered_at, "
+            "TIMESTAMPTZ '2024-03-04 09:00:10+00' AS answered_at, TIMESTAMPTZ '2024-03-04 09:01:00+00' AS ended_at, "
+            "true AS csat) TO $p (FORMAT parquet)",
+            {"p": str(path)},
+        )
+        result = cli("report", path, "-f", "json", "-q")
+    else:
+        con.execute("COPY (SELECT '1' AS interaction_id, true AS csat) TO $p (FORMAT parquet)", {"p": str(path)})
+        result = cli("report", write_text(tmp_path / "c.csv", ROWS[:1]), "--surveys", path, "-f", "json", "-q")
+    con.close()
+    assert result.exit_code == 3, result.stderr
+    assert "BOOLEAN" in result.stderr and "csat" in result.stderr

@@ -144,6 +144,8 @@ def _read_score(column: Column, source: str, family: str) -> str | None:
     # A typed number has no text: its value is the answer's number column (answer_value), never turned into text.
     if family == "number":
         return "CAST(NULL AS VARCHAR)"
+    if family not in ("text", "clean_text"):  # a flag or a time is no answer: refused, never read as empty
+        return None
     t = trimmed_text(source)
     words = " OR lower(" + t + ") IN ('good', 'bad')" if column.name == "csat" else ""
     return f"CASE WHEN try_cast({t} AS DOUBLE) IS NOT NULL{words} THEN {t} END"
