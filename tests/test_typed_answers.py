@@ -14,8 +14,8 @@ from conftest import cli_json
 
 from csmetrics import api
 from csmetrics.definitions.config import resolve
+from csmetrics.inputs.schema import INTERACTION_COLUMNS
 from csmetrics.store import read as store_read
-from csmetrics.store import schema as store_schema
 
 HEADER = "interaction_id,offered_at,answered_at,ended_at,csat,nps"
 # Five answered contacts, 10 s wait, 50 s talk. csat: 5, 4, 7 (out of the 1-5 scale), 4.5 (not whole), none;
@@ -199,7 +199,7 @@ def test_a_version_3_store_gets_its_answers_numbers(cli, tmp_path):
     before = report(cli, "--db", db)["rows"]
     # make it a version 3 store: no number columns, content hashed by the version 3 formula (all text)
     con = duckdb.connect(str(db))
-    canonical = ", ".join(f'"{c}"' for c in store_schema.CANONICAL.replace('"', "").split(", ")[1:])
+    canonical = ", ".join(f'"{c.name}"' for c in INTERACTION_COLUMNS if c.name != "interaction_id")
     for table in ("interactions", "surveys"):
         con.execute(f"ALTER TABLE {table} DROP COLUMN csat_value")
         con.execute(f"ALTER TABLE {table} DROP COLUMN nps_value")

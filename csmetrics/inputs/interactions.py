@@ -40,6 +40,7 @@ from csmetrics.inputs.mapping.compile import CompiledMapping, compile_mapping
 from csmetrics.inputs.mapping.model import KEY_KINDS, MappingError
 from csmetrics.inputs.records import MappedReader, json_reader, queue_log_reader
 from csmetrics.inputs.schema import (
+    CANONICAL,
     COLUMNS_BY_NAME,
     EXPECTED_FORMAT,
     INTEGER_TYPES,
@@ -48,9 +49,9 @@ from csmetrics.inputs.schema import (
     REQUIRED_COLUMNS,
     Column,
     answer_value,
-    answer_value_columns,
     bounded_check,
     clean_text_check,
+    column_names,
     finite_time_check,
     parse_expression,
     sql_type,
@@ -63,7 +64,6 @@ from csmetrics.inputs.schema import (
 from csmetrics.inputs.shapes import SHAPES
 from csmetrics.sqltext import SEQ_STRIDE, quote_identifier, trimmed_text
 
-CANONICAL = ", ".join(quote_identifier(c.name) for c in INTERACTION_COLUMNS)
 # Text columns nearly every scan of the rows reads (validation, dedupe, the FCR window): checking once that
 # they need no trimming pays for itself; the others are read once per report at most.
 READ_IN_EVERY_SCAN = frozenset({"interaction_id", "customer_id", "direction"})
@@ -326,11 +326,6 @@ def converted_select(
         f"{bad_value if checks else 'NULL'} AS _bad_value{line} "
         f"FROM (SELECT {', '.join(values)}{f', {position} AS _line' if position else ''} FROM {reader})"
     )
-
-
-def column_names(columns: tuple[Column, ...]) -> str:
-    """The quoted names of ``columns`` and then of their answers' number columns (csat_value, nps_value)."""
-    return ", ".join(quote_identifier(n) for n in [*(c.name for c in columns), *answer_value_columns(columns)])
 
 
 def _answer_value(source_name: str, dtype: str, decimal_comma: bool) -> str:

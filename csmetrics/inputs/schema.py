@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from csmetrics.sqltext import trimmed_text
+from csmetrics.sqltext import quote_identifier, trimmed_text
 
 ColumnKind = Literal["text", "timestamp", "number", "boolean", "direction", "channel", "score"]
 
@@ -46,6 +46,7 @@ INTERACTION_COLUMNS: tuple[Column, ...] = (
 )
 
 COLUMNS_BY_NAME = {c.name: c for c in INTERACTION_COLUMNS}
+CANONICAL = ", ".join(quote_identifier(c.name) for c in INTERACTION_COLUMNS)
 REQUIRED_COLUMNS = tuple(c.name for c in INTERACTION_COLUMNS if c.required)
 # At least one of these must be present, or no contact could ever be classified.
 OUTCOME_COLUMNS = ("answered_at", "ended_at")
@@ -175,6 +176,11 @@ def answer_value_columns(columns: tuple[Column, ...]) -> tuple[str, ...]:
     """The number columns of the survey answers among ``columns``; they follow the columns, in this order, in
     every relation that reads them (loaded_rows and its parts, survey_rows, the store)."""
     return tuple(value_column(c) for c in columns if c.kind == "score")
+
+
+def column_names(columns: tuple[Column, ...]) -> str:
+    """The quoted names of ``columns`` and then of their answers' number columns (csat_value, nps_value)."""
+    return ", ".join(quote_identifier(n) for n in [*(c.name for c in columns), *answer_value_columns(columns)])
 
 
 def _read_timestamp(column: Column, source: str, family: str) -> str | None:

@@ -32,18 +32,9 @@ from csmetrics.errors import ConfigError, InputError
 from csmetrics.inputs.files import describe, detect_format
 from csmetrics.inputs.interactions import file_reader
 from csmetrics.pipeline.session import Session
-from csmetrics.store.schema import SURVEY_CONTENT
+from csmetrics.store.schema import STATE_FIELDS, SURVEY_CONTENT, SURVEY_FIELDS, shown
 
 KINDS = ("interactions", "agent_states", "surveys")
-
-STATE_FIELDS = 'agent_id, state, started_at, ended_at, "at"'
-SURVEY_FIELDS = "interaction_id, csat, nps, csat_value, nps_value"
-# a rejected survey row keeps its answers as text in the rejects table (csm_answer_text)
-SURVEY_SHOWN = {
-    "interaction_id": "n.interaction_id",
-    "csat": "csm_answer_text(n.csat, n.csat_value)",
-    "nps": "csm_answer_text(n.nps, n.nps_value)",
-}
 
 
 # -- kind detection ------------------------------------------------------------------------
@@ -198,5 +189,5 @@ def merge_surveys(session: Session, db: str, file: Path, load_id: int) -> tuple[
         """
     )
     counts = _merge(con, db, "surveys", SURVEY_FIELDS, load_id)
-    _keep_rejects(con, db, "surveys", SURVEY_SHOWN, load_id)
+    _keep_rejects(con, db, "surveys", shown("n", ["interaction_id", "csat", "nps"]), load_id)
     return rows_read, counts

@@ -18,11 +18,17 @@ import polars as pl
 
 from csmetrics.definitions.config import Recorded
 from csmetrics.inputs.files import Relation, SourceFile
+from csmetrics.inputs.schema import CANONICAL
 from csmetrics.sqltext import SEQ_STRIDE, quote_identifier
-from csmetrics.store.schema import CANONICAL, STORE_TABLES, STORED, attach_store, open_store
+from csmetrics.store.schema import (
+    STATE_FIELDS,
+    STORE_TABLES,
+    STORED,
+    SURVEY_FIELDS,
+    attach_store,
+    open_store,
+)
 
-STATE_FIELDS = 'agent_id, state, started_at, ended_at, "at"'
-SURVEY_FIELDS = "interaction_id, csat, nps, csat_value, nps_value"
 # Stored survey rows come before every file's rows: their _seq is below any file's.
 _SURVEY_OFFSET = 1 << 62
 

@@ -33,7 +33,13 @@ from typing import TypeVar
 import duckdb
 
 from csmetrics.errors import StoreBusyError, StoreDamagedError, StoreError
-from csmetrics.inputs.schema import INTERACTION_COLUMNS, answer_value_columns, text_answer_value
+from csmetrics.inputs.schema import (
+    COLUMNS_BY_NAME,
+    INTERACTION_COLUMNS,
+    column_names,
+    text_answer_value,
+    value_column,
+)
 from csmetrics.pipeline.resources import Resources
 from csmetrics.sqltext import connect, first_line, quote_identifier
 from csmetrics.version import __version__
@@ -43,43 +49,75 @@ STORE_SCHEMA_VERSION = 4
 STORE_ALIAS = "csm_store"
 
 _TYPES = {"timestamp": "TIMESTAMPTZ", "number": "DOUBLE", "boolean": "BOOLEAN"}
-CANONICAL = ", ".join(quote_identifier(c.name) for c in INTERACTION_COLUMNS)
 # The stored columns of a contact: the canonical ones, then each survey answer's number (csat_value, nps_value).
-VALUES = ", ".join(quote_identifier(v) for v in answer_value_columns(INTERACTION_COLUMNS))
-STORED = f"{CANONICAL}, {VALUES}"
+STORED = column_names(INTERACTION_COLUMNS)
+# The stored columns of an agent state row and of a survey row (csmetrics.store.kinds writes them, read reads them).
+STATE_FIELDS = 'agent_id, state, started_at, ended_at, "at"'
+SURVEY_FIELDS = column_names(tuple(COLUMNS_BY_NAME[n] for n in ("interaction_id", "csat", "nps")))
 # The canonical columns of store schema version 1; later columns are added by MIGRATIONS (at the end of the
 # tables, in fresh and migrated stores alike, so every insert names its columns).
 V1_COLUMNS = tuple(c for c in INTERACTION_COLUMNS if c.name != "resolved")
 _CANONICAL_DDL = ", ".join(f"{quote_identifier(c.name)} {_TYPES.get(c.kind, 'VARCHAR')}" for c in V1_COLUMNS)
 
 
-def answer_content(t: str, answer: str, number: str | None = None) -> str:
-    """SQL of what a survey answer of row ``t`` contributes to its content hash (as csm_answer_content in
-    sql/macros/scores.sql): its number, and its text only when it is not a number. ``number``: the SQL of the
-    number when it is not the row's ``answer_value`` column."""
+def answer_content(t: str, answer: str, *, numbers_from_text: bool = False) -> str:
+    """SQL of what survey answer ``answer`` of row ``t`` contributes to its content hash (as csm_answer_content
+    in sql/macros/scores.sql): its number, and its text only when it is not a number. ``numbers_from_text``:
+    read the number from the text (rows stored before the numbers were, and the rejects table, which keeps the
+    text)."""
     text = f"{t}.{quote_identifier(answer)}"
-    number = number or f"{t}.{quote_identifier(answer + '_value')}"
+    number = (
+        text_answer_value(text)
+        if numbers_from_text
+        else f"{t}.{quote_identifier(value_column(COLUMNS_BY_NAME[answer]))}"
+    )
     return f"hash({number}, CASE WHEN {number} IS NULL THEN {text} END)"
+
+
+def _content(t: str, names: list[str], numbers_from_text: bool) -> str:
+    parts = [
+        answer_content(t, n, numbers_from_text=numbers_from_text)
+        if COLUMNS_BY_NAME[n].kind == "score"
+        else f"{t}.{quote_identifier(n)}"
+        for n in names
+    ]
+    return "hash(" + ", ".join(parts) + ")"
 
 
 def content_hash(t: str, *, numbers_from_text: bool = False) -> str:
     """SQL of a contact's content hash (the same content test as sql/steps/versions.sql): every canonical column
-    but the id, an answer by :func:`answer_content`. ``numbers_from_text``: read the answers' numbers from
-    their text (rows stored before the numbers were, and the rejects table, which keeps the text)."""
-    parts = []
-    for c in INTERACTION_COLUMNS:
-        if c.name == "interaction_id":
-            continue
-        if c.kind == "score":
-            column = f"{t}.{quote_identifier(c.name)}"
-            parts.append(answer_content(t, c.name, text_answer_value(column) if numbers_from_text else None))
-        else:
-            parts.append(f"{t}.{quote_identifier(c.name)}")
-    return "hash(" + ", ".join(parts) + ")"
+    but the id, an answer by :func:`answer_content`."""
+    return _content(t, [c.name for c in INTERACTION_COLUMNS if c.name != "interaction_id"], numbers_from_text)
+
+
+def survey_content(t: str, *, numbers_from_text: bool = False) -> str:
+    """SQL of a survey row's content hash: its interaction_id and its answers by :func:`answer_content`."""
+    return _content(t, ["interaction_id", "csat", "nps"], numbers_from_text)
+
+
+def shown(alias: str, names: list[str]) -> dict[str, str]:
+    """Each of the canonical columns ``names`` of row ``alias`` as the rejects table keeps it: a survey answer as
+    text (csm_answer_text: an answer read from a typed column is kept as the number it was)."""
+    return {
+        n: f"csm_answer_text({alias}.{quote_identifier(n)}, {alias}.{quote_identifier(value_column(c))})"
+        if (c := COLUMNS_BY_NAME[n]).kind == "score"
+        else f"{alias}.{quote_identifier(n)}"
+        for n in names
+    }
+
+
+def _numbers_from_text(table: str) -> str:
+    """The statement giving the rows of ``table`` the numbers of their answers, read from the stored text."""
+    sets = ", ".join(
+        f"{quote_identifier(value_column(c))} = {text_answer_value(quote_identifier(c.name))}"
+        for c in INTERACTION_COLUMNS
+        if c.kind == "score"
+    )
+    return f"UPDATE {table} SET {sets}"
 
 
 CONTENT = content_hash("{t}")
-SURVEY_CONTENT = "hash(interaction_id, " + answer_content("{t}", "csat") + ", " + answer_content("{t}", "nps") + ")"
+SURVEY_CONTENT = survey_content("{t}")
 
 AGENT_STATES_DDL = (
     "CREATE TABLE IF NOT EXISTS agent_states (agent_id VARCHAR, state VARCHAR, started_at TIMESTAMPTZ, "
@@ -118,19 +156,15 @@ MIGRATIONS: dict[int, list[str]] = {
         # content hash takes an answer's number, and its text only when it is not a number
         "ALTER TABLE interactions ADD COLUMN IF NOT EXISTS csat_value DOUBLE",
         "ALTER TABLE interactions ADD COLUMN IF NOT EXISTS nps_value DOUBLE",
-        f"UPDATE interactions SET csat_value = {text_answer_value('csat')}, nps_value = {text_answer_value('nps')}",
+        _numbers_from_text("interactions"),
         f"UPDATE interactions SET _content = {content_hash('interactions')}",
         "ALTER TABLE surveys ADD COLUMN IF NOT EXISTS csat_value DOUBLE",
         "ALTER TABLE surveys ADD COLUMN IF NOT EXISTS nps_value DOUBLE",
-        f"UPDATE surveys SET csat_value = {text_answer_value('csat')}, nps_value = {text_answer_value('nps')}",
-        f"UPDATE surveys SET _content = {SURVEY_CONTENT.format(t='surveys')}",
+        _numbers_from_text("surveys"),
+        f"UPDATE surveys SET _content = {survey_content('surveys')}",
         # rejected rows keep answers as text: their content reads the numbers from it
         f"UPDATE rejects SET _content = {content_hash('rejects', numbers_from_text=True)} WHERE kind = 'interactions'",
-        "UPDATE rejects SET _content = hash(interaction_id, "
-        + answer_content("rejects", "csat", text_answer_value("rejects.csat"))
-        + ", "
-        + answer_content("rejects", "nps", text_answer_value("rejects.nps"))
-        + ") WHERE kind = 'surveys'",
+        f"UPDATE rejects SET _content = {survey_content('rejects', numbers_from_text=True)} WHERE kind = 'surveys'",
     ],
 }
 SCHEMA_SQL_V1 = [

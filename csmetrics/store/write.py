@@ -24,24 +24,13 @@ from csmetrics.definitions.config import resolve
 from csmetrics.errors import ConfigError, WriteError
 from csmetrics.inputs import textformat
 from csmetrics.inputs.files import expand_paths
-from csmetrics.inputs.schema import INTERACTION_COLUMNS, value_column
+from csmetrics.inputs.schema import CANONICAL, INTERACTION_COLUMNS
 from csmetrics.inputs.textformat import TextFormat
 from csmetrics.pipeline.resources import Resources
 from csmetrics.pipeline.session import Session
 from csmetrics.sqltext import connect, first_line, quote_identifier, utc_now_iso
 from csmetrics.store import kinds as store_kinds
-from csmetrics.store.schema import CANONICAL, CONTENT, STORED, open_store
-
-
-def _shown(alias: str) -> str:
-    """The canonical columns of rejected row ``alias`` as the rejects table keeps them: a survey answer as text
-    (csm_answer_text: an answer read from a typed column is kept as the number it was)."""
-    return ", ".join(
-        f"csm_answer_text({alias}.{quote_identifier(c.name)}, {alias}.{quote_identifier(value_column(c))})"
-        if c.kind == "score"
-        else f"{alias}.{quote_identifier(c.name)}"
-        for c in INTERACTION_COLUMNS
-    )
+from csmetrics.store.schema import CONTENT, STORED, open_store, shown
 
 
 @dataclass(frozen=True)
@@ -221,11 +210,12 @@ def _merge_file(
     # kept (same file, line, reason and content) is not stored twice, so a reload adds nothing.
     content_c = CONTENT.format(t="c")
     rejected_row = con.execute("SELECT count(*) FROM checked WHERE reject_reason IS NOT NULL").fetchall()[0]
+    shown_row = ", ".join(shown("n", [c.name for c in INTERACTION_COLUMNS]).values())
     rejected = int(rejected_row[0]) if rejected_row else 0
     con.execute(
         f"""
         INSERT INTO {db}.rejects (load_id, source_file, line, reject_reason, {CANONICAL}, _content)
-        SELECT $load_id, n._file, n._line, n.reject_reason, {_shown("n")}, n._content
+        SELECT $load_id, n._file, n._line, n.reject_reason, {shown_row}, n._content
         FROM (
             SELECT c.*, {content_c} AS _content FROM checked AS c WHERE c.reject_reason IS NOT NULL
         ) AS n
