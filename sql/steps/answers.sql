@@ -34,15 +34,13 @@ create or replace temp view survey_answer_checked as
 with given as (
     select
         _seq, contact_seq, 'csat' as score, csat as answer, csat_value as number,
-        csm_answer_given(contact_csat, contact_csat_value)
-        and csm_csat_in_scale(contact_csat, contact_csat_value) as own_valid,
+        coalesce(csm_csat_state(contact_csat, contact_csat_value), false) as own_valid,
         contact_outcome, contact_direction, contact_offered_at
     from survey_checked
     where reject_reason is null and csm_answer_given(csat, csat_value)
     union all
     select
-        _seq, contact_seq, 'nps', nps, nps_value,
-        csm_answer_given(contact_nps, contact_nps_value) and csm_nps_valid(contact_nps, contact_nps_value),
+        _seq, contact_seq, 'nps', nps, nps_value, coalesce(csm_nps_state(contact_nps, contact_nps_value), false),
         contact_outcome, contact_direction, contact_offered_at
     from survey_checked
     where reject_reason is null and csm_answer_given(nps, nps_value)
