@@ -303,7 +303,7 @@ def converted_select(
     checks: list[tuple[str, str]] = []
     for column in columns:
         if column.kind == "score":  # the answer's number, read from the same source column
-            number = _answer_value(*by_key[column.name], decimal_comma) if column.name in by_key else "NULL"
+            number = _answer_value(column, *by_key[column.name], decimal_comma) if column.name in by_key else "NULL"
             values.append(f"CAST({number} AS DOUBLE) AS {quote_identifier(value_column(column))}")
         if column.name not in by_key:
             values.append(f"CAST(NULL AS {sql_type(column)}) AS {quote_identifier(column.name)}")
@@ -328,18 +328,17 @@ def converted_select(
     )
 
 
-def _answer_value(source_name: str, dtype: str, decimal_comma: bool) -> str:
+def _answer_value(column: Column, source_name: str, dtype: str, decimal_comma: bool) -> str:
     """The number of a survey answer read from its source column (see schema.answer_value)."""
-    source, family = quote_identifier(source_name), type_family(dtype)
-    if decimal_comma and family == "text":
-        source = decimals.as_point(source)
-    return answer_value(source, family)
+    _, read, family = _source(column, source_name, dtype, decimal_comma=decimal_comma)
+    return answer_value(read, family)
 
 
-def _read_column(
-    path: Path, column: Column, source_name: str, dtype: str, *, clean: bool = False, decimal_comma: bool = False
-) -> tuple[str, str | None]:
-    """(the expression reading a source column as ``column``, the raw value to check, or None)."""
+def _source(
+    column: Column, source_name: str, dtype: str, *, clean: bool = False, decimal_comma: bool = False
+) -> tuple[str, str, str]:
+    """(the quoted source column, the SQL ``column`` is read from: a number in text with a decimal comma made a
+    point, the source's type family: ``clean`` when its values need no work per row)."""
     source = quote_identifier(source_name)
     family = type_family(dtype)
     if clean:
@@ -347,6 +346,14 @@ def _read_column(
             family, "clean_text"
         )
     read = decimals.as_point(source) if decimal_comma and column.kind in decimals.KINDS and family == "text" else source
+    return source, read, family
+
+
+def _read_column(
+    path: Path, column: Column, source_name: str, dtype: str, *, clean: bool = False, decimal_comma: bool = False
+) -> tuple[str, str | None]:
+    """(the expression reading a source column as ``column``, the raw value to check, or None)."""
+    source, read, family = _source(column, source_name, dtype, clean=clean, decimal_comma=decimal_comma)
     expr = parse_expression(column, read, family)
     if expr is None:
         msg = (
